@@ -1,0 +1,107 @@
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { Route } from "@cdktf/provider-aws/lib/route";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+import { isKnown, Problems, show } from "./validation";
+
+/** Props of {@link ServiceNetwork}. */
+export interface ServiceNetworkProps {
+  /** Availability zones, one public and one private subnet in each (at least two: RDS needs two). */
+  readonly availabilityZones: readonly string[];
+  /** The VPC's IPv4 CIDR block, split into /24 subnets. @default "10.0.0.0/16" */
+  readonly cidrBlock?: string;
+  /** Name tag prefix. @default - the construct path */
+  readonly name?: string;
+  /** Tags for every resource. @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A small VPC for the service: public subnets (tasks with public IPs reach ECR, SSM and CloudWatch
+ * through the internet gateway, so no NAT gateway is paid for) and private subnets with no route out,
+ * for the database.
+ */
+export class ServiceNetwork extends Construct {
+  /** The VPC. */
+  readonly vpc: Vpc;
+  /** ID of the VPC. */
+  readonly vpcId: string;
+  /** CIDR block of the VPC. */
+  readonly cidrBlock: string;
+  /** Public subnet IDs, one per zone. */
+  readonly publicSubnetIds: string[];
+  /** Private subnet IDs (no route to the internet), one per zone. */
+  readonly privateSubnetIds: string[];
+
+  constructor(scope: Construct, id: string, props: ServiceNetworkProps) {
+    super(scope, id);
+    const cidrBlock = props.cidrBlock ?? "10.0.0.0/16";
+    const name = props.name ?? this.node.path.replace(/\//g, "-");
+    const zones = props.availabilityZones;
+
+    const problems = new Problems();
+    problems.check(
+      zones.length < 2 || zones.length > 6,
+      `availabilityZones ${show(zones)} has ${zones.length} zones; allowed: 2 to 6 zones`,
+    );
+    problems.check(
+      isKnown(cidrBlock) && !/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|20)$/.test(cidrBlock),
+      `cidrBlock ${show(cidrBlock)} is not an IPv4 CIDR from /16 to /20; allowed: e.g. "10.0.0.0/16"`,
+    );
+    problems.throwIfAny(this.node.path);
+
+    const tags = (suffix: string) => ({ ...props.tags, Name: `${name}-${suffix}` });
+    this.vpc = new Vpc(this, "Resource", {
+      cidrBlock,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      tags: tags("vpc"),
+    });
+    this.vpcId = this.vpc.id;
+    this.cidrBlock = this.vpc.cidrBlock;
+
+    const gateway = new InternetGateway(this, "InternetGateway", { vpcId: this.vpc.id, tags: tags("igw") });
+    const publicRoutes = new RouteTable(this, "PublicRoutes", { vpcId: this.vpc.id, tags: tags("public") });
+    new Route(this, "DefaultRoute", {
+      routeTableId: publicRoutes.id,
+      destinationCidrBlock: "0.0.0.0/0",
+      gatewayId: gateway.id,
+    });
+    const privateRoutes = new RouteTable(this, "PrivateRoutes", {
+      vpcId: this.vpc.id,
+      tags: tags("private"),
+    });
+
+    const newBits = 24 - Number(cidrBlock.split("/")[1]);
+    this.publicSubnetIds = [];
+    this.privateSubnetIds = [];
+    zones.forEach((zone, i) => {
+      const publicSubnet = new Subnet(this, `Public${i}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: zone,
+        cidrBlock: Fn.cidrsubnet(this.vpc.cidrBlock, newBits, i),
+        tags: tags(`public-${zone}`),
+      });
+      new RouteTableAssociation(this, `Public${i}Routes`, {
+        subnetId: publicSubnet.id,
+        routeTableId: publicRoutes.id,
+      });
+      const privateSubnet = new Subnet(this, `Private${i}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: zone,
+        cidrBlock: Fn.cidrsubnet(this.vpc.cidrBlock, newBits, 100 + i),
+        tags: tags(`private-${zone}`),
+      });
+      new RouteTableAssociation(this, `Private${i}Routes`, {
+        subnetId: privateSubnet.id,
+        routeTableId: privateRoutes.id,
+      });
+      this.publicSubnetIds.push(publicSubnet.id);
+      this.privateSubnetIds.push(privateSubnet.id);
+    });
+  }
+}

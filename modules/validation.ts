@@ -1,0 +1,298 @@
+import { Token } from "cdktf";
+import type { ContainerDefinition, HealthCheck } from "./container-definition";
+
+/**
+ * Fargate task sizes: task memory (MiB) allowed for each task CPU value (units).
+ * Source: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
+ */
+export const FARGATE_MEMORY_MIB: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: range(1024, 4096, 1024),
+  1024: range(2048, 8192, 1024),
+  2048: range(4096, 16384, 1024),
+  4096: range(8192, 30720, 1024),
+  8192: range(16384, 61440, 4096),
+  16384: range(32768, 122880, 8192),
+};
+
+function range(from: number, to: number, step: number): number[] {
+  const values: number[] = [];
+  for (let v = from; v <= to; v += step) values.push(v);
+  return values;
+}
+
+/** True when a value is known at synth time (not a cdktf token), so validation may judge it. */
+export function isKnown(value: unknown): boolean {
+  return value !== undefined && !Token.isUnresolved(value);
+}
+
+/**
+ * Collects every problem with a construct's props, then throws once naming the construct path, so a
+ * user fixes everything in one round instead of one error per synth.
+ */
+export class Problems {
+  private readonly messages: string[] = [];
+
+  /** Records a problem: the prop, the value received and what is allowed. */
+  add(message: string): void {
+    this.messages.push(message);
+  }
+
+  /** Records a problem when `failed` is true. */
+  check(failed: boolean, message: string): void {
+    if (failed) this.add(message);
+  }
+
+  /** All messages recorded so far. */
+  get all(): readonly string[] {
+    return this.messages;
+  }
+
+  /** Throws one error listing every problem, prefixed with the construct path. */
+  throwIfAny(path: string): void {
+    if (this.messages.length === 0) return;
+    throw new Error(`${path}: invalid props:\n- ${this.messages.join("\n- ")}`);
+  }
+}
+
+/** Formats a received value for a message: strings quoted, everything else as JSON. */
+export function show(value: unknown): string {
+  return typeof value === "string" ? `"${value}"` : JSON.stringify(value);
+}
+
+/** Checks a number is an integer within [min, max], unless it is a token or absent. */
+export function checkIntRange(
+  problems: Problems,
+  prop: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+): void {
+  if (!isKnown(value)) return;
+  const v = value as number;
+  problems.check(
+    !Number.isInteger(v) || v < min || v > max,
+    `${prop} ${show(v)} is out of range; allowed: an integer from ${min} to ${max}`,
+  );
+}
+
+/** Checks the task CPU/memory pair against the Fargate table. */
+export function checkFargateSize(
+  problems: Problems,
+  cpuProp: string,
+  cpu: number,
+  memoryProp: string,
+  memoryMiB: number,
+): void {
+  if (!isKnown(cpu)) return;
+  const allowed = FARGATE_MEMORY_MIB[cpu];
+  if (!allowed) {
+    problems.add(
+      `${cpuProp} ${show(cpu)} is not a Fargate task CPU value; allowed: ${Object.keys(FARGATE_MEMORY_MIB).join(", ")}`,
+    );
+    return;
+  }
+  if (!isKnown(memoryMiB)) return;
+  problems.check(
+    !allowed.includes(memoryMiB),
+    `${memoryProp} ${show(memoryMiB)} is not valid with ${cpuProp} ${cpu}; allowed: ${allowed.join(", ")}`,
+  );
+}
+
+const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SSM_PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_.\-/]+$/;
+const SSM_PARAMETER_NAME = /^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+const SECRETS_MANAGER_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$/;
+const DEPENDENCY_CONDITIONS = ["START", "COMPLETE", "SUCCESS", "HEALTHY"];
+const AWSLOGS_REQUIRED = ["awslogs-group", "awslogs-region", "awslogs-stream-prefix"];
+
+/** The forms ECS accepts for a secret's `valueFrom`, as named in messages. */
+export const SECRET_VALUE_FROM_FORMS =
+  "an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>), an SSM parameter name in the task's region, or a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>[:<json-key>:<stage>:<version>])";
+
+/** Checks a secret `valueFrom` is one of the forms ECS resolves. Token values are not judged. */
+export function checkSecretValueFrom(problems: Problems, prop: string, valueFrom: string): void {
+  if (!isKnown(valueFrom)) return;
+  problems.check(
+    !SSM_PARAMETER_ARN.test(valueFrom) &&
+      !SECRETS_MANAGER_ARN.test(valueFrom) &&
+      !SSM_PARAMETER_NAME.test(valueFrom),
+    `${prop} ${show(valueFrom)} is not a secret reference; allowed: ${SECRET_VALUE_FROM_FORMS}`,
+  );
+}
+
+/**
+ * Checks an image reference is pinned. `latest` (explicit or implied by a missing tag) is refused
+ * unless allowed, because a task that restarts would silently run a different build.
+ */
+export function checkImagePinned(
+  problems: Problems,
+  prop: string,
+  image: string,
+  allowLatest: boolean,
+): void {
+  if (!isKnown(image) || allowLatest) return;
+  if (image.includes("@sha256:")) return;
+  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+  const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : undefined;
+  problems.check(
+    tag === undefined || tag === "latest" || tag === "",
+    `${prop} ${show(image)} is not pinned; allowed: an image with a version tag or @sha256 digest (set allowLatestImage to accept "latest")`,
+  );
+}
+
+/** Checks a CloudWatch namespace: 1–255 of [0-9A-Za-z.-_/#: ], some non-space, not starting with AWS/. */
+export function checkNamespace(problems: Problems, prop: string, namespace: string): void {
+  if (!isKnown(namespace)) return;
+  problems.check(
+    !/^[0-9A-Za-z.\-_/#: ]{1,255}$/.test(namespace) ||
+      namespace.trim() === "" ||
+      namespace.startsWith("AWS/"),
+    `${prop} ${show(namespace)} is not a CloudWatch namespace; allowed: 1-255 characters of 0-9 A-Z a-z . - _ / # : and space, not starting with "AWS/"`,
+  );
+}
+
+/** Checks a CloudWatch Logs log group name: 1–512 of [.-_/#A-Za-z0-9]. */
+export function checkLogGroupName(problems: Problems, prop: string, name: string): void {
+  if (!isKnown(name)) return;
+  problems.check(
+    !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(name),
+    `${prop} ${show(name)} is not a log group name; allowed: 1-512 characters of A-Z a-z 0-9 . - _ / #`,
+  );
+}
+
+function checkHealthCheck(problems: Problems, prop: string, hc: HealthCheck): void {
+  const first = hc.command[0];
+  problems.check(
+    isKnown(first) && !["CMD", "CMD-SHELL", "NONE"].includes(first ?? ""),
+    `${prop}.command ${show(hc.command)} does not start with CMD, CMD-SHELL or NONE; allowed: ["CMD", "<exe>", ...], ["CMD-SHELL", "<shell command>"] or ["NONE"]`,
+  );
+  checkIntRange(problems, `${prop}.interval`, hc.interval, 5, 300);
+  checkIntRange(problems, `${prop}.timeout`, hc.timeout, 2, 60);
+  checkIntRange(problems, `${prop}.retries`, hc.retries, 1, 10);
+  checkIntRange(problems, `${prop}.startPeriod`, hc.startPeriod, 0, 300);
+  if (isKnown(hc.interval) && isKnown(hc.timeout) && hc.interval !== undefined && hc.timeout !== undefined) {
+    problems.check(
+      hc.timeout >= hc.interval,
+      `${prop}.timeout ${hc.timeout} is not less than ${prop}.interval ${hc.interval}; allowed: a timeout shorter than the interval`,
+    );
+  }
+}
+
+/**
+ * Checks a Fargate task's containers against each other and the task size: names, resource sums,
+ * awsvpc ports, dependencies, logging, stop timeouts, health checks, secrets and images.
+ */
+export function checkContainers(
+  problems: Problems,
+  containers: readonly ContainerDefinition[],
+  task: { readonly cpu: number; readonly memoryMiB: number; readonly allowLatestImage: boolean },
+): void {
+  const names = new Map<string, number>();
+  for (const c of containers) names.set(c.name, (names.get(c.name) ?? 0) + 1);
+  for (const [name, count] of names) {
+    problems.check(
+      count > 1,
+      `containers name ${show(name)} is used ${count} times; allowed: unique container names`,
+    );
+  }
+  problems.check(
+    !containers.some((c) => c.essential !== false),
+    `containers essential: no container is essential; allowed: at least one essential container`,
+  );
+
+  let cpuSum = 0;
+  let memorySum = 0;
+  for (const c of containers) {
+    const at = `containers[${c.name}]`;
+    problems.check(
+      isKnown(c.name) && !CONTAINER_NAME.test(c.name),
+      `${at}.name ${show(c.name)} is not a container name; allowed: 1-255 letters, digits, hyphens and underscores`,
+    );
+    checkImagePinned(problems, `${at}.image`, c.image, task.allowLatestImage);
+    if (c.cpu !== undefined) checkIntRange(problems, `${at}.cpu`, c.cpu, 0, 16384);
+    if (isKnown(c.cpu)) cpuSum += c.cpu ?? 0;
+    const memory = c.memory ?? c.memoryReservation;
+    if (isKnown(memory)) memorySum += memory ?? 0;
+    if (isKnown(c.memory) && isKnown(c.memoryReservation) && c.memory !== undefined) {
+      problems.check(
+        (c.memoryReservation ?? 0) > c.memory,
+        `${at}.memoryReservation ${c.memoryReservation} exceeds ${at}.memory ${c.memory}; allowed: a reservation no larger than the limit`,
+      );
+    }
+
+    for (const [i, pm] of (c.portMappings ?? []).entries()) {
+      const p = `${at}.portMappings[${i}]`;
+      checkIntRange(problems, `${p}.containerPort`, pm.containerPort, 1, 65535);
+      problems.check(
+        isKnown(pm.hostPort) && isKnown(pm.containerPort) && pm.hostPort !== pm.containerPort,
+        `${p}.hostPort ${pm.hostPort} differs from containerPort ${pm.containerPort}; allowed: on awsvpc, hostPort equal to containerPort or omitted`,
+      );
+    }
+
+    const envNames = new Set<string>();
+    for (const v of [...(c.environment ?? []), ...(c.secrets ?? [])]) {
+      problems.check(
+        isKnown(v.name) && !ENV_NAME.test(v.name),
+        `${at} variable ${show(v.name)} is not an environment variable name; allowed: letters, digits and underscores, not starting with a digit`,
+      );
+      problems.check(
+        envNames.has(v.name),
+        `${at} variable ${show(v.name)} is set more than once; allowed: each name once across environment and secrets`,
+      );
+      envNames.add(v.name);
+    }
+    for (const s of c.secrets ?? [])
+      checkSecretValueFrom(problems, `${at}.secrets[${s.name}].valueFrom`, s.valueFrom);
+
+    for (const d of c.dependsOn ?? []) {
+      const p = `${at}.dependsOn[${d.containerName}]`;
+      const target = containers.find((t) => t.name === d.containerName);
+      problems.check(
+        !DEPENDENCY_CONDITIONS.includes(d.condition),
+        `${p}.condition ${show(d.condition)} is not a dependency condition; allowed: ${DEPENDENCY_CONDITIONS.join(", ")}`,
+      );
+      if (!target || target === c) {
+        problems.add(
+          `${p}.containerName ${show(d.containerName)} is not another container of the task; allowed: ${containers
+            .filter((t) => t !== c)
+            .map((t) => t.name)
+            .join(", ")}`,
+        );
+      } else {
+        problems.check(
+          d.condition === "HEALTHY" && !target.healthCheck,
+          `${p}.condition "HEALTHY" needs a health check on ${show(d.containerName)}; allowed: START, COMPLETE or SUCCESS, or add a health check to the target`,
+        );
+      }
+    }
+
+    const log = c.logConfiguration;
+    if (log?.logDriver === "awslogs") {
+      for (const option of AWSLOGS_REQUIRED) {
+        problems.check(
+          !log.options?.[option],
+          `${at}.logConfiguration.options.${option} is missing; allowed: awslogs on Fargate needs ${AWSLOGS_REQUIRED.join(", ")}`,
+        );
+      }
+    }
+
+    checkIntRange(problems, `${at}.stopTimeout`, c.stopTimeout, 2, 120);
+    if (c.healthCheck) checkHealthCheck(problems, `${at}.healthCheck`, c.healthCheck);
+  }
+
+  if (isKnown(task.cpu)) {
+    problems.check(
+      cpuSum > task.cpu,
+      `containers cpu adds up to ${cpuSum}, more than the task's cpu ${task.cpu}; allowed: a sum of at most ${task.cpu}`,
+    );
+  }
+  if (isKnown(task.memoryMiB)) {
+    problems.check(
+      memorySum > task.memoryMiB,
+      `containers memory adds up to ${memorySum} MiB, more than the task's memoryMiB ${task.memoryMiB}; allowed: a sum of at most ${task.memoryMiB}`,
+    );
+  }
+}
