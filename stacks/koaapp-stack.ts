@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { AppParameters, type AppSecretName } from "../modules/app-parameters";
 import { EmfFargateService } from "../modules/emf-fargate-service";
@@ -25,6 +25,10 @@ export class KoaAppStack extends TerraformStack {
         encrypt: true,
       });
       backend.addOverride("use_lockfile", true);
+    } else {
+      // Relative to cdktf.out/stacks/<stack>, where cdktf and pipelines run terraform: the state lands
+      // in the project root, survives re-synthesis, and no machine's absolute path is written.
+      new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
     }
 
     const existing = config.database.create

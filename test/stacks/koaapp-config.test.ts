@@ -1,0 +1,122 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, loadKoaAppConfig, readCdktfContext, SETTINGS } from "../../stacks/koaapp-config";
+
+const noContext = () => undefined;
+
+function problemsOf(env: Record<string, string>, context: Record<string, unknown> = {}): readonly string[] {
+  try {
+    loadKoaAppConfig((key) => context[key], env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadKoaAppConfig", () => {
+  it("defaults to eu-west-2, a created VPC and database, local state and the seed's sizes", () => {
+    // GIVEN no context and no environment WHEN loaded THEN the defaults of the README's table apply
+    expect(loadKoaAppConfig(noContext, {})).toEqual({
+      region: "eu-west-2",
+      serviceName: "koaapp",
+      environmentName: "prod",
+      imageTag: "0.1.0",
+      desiredCount: 1,
+      taskCpu: 512,
+      taskMemoryMiB: 1024,
+      appCpu: 256,
+      appMemoryMiB: 512,
+      namespace: "koaapp",
+      metricsMode: "aggregate",
+      logRetentionDays: 30,
+      ingressCidrs: [],
+      network: { create: true, cidrBlock: "10.0.0.0/16", availabilityZones: ["eu-west-2a", "eu-west-2b"] },
+      database: { create: true, instanceClass: "db.t4g.micro", deletionProtection: true },
+      backend: { type: "local" },
+    });
+  });
+
+  it("takes context values, and environment variables over them", () => {
+    // GIVEN a region in both context and environment, and a task size in context only
+    const config = loadKoaAppConfig((key) => ({ region: "us-east-1", taskCpu: 1024, taskMemoryMiB: 2048 })[key], {
+      KOAAPP_REGION: "eu-central-1",
+    });
+    // THEN the environment wins, context fills the rest, zones follow the region
+    expect(config.region).toBe("eu-central-1");
+    expect(config.taskCpu).toBe(1024);
+    expect(config.taskMemoryMiB).toBe(2048);
+    expect(config.network).toMatchObject({ availabilityZones: ["eu-central-1a", "eu-central-1b"] });
+  });
+
+  it("accepts lists as JSON arrays in context and comma-separated in the environment", () => {
+    const config = loadKoaAppConfig((key) => (key === "ingressCidrs" ? ["10.1.0.0/16"] : undefined), {
+      KOAAPP_AZS: "eu-west-2a, eu-west-2c",
+    });
+    expect(config.ingressCidrs).toEqual(["10.1.0.0/16"]);
+    expect(config.network).toMatchObject({ availabilityZones: ["eu-west-2a", "eu-west-2c"] });
+  });
+
+  it("uses an image URI instead of a tag when given", () => {
+    const config = loadKoaAppConfig(noContext, { KOAAPP_IMAGE_URI: "example.com/app:1" });
+    expect(config.imageUri).toBe("example.com/app:1");
+    expect(config).not.toHaveProperty("imageTag");
+  });
+
+  it("reports every problem at once with the setting, its variable, the value and what is allowed", () => {
+    const problems = problemsOf({
+      KOAAPP_REGION: "europe",
+      KOAAPP_TASK_CPU: "half",
+      KOAAPP_METRICS_MODE: "verbose",
+      KOAAPP_SUBNET_IDS: "subnet-1",
+      KOAAPP_BACKEND: "s3",
+    });
+    expect(problems).toEqual([
+      'region (KOAAPP_REGION) "europe" is not an AWS region; allowed: e.g. eu-west-2',
+      'taskCpu (KOAAPP_TASK_CPU) "half" is not a whole number; allowed: digits only',
+      'metricsMode (KOAAPP_METRICS_MODE) "verbose" is not allowed; allowed: off, aggregate, request',
+      "subnetIds (KOAAPP_SUBNET_IDS) is set without vpcId; allowed: both, or neither to create a VPC",
+      "stateBucket (KOAAPP_STATE_BUCKET) is empty; allowed: the name of an S3 bucket when backend is s3",
+    ]);
+  });
+
+  it("refuses an existing VPC without subnets, and a created database without private subnets there", () => {
+    expect(problemsOf({ KOAAPP_VPC_ID: "vpc-1" })).toEqual([
+      "subnetIds (KOAAPP_SUBNET_IDS) is empty while vpcId is set; allowed: one or more subnet IDs",
+      "databaseSubnetIds (KOAAPP_DB_SUBNET_IDS) has 0 subnets; allowed: two or more private subnets to create a database in an existing VPC",
+    ]);
+  });
+
+  it("refuses malformed lists, databases, flags and parameter JSON", () => {
+    expect(
+      problemsOf({
+        KOAAPP_INGRESS_CIDRS: "[1,2]",
+        KOAAPP_DATABASE: "aurora",
+        KOAAPP_DB_DELETION_PROTECTION: "yes",
+      }),
+    ).toEqual([
+      "ingressCidrs (KOAAPP_INGRESS_CIDRS) [1,2] is not a list; allowed: a JSON array of strings or comma-separated values",
+      'database (KOAAPP_DATABASE) "aurora" is not allowed; allowed: create, existing',
+      'databaseDeletionProtection (KOAAPP_DB_DELETION_PROTECTION) "yes" is not allowed; allowed: true, false',
+    ]);
+    expect(problemsOf({ KOAAPP_DATABASE: "existing", KOAAPP_EXISTING_PARAMETERS: "{oops" })).toEqual([
+      expect.stringMatching(
+        /^existingParameters \(KOAAPP_EXISTING_PARAMETERS\) is not JSON \(.+\); allowed: \{"RDS_USERNAME": "<name or ARN>", \.\.\.\}$/,
+      ),
+    ]);
+  });
+
+  it("documents every setting with a unique variable", () => {
+    expect(new Set(SETTINGS.map((s) => s.env)).size).toBe(SETTINGS.length);
+    for (const s of SETTINGS) expect(s.env).toMatch(/^KOAAPP_[A-Z0-9_]+$/);
+  });
+});
+
+describe("readCdktfContext", () => {
+  it("reads the context of cdktf.json, so a direct synth sees what cdktf synth would", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cdktf-json-"));
+    writeFileSync(join(dir, "cdktf.json"), JSON.stringify({ app: "x", context: { region: "us-west-2" } }));
+    expect(readCdktfContext(dir)).toEqual({ region: "us-west-2" });
+  });
+});

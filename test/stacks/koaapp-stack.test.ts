@@ -1,0 +1,261 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { App, Testing } from "cdktf";
+import type { ContainerDefinition } from "../../modules/container-definition";
+import { loadKoaAppConfig } from "../../stacks/koaapp-config";
+import { KoaAppStack } from "../../stacks/koaapp-stack";
+
+type Json = Record<string, any>;
+
+function synth(env: Record<string, string> = {}): Json {
+  const app = Testing.app();
+  const stack = new KoaAppStack(app as App, "koaapp", loadKoaAppConfig(() => undefined, env));
+  return JSON.parse(Testing.synth(stack)) as Json;
+}
+
+function resources(tf: Json, type: string): Json[] {
+  return Object.values(tf.resource?.[type] ?? {}) as Json[];
+}
+
+function containers(tf: Json): ContainerDefinition[] {
+  const [taskDefinition] = resources(tf, "aws_ecs_task_definition");
+  return JSON.parse(taskDefinition.container_definitions) as ContainerDefinition[];
+}
+
+const seed = JSON.parse(
+  readFileSync(join(__dirname, "..", "fixtures", "seed-task-definition.json"), "utf8"),
+) as Json[];
+
+describe("koaapp stack with the default configuration", () => {
+  const tf = synth();
+  const [app, agent] = containers(tf);
+
+  it("creates the VPC, the database, the parameters, the repository and the service", () => {
+    // GIVEN no configuration WHEN synthesized THEN every part of the sample is created here
+    expect(resources(tf, "aws_vpc")).toHaveLength(1);
+    expect(resources(tf, "aws_subnet")).toHaveLength(4);
+    expect(resources(tf, "aws_db_instance")).toHaveLength(1);
+    expect(resources(tf, "aws_ssm_parameter")).toHaveLength(7);
+    expect(resources(tf, "aws_ecr_repository")).toHaveLength(1);
+    expect(resources(tf, "aws_ecs_cluster")).toHaveLength(1);
+    expect(resources(tf, "aws_ecs_service")[0]).toMatchObject({ name: "koaapp", launch_type: "FARGATE" });
+    expect(tf.provider.aws[0].region).toBe("eu-west-2");
+  });
+
+  it("has no data source that calls AWS at plan time", () => {
+    // GIVEN the default stack THEN only locally computed data sources are used, so plans run offline
+    expect(Object.keys(tf.data).sort()).toEqual(["aws_iam_policy_document", "aws_partition", "aws_region"]);
+  });
+
+  it("declares the stack outputs a pipeline reads", () => {
+    expect(Object.keys(tf.output).sort()).toEqual([
+      "agent_config_parameter_name",
+      "cluster_name",
+      "database_address",
+      "ecr_repository_url",
+      "emf_log_group_name",
+      "log_group_name",
+      "metrics_namespace",
+      "parameter_names",
+      "service_name",
+      "task_definition_family",
+    ]);
+    expect(tf.output.parameter_names.value.RDS_PASSWORD).toMatch(/^\$\{aws_ssm_parameter\.\w+\.name\}$/);
+  });
+
+  it("keeps the state local, in the project root, by a relative path", () => {
+    expect(tf.terraform.backend).toEqual({ local: { path: "../../../terraform.koaapp.tfstate" } });
+  });
+
+  it("wires the database into the parameters instead of literal values", () => {
+    const byName = Object.fromEntries(resources(tf, "aws_ssm_parameter").map((p) => [p.name, p]));
+    expect(byName["/koaapp/prod/RDS_HOSTNAME"].value).toMatch(/^\$\{aws_db_instance\.\w+\.address\}$/);
+    expect(byName["/koaapp/prod/RDS_PORT"].value).toBe("5432");
+    expect(byName["/koaapp/prod/RDS_DB_NAME"].value).toBe("koaapp");
+    expect(byName["/koaapp/prod/RDS_USERNAME"].value).toBe("koaapp");
+  });
+
+  describe("seed parity", () => {
+    // Deliberate differences from the seed, each for a reason the README's mapping table gives.
+    const renamed: Record<string, string> = { flaskapp: "koaapp" };
+    const differs = new Map<string, (ours: unknown) => boolean>([
+      // Pinned instead of :latest; the reference is the created repository.
+      ["flaskapp.image", (v) => typeof v === "string" && /^\$\{aws_ecr_repository\.\w+\.repository_url\}:[\w.-]+$/.test(v)],
+      ["cloudwatch-agent.image", (v) => typeof v === "string" && /^public\.ecr\.aws\/cloudwatch-agent\/cloudwatch-agent:\d[\w.]+$/.test(v)],
+      // The stack's region instead of a literal.
+      ["*.logConfiguration.options.awslogs-region", (v) => typeof v === "string" && /^\$\{data\.aws_region\.\w+\.name\}$/.test(v)],
+      ["flaskapp.environment.AWS_EMF_SERVICE_NAME.value", (v) => v === "koaapp"],
+      // The stack-created EMF log group, so the app and the alarms cannot disagree.
+      ["flaskapp.environment.AWS_EMF_LOG_GROUP_NAME.value", (v) => typeof v === "string" && /^\$\{aws_cloudwatch_log_group\.\w+\.name\}$/.test(v)],
+      ["flaskapp.environment.AWS_EMF_LOG_STREAM_NAME.value", (v) => v === "koaapp"],
+      ["flaskapp.environment.AWS_EMF_NAMESPACE.value", (v) => v === "koaapp"],
+    ]);
+
+    /** Every leaf of the seed, with its path: arrays of named objects are keyed by name. */
+    function leaves(value: unknown, path: string, out: [string, unknown][]): [string, unknown][] {
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          const key = (item as Json)?.name ?? (item as Json)?.containerPort ?? i;
+          leaves(item, `${path}.${key}`, out);
+        });
+      } else if (typeof value === "object" && value !== null) {
+        for (const [k, v] of Object.entries(value)) leaves(v, `${path}.${k}`, out);
+      } else {
+        out.push([path, value]);
+      }
+      return out;
+    }
+
+    function lookup(root: unknown, path: string[]): unknown {
+      let node: unknown = root;
+      for (const key of path) {
+        if (Array.isArray(node)) {
+          node = node.find((item: Json) => String(item?.name ?? item?.containerPort) === key) ?? node[Number(key)];
+        } else {
+          node = (node as Json | undefined)?.[key];
+        }
+      }
+      return node;
+    }
+
+    const ours = { koaapp: app, "cloudwatch-agent": agent };
+    const seedLeaves = seed.flatMap((container) => leaves(container, container.name as string, []));
+
+    it.each(seedLeaves)("covers %s", (path, seedValue) => {
+      // GIVEN a field of the seed's task definition
+      const [containerName, ...rest] = path.split(".");
+      const ourName = renamed[containerName] ?? containerName;
+      // The environment and secrets arrays are compared by variable name, so the value field follows.
+      const value = lookup((ours as Json)[ourName], rest);
+      const rule = differs.get(path) ?? differs.get(`*.${rest.join(".")}`);
+      // WHEN looked up in our synthesized task definition THEN it is present with the seed's value,
+      // the same kind of reference, or a documented difference
+      if (rule) {
+        expect({ path, value, documentedDifference: rule(value) }).toEqual({ path, value, documentedDifference: true });
+      } else if (typeof seedValue === "string" && seedValue.startsWith("${")) {
+        const kind = /^\$\{((?:data\.)?\w+)\./.exec(seedValue)?.[1].replace(/^data\./, "");
+        const expectedType = kind === "aws_ssm_parameter" ? "aws_ssm_parameter" : kind;
+        expect(value).toMatch(new RegExp(`^\\$\\{(data\\.)?${expectedType}\\.\\w+\\.\\w+\\}$`));
+      } else if (path.endsWith(".name")) {
+        expect(value).toBe(renamed[String(seedValue)] ?? seedValue);
+      } else {
+        expect(value).toEqual(seedValue);
+      }
+    });
+
+    it("adds the agent's hostPort, which awsvpc requires to equal containerPort", () => {
+      expect(agent.portMappings).toEqual([{ containerPort: 25888, hostPort: 25888, protocol: "tcp" }]);
+    });
+  });
+
+  describe("security of the synthesized JSON", () => {
+    const text = JSON.stringify(tf);
+
+    it("carries no secret value: secure parameters are write-only, the variables ephemeral", () => {
+      const secure = resources(tf, "aws_ssm_parameter").filter((p) => p.type === "SecureString");
+      expect(secure.map((p) => p.name).sort()).toEqual(["/koaapp/prod/APP_SECRET", "/koaapp/prod/RDS_PASSWORD"]);
+      for (const p of secure) {
+        expect(p).not.toHaveProperty("value");
+        expect(p.value_wo).toMatch(/^\$\{var\.(db_password|app_secret)\}$/);
+      }
+      const [db] = resources(tf, "aws_db_instance");
+      expect(db).not.toHaveProperty("password");
+      expect(db.password_wo).toBe("${var.db_password}");
+      for (const name of ["db_password", "app_secret"]) {
+        expect(tf.variable[name]).toMatchObject({ sensitive: true, ephemeral: true });
+        expect(tf.variable[name]).not.toHaveProperty("default");
+      }
+    });
+
+    it("puts no secret in a container's plain environment", () => {
+      for (const c of [app, agent]) {
+        for (const v of c.environment ?? []) expect(v.name).not.toMatch(/PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE/);
+      }
+      expect(app.secrets?.map((s) => s.name)).toEqual([
+        "RDS_USERNAME",
+        "RDS_PASSWORD",
+        "RDS_DB_NAME",
+        "RDS_HOSTNAME",
+        "RDS_PORT",
+        "APP_SECRET",
+      ]);
+    });
+
+    it("grants secret reads on named resources only, never *", () => {
+      const statements = Object.values(tf.data.aws_iam_policy_document as Json).flatMap((d: Json) => d.statement);
+      const secretReads = statements.filter((s: Json) =>
+        (s.actions as string[]).some((a) => /^(ssm|kms|secretsmanager):/.test(a)),
+      );
+      expect(secretReads.length).toBeGreaterThan(0);
+      for (const s of secretReads) {
+        expect(s.resources.length).toBeGreaterThan(0);
+        for (const r of s.resources as string[]) expect(r).not.toContain("*");
+      }
+      expect(text).not.toMatch(/"ssm:\*"|"kms:\*"|"secretsmanager:\*"/);
+    });
+
+    it("runs no image tagged latest", () => {
+      for (const c of [app, agent]) expect(c.image).not.toMatch(/:latest$/);
+      expect(text).not.toContain(":latest");
+    });
+
+    it("opens no ingress to 0.0.0.0/0 unless configured", () => {
+      const ingress = resources(tf, "aws_vpc_security_group_ingress_rule");
+      // The service admits the VPC's own CIDR; the database admits the service's security group.
+      expect(ingress.map((r) => r.cidr_ipv4 ?? r.referenced_security_group_id).sort()).toEqual([
+        expect.stringMatching(/^\$\{aws_security_group\.Service_SecurityGroup_\w+\.id\}$/),
+        expect.stringMatching(/^\$\{aws_vpc\.Network_\w+\.cidr_block\}$/),
+      ]);
+      const open = synth({ KOAAPP_INGRESS_CIDRS: "203.0.113.0/24" });
+      expect(resources(open, "aws_vpc_security_group_ingress_rule").map((r) => r.cidr_ipv4)).toContain("203.0.113.0/24");
+    });
+  });
+});
+
+describe("koaapp stack with existing network and database", () => {
+  const arn = (name: string) => `arn:aws:ssm:eu-west-2:123456789012:parameter/shared/${name}`;
+  const tf = synth({
+    KOAAPP_VPC_ID: "vpc-0123456789abcdef0",
+    KOAAPP_SUBNET_IDS: "subnet-aaaa,subnet-bbbb",
+    KOAAPP_DATABASE: "existing",
+    KOAAPP_EXISTING_PARAMETERS: JSON.stringify({
+      RDS_USERNAME: arn("user"),
+      RDS_PASSWORD: arn("password"),
+      RDS_DB_NAME: arn("db"),
+      RDS_HOSTNAME: arn("host"),
+      RDS_PORT: arn("port"),
+    }),
+    KOAAPP_IMAGE_URI: "123456789012.dkr.ecr.eu-west-2.amazonaws.com/koaapp:1.2.3",
+  });
+
+  it("creates no VPC, database or repository and runs the given image", () => {
+    expect(resources(tf, "aws_vpc")).toHaveLength(0);
+    expect(resources(tf, "aws_db_instance")).toHaveLength(0);
+    expect(resources(tf, "aws_ecr_repository")).toHaveLength(0);
+    expect(containers(tf)[0].image).toBe("123456789012.dkr.ecr.eu-west-2.amazonaws.com/koaapp:1.2.3");
+    expect(resources(tf, "aws_ecs_service")[0].network_configuration).toMatchObject({
+      subnets: ["subnet-aaaa", "subnet-bbbb"],
+      assign_public_ip: false,
+    });
+  });
+
+  it("references the existing parameters and creates only APP_SECRET", () => {
+    const secrets = Object.fromEntries((containers(tf)[0].secrets ?? []).map((s) => [s.name, s.valueFrom]));
+    expect(secrets.RDS_PASSWORD).toBe(arn("password"));
+    expect(secrets.APP_SECRET).toMatch(/^\$\{aws_ssm_parameter\.\w+\.arn\}$/);
+    expect(Object.keys(tf.variable).sort()).toEqual(["app_secret", "secrets_version"]);
+  });
+});
+
+describe("koaapp stack with an S3 backend", () => {
+  it("writes the backend with encryption and a lock file", () => {
+    const tf = synth({ KOAAPP_BACKEND: "s3", KOAAPP_STATE_BUCKET: "my-state" });
+    expect(tf.terraform.backend.s3).toEqual({
+      bucket: "my-state",
+      key: "koaapp/terraform.tfstate",
+      region: "eu-west-2",
+      encrypt: true,
+      use_lockfile: true,
+    });
+  });
+});

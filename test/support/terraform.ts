@@ -1,0 +1,139 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** The provider version @cdktf/provider-aws 20.1.0 binds. */
+export const AWS_PROVIDER_VERSION = "5.100.0";
+
+const MIRROR_SUFFIX = join("registry.terraform.io", "hashicorp", "aws", AWS_PROVIDER_VERSION);
+
+/**
+ * Finds a filesystem mirror holding hashicorp/aws 5.100.0: `TF_PROVIDER_MIRROR` when set (CI sets it),
+ * else a bounded search of the usual roots. No registry is reachable here, so without a mirror
+ * `terraform init` cannot get the provider.
+ */
+export function findProviderMirror(): string | undefined {
+  const fromEnv = process.env.TF_PROVIDER_MIRROR;
+  if (fromEnv) return existsSync(join(fromEnv, MIRROR_SUFFIX)) ? fromEnv : undefined;
+  const search = spawnSync(
+    "find",
+    ["/opt", "/usr/local/share", "/usr/share", process.env.HOME ?? "/root", "-maxdepth", "6", "-type", "d", "-path", `*/${MIRROR_SUFFIX}`],
+    { encoding: "utf8", timeout: 20_000 },
+  );
+  const hit = search.stdout.split("\n").find((line) => line.endsWith(MIRROR_SUFFIX));
+  return hit ? hit.slice(0, -MIRROR_SUFFIX.length - 1) : undefined;
+}
+
+/** True when a terraform binary is on PATH. */
+export function hasTerraform(): boolean {
+  return spawnSync("terraform", ["version"], { encoding: "utf8" }).status === 0;
+}
+
+/**
+ * Provider settings that let a plan run offline with fake credentials. Written as an override file
+ * in the test's copy of the stack only, never into the user's stack.
+ */
+export const OFFLINE_PROVIDER_OVERRIDE = {
+  provider: {
+    aws: {
+      access_key: "AKIAIOSFODNN7EXAMPLE",
+      secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_metadata_api_check: true,
+      skip_region_validation: true,
+    },
+  },
+};
+
+/** A copy of a synthesized stack directory, initialised against the provider mirror. */
+export class TerraformWorkdir {
+  readonly dir: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(stackDir: string, mirror: string) {
+    this.dir = mkdtempSync(join(tmpdir(), "emf-fargate-tf-"));
+    for (const entry of readdirSync(stackDir)) {
+      if (entry === ".terraform" || entry.endsWith(".tfstate")) continue;
+      const source = join(stackDir, entry);
+      cpSync(source, join(this.dir, entry), { recursive: statSync(source).isDirectory() });
+    }
+    writeFileSync(join(this.dir, "zz_offline_override.tf.json"), JSON.stringify(OFFLINE_PROVIDER_OVERRIDE));
+    const cliConfig = join(this.dir, ".terraformrc");
+    writeFileSync(
+      cliConfig,
+      `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(mirror)}
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+`,
+    );
+    this.env = {
+      ...process.env,
+      TF_CLI_CONFIG_FILE: cliConfig,
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      TF_DATA_DIR: join(this.dir, ".terraform"),
+      AWS_EC2_METADATA_DISABLED: "true",
+    };
+  }
+
+  /** Runs terraform with `args`; returns exit status and output instead of throwing. */
+  run(args: readonly string[]): { status: number; stdout: string; stderr: string } {
+    const result = spawnSync("terraform", [...args], {
+      cwd: this.dir,
+      env: this.env,
+      encoding: "utf8",
+      timeout: 300_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** Runs terraform and throws with its output when it fails. */
+  runOk(args: readonly string[]): string {
+    const result = this.run(args);
+    if (result.status !== 0) {
+      throw new Error(`terraform ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+    }
+    return result.stdout;
+  }
+
+  /** Plans with `vars` and returns the plan as `terraform show -json` prints it. */
+  planJson(vars: Readonly<Record<string, string>>): TerraformPlan {
+    const varArgs = Object.entries(vars).flatMap(([k, v]) => ["-var", `${k}=${v}`]);
+    this.runOk(["plan", "-input=false", "-no-color", "-lock=false", "-out=plan.bin", ...varArgs]);
+    return JSON.parse(this.runOk(["show", "-json", "plan.bin"])) as TerraformPlan;
+  }
+
+  /** Removes the copy. */
+  destroy(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The parts of `terraform show -json` the tests read. */
+export interface TerraformPlan {
+  readonly resource_changes: readonly {
+    readonly address: string;
+    readonly type: string;
+    readonly change: { readonly actions: readonly string[]; readonly after: Record<string, unknown> | null };
+  }[];
+  readonly planned_values: unknown;
+  readonly variables?: Record<string, { value: unknown }>;
+}
+
+/** Synthesizes the project's stacks the way `npm run synth` does, into `outdir`. */
+export function synthProject(outdir: string, env: NodeJS.ProcessEnv = {}): void {
+  execFileSync(process.execPath, ["--import", "tsx", "main.ts"], {
+    cwd: join(__dirname, "..", ".."),
+    env: { ...process.env, ...env, CDKTF_OUTDIR: outdir },
+    stdio: "pipe",
+  });
+}
