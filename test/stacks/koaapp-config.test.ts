@@ -40,9 +40,12 @@ describe("loadKoaAppConfig", () => {
 
   it("takes context values, and environment variables over them", () => {
     // GIVEN a region in both context and environment, and a task size in context only
-    const config = loadKoaAppConfig((key) => ({ region: "us-east-1", taskCpu: 1024, taskMemoryMiB: 2048 })[key], {
-      KOAAPP_REGION: "eu-central-1",
-    });
+    const config = loadKoaAppConfig(
+      (key) => ({ region: "us-east-1", taskCpu: 1024, taskMemoryMiB: 2048 })[key],
+      {
+        KOAAPP_REGION: "eu-central-1",
+      },
+    );
     // THEN the environment wins, context fills the rest, zones follow the region
     expect(config.region).toBe("eu-central-1");
     expect(config.taskCpu).toBe(1024);

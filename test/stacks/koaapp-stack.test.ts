@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { App, Testing } from "cdktf";
+import { type App, Testing } from "cdktf";
 import type { ContainerDefinition } from "../../modules/container-definition";
 import { loadKoaAppConfig } from "../../stacks/koaapp-config";
 import { KoaAppStack } from "../../stacks/koaapp-stack";
@@ -9,7 +9,11 @@ type Json = Record<string, any>;
 
 function synth(env: Record<string, string> = {}): Json {
   const app = Testing.app();
-  const stack = new KoaAppStack(app as App, "koaapp", loadKoaAppConfig(() => undefined, env));
+  const stack = new KoaAppStack(
+    app as App,
+    "koaapp",
+    loadKoaAppConfig(() => undefined, env),
+  );
   return JSON.parse(Testing.synth(stack)) as Json;
 }
 
@@ -80,13 +84,26 @@ describe("koaapp stack with the default configuration", () => {
     const renamed: Record<string, string> = { flaskapp: "koaapp" };
     const differs = new Map<string, (ours: unknown) => boolean>([
       // Pinned instead of :latest; the reference is the created repository.
-      ["flaskapp.image", (v) => typeof v === "string" && /^\$\{aws_ecr_repository\.\w+\.repository_url\}:[\w.-]+$/.test(v)],
-      ["cloudwatch-agent.image", (v) => typeof v === "string" && /^public\.ecr\.aws\/cloudwatch-agent\/cloudwatch-agent:\d[\w.]+$/.test(v)],
+      [
+        "flaskapp.image",
+        (v) => typeof v === "string" && /^\$\{aws_ecr_repository\.\w+\.repository_url\}:[\w.-]+$/.test(v),
+      ],
+      [
+        "cloudwatch-agent.image",
+        (v) =>
+          typeof v === "string" && /^public\.ecr\.aws\/cloudwatch-agent\/cloudwatch-agent:\d[\w.]+$/.test(v),
+      ],
       // The stack's region instead of a literal.
-      ["*.logConfiguration.options.awslogs-region", (v) => typeof v === "string" && /^\$\{data\.aws_region\.\w+\.name\}$/.test(v)],
+      [
+        "*.logConfiguration.options.awslogs-region",
+        (v) => typeof v === "string" && /^\$\{data\.aws_region\.\w+\.name\}$/.test(v),
+      ],
       ["flaskapp.environment.AWS_EMF_SERVICE_NAME.value", (v) => v === "koaapp"],
       // The stack-created EMF log group, so the app and the alarms cannot disagree.
-      ["flaskapp.environment.AWS_EMF_LOG_GROUP_NAME.value", (v) => typeof v === "string" && /^\$\{aws_cloudwatch_log_group\.\w+\.name\}$/.test(v)],
+      [
+        "flaskapp.environment.AWS_EMF_LOG_GROUP_NAME.value",
+        (v) => typeof v === "string" && /^\$\{aws_cloudwatch_log_group\.\w+\.name\}$/.test(v),
+      ],
       ["flaskapp.environment.AWS_EMF_LOG_STREAM_NAME.value", (v) => v === "koaapp"],
       ["flaskapp.environment.AWS_EMF_NAMESPACE.value", (v) => v === "koaapp"],
     ]);
@@ -110,7 +127,8 @@ describe("koaapp stack with the default configuration", () => {
       let node: unknown = root;
       for (const key of path) {
         if (Array.isArray(node)) {
-          node = node.find((item: Json) => String(item?.name ?? item?.containerPort) === key) ?? node[Number(key)];
+          node =
+            node.find((item: Json) => String(item?.name ?? item?.containerPort) === key) ?? node[Number(key)];
         } else {
           node = (node as Json | undefined)?.[key];
         }
@@ -131,7 +149,11 @@ describe("koaapp stack with the default configuration", () => {
       // WHEN looked up in our synthesized task definition THEN it is present with the seed's value,
       // the same kind of reference, or a documented difference
       if (rule) {
-        expect({ path, value, documentedDifference: rule(value) }).toEqual({ path, value, documentedDifference: true });
+        expect({ path, value, documentedDifference: rule(value) }).toEqual({
+          path,
+          value,
+          documentedDifference: true,
+        });
       } else if (typeof seedValue === "string" && seedValue.startsWith("${")) {
         const kind = /^\$\{((?:data\.)?\w+)\./.exec(seedValue)?.[1].replace(/^data\./, "");
         const expectedType = kind === "aws_ssm_parameter" ? "aws_ssm_parameter" : kind;
@@ -153,7 +175,10 @@ describe("koaapp stack with the default configuration", () => {
 
     it("carries no secret value: secure parameters are write-only, the variables ephemeral", () => {
       const secure = resources(tf, "aws_ssm_parameter").filter((p) => p.type === "SecureString");
-      expect(secure.map((p) => p.name).sort()).toEqual(["/koaapp/prod/APP_SECRET", "/koaapp/prod/RDS_PASSWORD"]);
+      expect(secure.map((p) => p.name).sort()).toEqual([
+        "/koaapp/prod/APP_SECRET",
+        "/koaapp/prod/RDS_PASSWORD",
+      ]);
       for (const p of secure) {
         expect(p).not.toHaveProperty("value");
         expect(p.value_wo).toMatch(/^\$\{var\.(db_password|app_secret)\}$/);
@@ -169,7 +194,8 @@ describe("koaapp stack with the default configuration", () => {
 
     it("puts no secret in a container's plain environment", () => {
       for (const c of [app, agent]) {
-        for (const v of c.environment ?? []) expect(v.name).not.toMatch(/PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE/);
+        for (const v of c.environment ?? [])
+          expect(v.name).not.toMatch(/PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE/);
       }
       expect(app.secrets?.map((s) => s.name)).toEqual([
         "RDS_USERNAME",
@@ -182,7 +208,9 @@ describe("koaapp stack with the default configuration", () => {
     });
 
     it("grants secret reads on named resources only, never *", () => {
-      const statements = Object.values(tf.data.aws_iam_policy_document as Json).flatMap((d: Json) => d.statement);
+      const statements = Object.values(tf.data.aws_iam_policy_document as Json).flatMap(
+        (d: Json) => d.statement,
+      );
       const secretReads = statements.filter((s: Json) =>
         (s.actions as string[]).some((a) => /^(ssm|kms|secretsmanager):/.test(a)),
       );
@@ -207,7 +235,9 @@ describe("koaapp stack with the default configuration", () => {
         expect.stringMatching(/^\$\{aws_vpc\.Network_\w+\.cidr_block\}$/),
       ]);
       const open = synth({ KOAAPP_INGRESS_CIDRS: "203.0.113.0/24" });
-      expect(resources(open, "aws_vpc_security_group_ingress_rule").map((r) => r.cidr_ipv4)).toContain("203.0.113.0/24");
+      expect(resources(open, "aws_vpc_security_group_ingress_rule").map((r) => r.cidr_ipv4)).toContain(
+        "203.0.113.0/24",
+      );
     });
   });
 });

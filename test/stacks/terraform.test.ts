@@ -46,7 +46,9 @@ describeWithTerraform("terraform with the real AWS provider 5.100.0, offline", (
   it("plans the whole service without credentials or network", () => {
     // WHEN planned with the secret values as variables
     plan = workdir.planJson(SECRET_VALUES);
-    const creates = plan.resource_changes.filter((r) => r.change.actions.includes("create")).map((r) => r.type);
+    const creates = plan.resource_changes
+      .filter((r) => r.change.actions.includes("create"))
+      .map((r) => r.type);
     // THEN every part of the service is created
     for (const type of [
       "aws_ecs_service",

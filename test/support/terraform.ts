@@ -18,7 +18,18 @@ export function findProviderMirror(): string | undefined {
   if (fromEnv) return existsSync(join(fromEnv, MIRROR_SUFFIX)) ? fromEnv : undefined;
   const search = spawnSync(
     "find",
-    ["/opt", "/usr/local/share", "/usr/share", process.env.HOME ?? "/root", "-maxdepth", "6", "-type", "d", "-path", `*/${MIRROR_SUFFIX}`],
+    [
+      "/opt",
+      "/usr/local/share",
+      "/usr/share",
+      process.env.HOME ?? "/root",
+      "-maxdepth",
+      "6",
+      "-type",
+      "d",
+      "-path",
+      `*/${MIRROR_SUFFIX}`,
+    ],
     { encoding: "utf8", timeout: 20_000 },
   );
   const hit = search.stdout.split("\n").find((line) => line.endsWith(MIRROR_SUFFIX));
@@ -100,7 +111,9 @@ export class TerraformWorkdir {
   runOk(args: readonly string[]): string {
     const result = this.run(args);
     if (result.status !== 0) {
-      throw new Error(`terraform ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+      throw new Error(
+        `terraform ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`,
+      );
     }
     return result.stdout;
   }
@@ -131,7 +144,7 @@ export interface TerraformPlan {
 
 /** Synthesizes the project's stacks the way `npm run synth` does, into `outdir`. */
 export function synthProject(outdir: string, env: NodeJS.ProcessEnv = {}): void {
-  execFileSync(process.execPath, ["--import", "tsx", "main.ts"], {
+  execFileSync(process.execPath, ["--require", "./scripts/register-ts.cjs", "main.ts"], {
     cwd: join(__dirname, "..", ".."),
     env: { ...process.env, ...env, CDKTF_OUTDIR: outdir },
     stdio: "pipe",
