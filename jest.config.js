@@ -7,7 +7,7 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/"],
   transform: {
     // Type-checking is its own CI step (npm run typecheck); tests only transpile.
-    "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }],
+    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
   testTimeout: 30000,
 };

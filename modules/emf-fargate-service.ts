@@ -99,6 +99,13 @@ export interface EmfFargateServiceProps {
   readonly appMemoryMiB?: number;
   /** Port the app listens on (also `PORT`). @default 5000 */
   readonly containerPort?: number;
+  /**
+   * `PGSSLMODE` of the app's PostgreSQL client (node-postgres reads it). RDS PostgreSQL 15+ refuses
+   * unencrypted connections; `no-verify` encrypts without checking the server certificate, `verify-full`
+   * also needs the RDS CA bundle in the image (`NODE_EXTRA_CA_CERTS`).
+   * @default "no-verify"
+   */
+  readonly databaseSslMode?: "disable" | "no-verify" | "require" | "verify-full";
   /** Extra plain environment variables for the app. @default - none */
   readonly environment?: Readonly<Record<string, string>>;
   /**
@@ -224,6 +231,7 @@ export class EmfFargateService extends Construct {
     const platformVersion = props.platformVersion ?? "1.4.0";
     const containerInsights = props.containerInsights ?? false;
     const healthCheck = props.healthCheck ?? defaultHealthCheck(containerPort);
+    const databaseSslMode = props.databaseSslMode ?? "no-verify";
     const emfSettings: EmfSettings = {
       namespace: props.metrics?.namespace ?? serviceName,
       logGroupName: props.metrics?.logGroupName ?? `/ecs/${serviceName}/emf`,
@@ -269,6 +277,10 @@ export class EmfFargateService extends Construct {
     checkLogGroupName(problems, "metrics.logGroupName", emfSettings.logGroupName);
     checkNamespace(problems, "metrics.namespace", emfSettings.namespace);
     problems.check(
+      !["disable", "no-verify", "require", "verify-full"].includes(databaseSslMode),
+      `databaseSslMode ${show(databaseSslMode)} is not a PGSSLMODE; allowed: disable, no-verify, require, verify-full`,
+    );
+    problems.check(
       !["off", "aggregate", "request"].includes(emfSettings.mode),
       `metrics.mode ${show(emfSettings.mode)} is not a metrics mode; allowed: off, aggregate, request`,
     );
@@ -285,7 +297,7 @@ export class EmfFargateService extends Construct {
     }
     problems.check(props.subnetIds.length === 0, `subnetIds [] is empty; allowed: at least one subnet`);
     const names = new Set(props.secrets.map((s) => s.name));
-    for (const reserved of ["PORT", "ENV_TYPE", "METRICS_MODE", "SHUTDOWN_TIMEOUT_MS"]) {
+    for (const reserved of ["PORT", "ENV_TYPE", "METRICS_MODE", "SHUTDOWN_TIMEOUT_MS", "PGSSLMODE"]) {
       problems.check(
         props.environment?.[reserved] !== undefined,
         `environment.${reserved} is set by the construct; allowed: the construct's own prop for it`,
@@ -358,6 +370,7 @@ export class EmfFargateService extends Construct {
       ENV_TYPE: environmentName,
       METRICS_MODE: emf.mode,
       SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+      PGSSLMODE: databaseSslMode,
       AWS_EMF_AGENT_ENDPOINT: emf.agentEndpoint,
       AWS_EMF_SERVICE_NAME: emf.serviceName,
       AWS_EMF_SERVICE_TYPE: EMF_SERVICE_TYPE,

@@ -1,0 +1,343 @@
+import { createServer } from "node:net";
+import type Koa from "koa";
+import type { Logger } from "pino";
+import request from "supertest";
+import { createApp } from "../../app/app";
+import { type AppConfig, loadConfig } from "../../app/config";
+import { Database } from "../../app/db";
+import { createLogger, REDACTED } from "../../app/logger";
+import { version } from "../../package.json";
+
+type LogLine = Record<string, unknown> & { msg?: string; reqId?: string };
+
+function captureLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = createLogger({
+    level: "debug",
+    destination: { write: (line) => lines.push(JSON.parse(line)) },
+  });
+  return { logger, lines };
+}
+
+/** The access log is written when the response closes, just after supertest sees the response. */
+async function waitForLine(lines: LogLine[], predicate: (line: LogLine) => boolean): Promise<LogLine> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const found = lines.find(predicate);
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no log line matched; got ${JSON.stringify(lines)}`);
+}
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A database whose queries fail the way a bug would, to exercise the unexpected-error path. */
+class BrokenDatabase extends Database {
+  override async query(): Promise<never> {
+    throw new Error("relation internal_secret_table is corrupt");
+  }
+}
+
+interface Observed {
+  status: number;
+  route: unknown;
+  threw: boolean;
+}
+
+/** Stands in for the latency middleware: records what an outermost middleware observes. */
+function observingMetrics(observed: Observed[]): Koa.Middleware {
+  return async function observingMetricsMiddleware(ctx, next) {
+    let threw = false;
+    try {
+      await next();
+    } catch (err) {
+      threw = true;
+      throw err;
+    } finally {
+      observed.push({ status: ctx.status, route: (ctx as { _matchedRoute?: unknown })._matchedRoute, threw });
+    }
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe("createApp without a database", () => {
+  const config: AppConfig = loadConfig({ ENV_TYPE: "test-env" });
+  const { logger } = captureLogger();
+  const db = new Database({ config: undefined, logger });
+  const app = createApp({ config, logger, db });
+
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it("GIVEN the service WHEN GET / THEN it answers its name, package version and environment", async () => {
+    const response = await request(app.callback()).get("/");
+
+    expect(response.status).toBe(200);
+    expect(response.headers["content-type"]).toMatch(/^application\/json/);
+    expect(response.body).toEqual({ service: "koaapp", version, environment: "test-env" });
+  });
+
+  it("GIVEN the service WHEN GET /health THEN it is live", async () => {
+    const response = await request(app.callback()).get("/health");
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: "ok" });
+  });
+
+  it("GIVEN no database configured WHEN GET /ready THEN it is ready and says the database is not configured", async () => {
+    const response = await request(app.callback()).get("/ready");
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: "ready", database: "not-configured" });
+  });
+
+  it("GIVEN no database configured WHEN GET /items THEN 503 with a JSON error", async () => {
+    const response = await request(app.callback()).get("/items").set("x-request-id", "req-503");
+
+    expect(response.status).toBe(503);
+    expect(response.body).toEqual({
+      status: 503,
+      error: "Service Unavailable",
+      message: "Service Unavailable",
+      requestId: "req-503",
+    });
+  });
+
+  it("GIVEN no database configured WHEN POST /items with a valid body THEN 503, not a crash", async () => {
+    const response = await request(app.callback()).post("/items").send({ name: "widget" });
+
+    expect(response.status).toBe(503);
+    expect(response.body.error).toBe("Service Unavailable");
+  });
+
+  it("GIVEN an unknown URL WHEN requested THEN 404 with a JSON error", async () => {
+    const response = await request(app.callback()).get("/nope");
+
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({
+      status: 404,
+      error: "Not Found",
+      message: "Not Found",
+      requestId: response.headers["x-request-id"],
+    });
+  });
+
+  it("GIVEN a known path WHEN requested with an unsupported method THEN 405 with Allow and a JSON error", async () => {
+    const response = await request(app.callback()).delete("/health");
+
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe("HEAD, GET");
+    expect(response.body.error).toBe("Method Not Allowed");
+  });
+
+  it("GIVEN an item path WHEN requested with PATCH THEN 405 lists the item methods", async () => {
+    const response = await request(app.callback()).patch("/items/1").send({ name: "x" });
+
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe("HEAD, GET, PUT, DELETE");
+  });
+});
+
+describe("request ids and the access log", () => {
+  const config = loadConfig({});
+  const { logger, lines } = captureLogger();
+  const db = new Database({ config: undefined, logger });
+  const app = createApp({ config, logger, db });
+
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it("GIVEN no x-request-id WHEN a request is served THEN a UUID is generated and returned", async () => {
+    const response = await request(app.callback()).get("/health");
+
+    expect(response.headers["x-request-id"]).toMatch(UUID);
+  });
+
+  it("GIVEN a sane x-request-id WHEN a request is served THEN it is echoed back", async () => {
+    const response = await request(app.callback()).get("/health").set("x-request-id", "abc_DEF-42.x:y");
+
+    expect(response.headers["x-request-id"]).toBe("abc_DEF-42.x:y");
+  });
+
+  it.each([
+    ["too long", "a".repeat(129)],
+    ["with spaces", "id with spaces"],
+    ["with a quote", 'id"injected'],
+  ])("GIVEN an x-request-id %s WHEN a request is served THEN a fresh UUID replaces it", async (_, id) => {
+    const response = await request(app.callback()).get("/health").set("x-request-id", id);
+
+    expect(response.headers["x-request-id"]).toMatch(UUID);
+  });
+
+  it("GIVEN a 128-character token WHEN a request is served THEN it is kept", async () => {
+    const id = "b".repeat(128);
+
+    const response = await request(app.callback()).get("/health").set("x-request-id", id);
+
+    expect(response.headers["x-request-id"]).toBe(id);
+  });
+
+  it("GIVEN a request with credentials WHEN served THEN exactly one access line is logged, without them", async () => {
+    await request(app.callback())
+      .get("/items/abc")
+      .set("x-request-id", "access-log-1")
+      .set("authorization", "Bearer token-must-not-leak")
+      .set("cookie", "session=cookie-must-not-leak");
+
+    const line = await waitForLine(lines, (l) => l.reqId === "access-log-1" && l.msg === "request completed");
+    expect(line).toMatchObject({
+      level: 30,
+      method: "GET",
+      url: "/items/abc",
+      route: "/items/:id",
+      status: 400,
+      aborted: false,
+    });
+    expect(typeof line.durationMs).toBe("number");
+    expect(lines.filter((l) => l.reqId === "access-log-1" && l.msg === "request completed")).toHaveLength(1);
+    expect(JSON.stringify(lines)).not.toMatch(/must-not-leak/);
+  });
+});
+
+describe("createLogger redaction", () => {
+  it("GIVEN secrets in a log object WHEN logged THEN passwords, APP_SECRET and auth headers are redacted", () => {
+    const { logger, lines } = captureLogger();
+
+    logger.info(
+      {
+        password: "p1",
+        database: { password: "p2" },
+        config: { appSecret: "p3", database: { password: "p4" } },
+        env: { APP_SECRET: "p5" },
+        req: { headers: { authorization: "Bearer p6", cookie: "sid=p7", accept: "application/json" } },
+        res: { headers: { "set-cookie": "sid=p8" } },
+      },
+      "with secrets",
+    );
+
+    expect(lines).toHaveLength(1);
+    expect(JSON.stringify(lines[0])).not.toMatch(/p[1-8]/);
+    expect(lines[0]).toMatchObject({
+      msg: "with secrets",
+      password: REDACTED,
+      database: { password: REDACTED },
+      config: { appSecret: REDACTED, database: { password: REDACTED } },
+      env: { APP_SECRET: REDACTED },
+      req: { headers: { authorization: REDACTED, cookie: REDACTED, accept: "application/json" } },
+      res: { headers: { "set-cookie": REDACTED } },
+    });
+  });
+});
+
+describe("error handling", () => {
+  it("GIVEN an unexpected error in a route WHEN requested THEN 500 without details, and the log has them with the request id", async () => {
+    const config = loadConfig({});
+    const { logger, lines } = captureLogger();
+    const db = new BrokenDatabase({ config: undefined, logger });
+    const app = createApp({ config, logger, db });
+
+    const response = await request(app.callback()).get("/items").set("x-request-id", "boom-1");
+
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({
+      status: 500,
+      error: "Internal Server Error",
+      message: "Internal Server Error",
+      requestId: "boom-1",
+    });
+    expect(response.text).not.toContain("internal_secret_table");
+    const failure = await waitForLine(lines, (l) => l.msg === "request failed");
+    expect(failure).toMatchObject({ level: 50, reqId: "boom-1", status: 500 });
+    expect((failure.err as { message: string }).message).toBe("relation internal_secret_table is corrupt");
+  });
+
+  it("GIVEN the database is unreachable WHEN GET /ready and GET /items THEN both 503, while / and /health stay 200", async () => {
+    const port = await closedPort();
+    const config = loadConfig({
+      RDS_HOSTNAME: "127.0.0.1",
+      RDS_PORT: String(port),
+      RDS_DB_NAME: "app",
+      RDS_USERNAME: "app",
+      RDS_PASSWORD: "unused",
+    });
+    const { logger, lines } = captureLogger();
+    const db = new Database({ config: config.database, logger });
+    const app = createApp({ config, logger, db });
+
+    try {
+      const [ready, items, root, health] = await Promise.all([
+        request(app.callback()).get("/ready"),
+        request(app.callback()).get("/items").set("x-request-id", "db-down-1"),
+        request(app.callback()).get("/"),
+        request(app.callback()).get("/health"),
+      ]);
+
+      expect(ready.status).toBe(503);
+      expect(ready.body).toEqual({ status: "unavailable", database: "unavailable" });
+      expect(items.status).toBe(503);
+      expect(items.body.error).toBe("Service Unavailable");
+      expect(root.status).toBe(200);
+      expect(health.status).toBe(200);
+      const failure = await waitForLine(lines, (l) => l.msg === "request failed" && l.reqId === "db-down-1");
+      expect(failure).toMatchObject({ level: 40, status: 503, err: { type: "DatabaseUnavailableError" } });
+      expect((failure.err as { message: string }).message).toMatch(/ECONNREFUSED/);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe("metrics middleware placement", () => {
+  const config = loadConfig({});
+  const { logger } = captureLogger();
+  const observed: Observed[] = [];
+  const db = new Database({ config: undefined, logger });
+  const app = createApp({ config, logger, db, metrics: observingMetrics(observed) });
+
+  afterAll(async () => {
+    await db.close();
+  });
+
+  beforeEach(() => {
+    observed.length = 0;
+  });
+
+  it.each([
+    ["GET", "/", undefined, 200, "/"],
+    ["GET", "/health", undefined, 200, "/health"],
+    ["GET", "/items/abc", undefined, 400, "/items/:id"],
+    ["POST", "/items", "{not json", 400, "/items"],
+    ["GET", "/items", undefined, 503, "/items"],
+    ["GET", "/missing", undefined, 404, undefined],
+  ])(
+    "GIVEN %s %s WHEN served THEN the outermost middleware sees the client's status %#, without a throw",
+    async (method, path, body, status, route) => {
+      let call = request(app.callback())[method === "GET" ? "get" : "post"](path);
+      if (body !== undefined) call = call.set("content-type", "application/json").send(body);
+
+      const response = await call;
+
+      expect(response.status).toBe(status);
+      expect(observed).toEqual([{ status, route, threw: false }]);
+    },
+  );
+
+  it("GIVEN a route error WHEN served THEN the response still carries the request id header", async () => {
+    const response = await request(app.callback()).get("/items").set("x-request-id", "metrics-1");
+
+    expect(response.status).toBe(503);
+    expect(response.headers["x-request-id"]).toBe("metrics-1");
+  });
+});

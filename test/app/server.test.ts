@@ -1,0 +1,375 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import http from "node:http";
+import { createServer } from "node:net";
+import path from "node:path";
+import type Koa from "koa";
+import type { Logger } from "pino";
+import { loadConfig } from "../../app/config";
+import { Database } from "../../app/db";
+import { createLogger } from "../../app/logger";
+import type { LatencyMetricsMiddleware } from "../../app/metrics";
+import { metricsOptions, type RunningServer, startServer } from "../../app/server";
+import { DEFAULT_NAMESPACE, DIMENSIONS, LATENCY_METRIC } from "../../contract/metrics";
+import { startPostgres, type TestPostgres } from "../support/postgres";
+
+type LogLine = Record<string, unknown> & { msg?: string };
+
+const ROOT = path.resolve(__dirname, "../..");
+
+function captureLogger(): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = createLogger({
+    level: "info",
+    destination: { write: (line) => lines.push(JSON.parse(line)) },
+  });
+  return { logger, lines };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface MetricsDouble {
+  middleware: LatencyMetricsMiddleware;
+  closeCalls: { timeoutMs: number | undefined; at: number }[];
+}
+
+/** Stands in for the latency middleware where only its shutdown contract matters. */
+function metricsDouble(): MetricsDouble {
+  const closeCalls: MetricsDouble["closeCalls"] = [];
+  const middleware = Object.assign(
+    async function metricsDoubleMiddleware(_ctx: Koa.Context, next: Koa.Next) {
+      await next();
+    },
+    {
+      async close(timeoutMs?: number) {
+        closeCalls.push({ timeoutMs, at: Date.now() });
+      },
+      stats(): never {
+        throw new Error("the server does not read metrics stats");
+      },
+    },
+  );
+  return { middleware, closeCalls };
+}
+
+function get(
+  url: string,
+  agent?: http.Agent,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+      })
+      .on("error", reject);
+  });
+}
+
+describe("metricsOptions", () => {
+  const { logger } = captureLogger();
+
+  it("GIVEN no EMF variables WHEN mapped THEN the sidecar endpoint and the contract's namespace are used", () => {
+    const options = metricsOptions(loadConfig({}), logger);
+
+    expect(options).toEqual({
+      mode: "aggregate",
+      endpoint: "tcp://127.0.0.1:25888",
+      namespace: DEFAULT_NAMESPACE,
+      logger,
+    });
+  });
+
+  it("GIVEN every EMF variable WHEN mapped THEN each becomes its option", () => {
+    const config = loadConfig({
+      METRICS_MODE: "request",
+      AWS_EMF_AGENT_ENDPOINT: "udp://10.0.0.9:25888",
+      AWS_EMF_NAMESPACE: "shop",
+      AWS_EMF_LOG_GROUP_NAME: "/ecs/shop",
+      AWS_EMF_LOG_STREAM_NAME: "stream-1",
+      AWS_EMF_SERVICE_NAME: "shop-api",
+      AWS_EMF_SERVICE_TYPE: "AWS::ECS::Container",
+      AWS_EMF_ENVIRONMENT: "Local",
+    });
+
+    expect(metricsOptions(config, logger)).toEqual({
+      mode: "request",
+      endpoint: "udp://10.0.0.9:25888",
+      namespace: "shop",
+      logGroupName: "/ecs/shop",
+      logStreamName: "stream-1",
+      serviceName: "shop-api",
+      serviceType: "AWS::ECS::Container",
+      environment: "Local",
+      logger,
+    });
+  });
+
+  it.each([["Agent"], ["ECS"]])(
+    "GIVEN AWS_EMF_ENVIRONMENT=%s WHEN mapped THEN metrics go to the agent",
+    (value) => {
+      expect(metricsOptions(loadConfig({ AWS_EMF_ENVIRONMENT: value }), logger).environment).toBe("Agent");
+    },
+  );
+});
+
+describe("startServer graceful shutdown", () => {
+  let postgres: TestPostgres;
+  let running: RunningServer | undefined;
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  });
+
+  afterEach(async () => {
+    await running?.shutdown("test cleanup");
+    running = undefined;
+  });
+
+  afterAll(async () => {
+    await postgres?.destroy();
+  });
+
+  it("GIVEN a slow in-flight request and an idle keep-alive connection WHEN SIGTERM THEN the request completes, metrics are flushed after it, and shutdown resolves 0", async () => {
+    const { logger, lines } = captureLogger();
+    const config = loadConfig({ ...postgres.env, SHUTDOWN_TIMEOUT_MS: "5000" });
+    const db = new Database({ config: config.database, logger });
+    const metrics = metricsDouble();
+    running = await startServer(config, {
+      logger,
+      db,
+      metrics: metrics.middleware,
+      host: "127.0.0.1",
+      port: 0,
+    });
+    const { server, url } = running;
+    const keepAlive = new http.Agent({ keepAlive: true });
+    expect((await get(`${url}/health`, keepAlive)).status).toBe(200);
+
+    let responseFinishedAt = Number.POSITIVE_INFINITY;
+    const arrived = new Promise((resolve) =>
+      server.once("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
+        res.once("finish", () => {
+          responseFinishedAt = Date.now();
+        });
+        resolve(undefined);
+      }),
+    );
+    const slow = new Promise<{ status: number; connection: string | undefined; body: { name?: string } }>(
+      (resolve, reject) => {
+        const req = http.request(`${url}/items`, {
+          method: "POST",
+          agent: false,
+          headers: { "content-type": "application/json", "content-length": "24" },
+        });
+        req.on("response", (res) => {
+          let text = "";
+          res.on("data", (chunk) => {
+            text += chunk;
+          });
+          res.on("end", () => {
+            resolve({
+              status: res.statusCode ?? 0,
+              connection: res.headers.connection,
+              body: JSON.parse(text),
+            });
+          });
+        });
+        req.on("error", reject);
+        req.write('{"name":"in-');
+        void arrived.then(() => setTimeout(() => req.end('flight-one"}'), 300));
+      },
+    );
+    await arrived;
+
+    const started = Date.now();
+    const shutdown = running.shutdown("SIGTERM");
+    const refused = await get(`${url}/health`).catch((err: NodeJS.ErrnoException) => err.code);
+    const response = await slow;
+    const code = await shutdown;
+
+    expect(refused).toBe("ECONNREFUSED");
+    expect(response).toEqual({
+      status: 201,
+      connection: "close",
+      body: expect.objectContaining({ name: "in-flight-one" }),
+    });
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(metrics.closeCalls).toHaveLength(1);
+    expect(metrics.closeCalls[0]?.at).toBeGreaterThanOrEqual(responseFinishedAt);
+    expect(metrics.closeCalls[0]?.timeoutMs).toBeGreaterThan(0);
+    expect(metrics.closeCalls[0]?.timeoutMs).toBeLessThanOrEqual(5000);
+    expect(server.listening).toBe(false);
+    await expect(db.query("SELECT 1")).rejects.toThrow("the database connection is closed");
+    expect(lines.filter((line) => line.msg === "shutting down" || line.msg === "shutdown complete")).toEqual([
+      expect.objectContaining({ signal: "SIGTERM", timeoutMs: 5000 }),
+      expect.objectContaining({ signal: "SIGTERM" }),
+    ]);
+    keepAlive.destroy();
+  });
+
+  it("GIVEN a request that never finishes WHEN SIGTERM THEN shutdown gives up at the deadline, logs it, and resolves 1", async () => {
+    const { logger, lines } = captureLogger();
+    const config = loadConfig({ SHUTDOWN_TIMEOUT_MS: "300" });
+    running = await startServer(config, { logger, metrics: null, host: "127.0.0.1", port: 0 });
+    const { server, url } = running;
+    const arrived = new Promise((resolve) => server.once("request", resolve));
+    const stuck = http.request(`${url}/items`, {
+      method: "POST",
+      agent: false,
+      headers: { "content-type": "application/json", "content-length": "100" },
+    });
+    const clientOutcome = new Promise((resolve) =>
+      stuck.on("error", (err: NodeJS.ErrnoException) => resolve(err.code)),
+    );
+    stuck.write("{");
+    await arrived;
+
+    const started = Date.now();
+    const code = await running.shutdown("SIGTERM");
+    const elapsed = Date.now() - started;
+
+    expect(code).toBe(1);
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(1500);
+    expect(lines.find((line) => line.msg === "shutdown deadline exceeded; forcing exit")).toMatchObject({
+      level: 50,
+      signal: "SIGTERM",
+      timeoutMs: 300,
+    });
+    expect(await clientOutcome).toBe("ECONNRESET");
+  });
+
+  it("GIVEN METRICS_MODE=off WHEN startServer builds its own metrics THEN none are installed", async () => {
+    const { logger, lines } = captureLogger();
+
+    running = await startServer(loadConfig({ METRICS_MODE: "off" }), { logger, host: "127.0.0.1", port: 0 });
+
+    expect(lines.find((line) => line.msg === "listening")).toMatchObject({ metricsMode: "off" });
+  });
+
+  it("GIVEN a shutdown in progress WHEN shutdown is called again THEN the same outcome is returned", async () => {
+    const { logger } = captureLogger();
+    running = await startServer(loadConfig({}), { logger, metrics: null, host: "127.0.0.1", port: 0 });
+
+    const first = running.shutdown("SIGTERM");
+    const second = running.shutdown("SIGINT");
+
+    expect(second).toBe(first);
+    expect(await first).toBe(0);
+  });
+
+  it("GIVEN the port is taken WHEN startServer THEN it rejects with EADDRINUSE and closes metrics and the database", async () => {
+    const { logger } = captureLogger();
+    const blocker = http.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as { port: number };
+    const metrics = metricsDouble();
+    const db = new Database({ config: loadConfig({ ...postgres.env }).database, logger });
+
+    try {
+      await expect(
+        startServer(loadConfig({}), { logger, db, metrics: metrics.middleware, host: "127.0.0.1", port }),
+      ).rejects.toThrow(`listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
+      expect(metrics.closeCalls).toHaveLength(1);
+      await expect(db.query("SELECT 1")).rejects.toThrow("the database connection is closed");
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
+
+describe("server process", () => {
+  let child: ChildProcess | undefined;
+
+  afterEach(() => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    child = undefined;
+  });
+
+  function spawnServer(env: Record<string, string>): {
+    process: ChildProcess;
+    stdout: () => string;
+    stderr: () => string;
+    exited: Promise<number | null>;
+  } {
+    const proc = spawn(process.execPath, ["--import", "tsx", "app/server.ts"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = proc;
+    let out = "";
+    let err = "";
+    proc.stdout?.on("data", (chunk) => {
+      out += chunk;
+    });
+    proc.stderr?.on("data", (chunk) => {
+      err += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => proc.on("close", (code) => resolve(code)));
+    return { process: proc, stdout: () => out, stderr: () => err, exited };
+  }
+
+  it("GIVEN the real entry point with Local metrics WHEN it receives SIGTERM THEN it flushes the metrics, logs the shutdown and exits 0", async () => {
+    const port = await freePort();
+    const server = spawnServer({
+      PORT: String(port),
+      METRICS_MODE: "aggregate",
+      AWS_EMF_ENVIRONMENT: "Local",
+      ENV_TYPE: "ci",
+    });
+    const deadline = Date.now() + 15_000;
+    while (!server.stdout().includes('"msg":"listening"')) {
+      if (Date.now() > deadline || server.process.exitCode !== null) {
+        throw new Error(`server did not start: ${server.stdout()} ${server.stderr()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    const root = await get(`http://127.0.0.1:${port}/`);
+    server.process.kill("SIGTERM");
+    const code = await server.exited;
+
+    expect(root.status).toBe(200);
+    expect(code).toBe(0);
+    const lines: LogLine[] = server
+      .stdout()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const messages = lines.map((line) => line.msg).filter((msg) => msg !== undefined);
+    expect(messages).toEqual(expect.arrayContaining(["listening", "shutting down", "shutdown complete"]));
+    const emf = lines.findIndex((line) => line._aws !== undefined && line[DIMENSIONS.path] === "/");
+    expect(emf).toBeGreaterThan(lines.findIndex((line) => line.msg === "shutting down"));
+    expect(emf).toBeLessThan(lines.findIndex((line) => line.msg === "shutdown complete"));
+    expect(lines[emf]).toMatchObject({
+      [LATENCY_METRIC.name]: expect.any(Number),
+      _aws: { CloudWatchMetrics: [expect.objectContaining({ Namespace: DEFAULT_NAMESPACE })] },
+    });
+    expect(server.stderr()).toBe("");
+  });
+
+  it("GIVEN invalid configuration WHEN the entry point starts THEN it prints every problem, no secret, and exits 1", async () => {
+    const server = spawnServer({ PORT: "http", RDS_PASSWORD: "never-print-me", APP_SECRET: "nor-me" });
+
+    const code = await server.exited;
+
+    expect(code).toBe(1);
+    expect(server.stderr()).toContain(
+      'invalid configuration:\n- PORT="http" is not valid; allowed: an integer from 1 to 65535\n- the database is partially configured',
+    );
+    expect(server.stderr()).toContain("RDS_PASSWORD=<redacted>");
+    expect(server.stderr()).not.toMatch(/never-print-me|nor-me/);
+    expect(server.stdout()).toBe("");
+  });
+});
