@@ -71,12 +71,21 @@ export class CloudWatchAgentSidecar extends Construct {
     checkImagePinned(problems, "image", image, allowLatestImage);
     checkIntRange(problems, "cpu", cpu, 0, 16384);
     checkIntRange(problems, "memoryMiB", memoryMiB, 6, 122880);
-    const emf = (props.config?.logs as Record<string, unknown> | undefined)?.metrics_collected as
-      | Record<string, unknown>
-      | undefined;
+    const agentConfig = deepMerge(BASE_AGENT_CONFIG, props.config ?? {});
+    const logs = agentConfig.logs;
+    const metricsCollected = isPlainObject(logs) ? logs.metrics_collected : undefined;
+    const emf = isPlainObject(metricsCollected) ? metricsCollected.emf : undefined;
     problems.check(
-      emf !== undefined && "emf" in emf && (typeof emf.emf !== "object" || emf.emf === null),
-      `config.logs.metrics_collected.emf ${show(emf?.emf)} would turn off the EMF listener; allowed: an object`,
+      !isPlainObject(logs),
+      `config.logs ${show(logs)} would turn off the EMF listener; allowed: an object`,
+    );
+    problems.check(
+      isPlainObject(logs) && !isPlainObject(metricsCollected),
+      `config.logs.metrics_collected ${show(metricsCollected)} would turn off the EMF listener; allowed: an object`,
+    );
+    problems.check(
+      isPlainObject(metricsCollected) && !isPlainObject(emf),
+      `config.logs.metrics_collected.emf ${show(emf)} would turn off the EMF listener; allowed: an object`,
     );
     problems.check(
       isKnown(parameterName) && !/^[A-Za-z0-9_.\-/]{1,1011}$/.test(parameterName),
@@ -84,7 +93,7 @@ export class CloudWatchAgentSidecar extends Construct {
     );
     problems.throwIfAny(this.node.path);
 
-    this.agentConfig = deepMerge(BASE_AGENT_CONFIG, props.config ?? {});
+    this.agentConfig = agentConfig;
     this.parameter = new SsmParameter(this, "Resource", {
       name: parameterName,
       description: "CloudWatch agent configuration (CW_CONFIG_CONTENT): EMF listener",

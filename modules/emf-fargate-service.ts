@@ -12,6 +12,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Fn, Op, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AGENT_EMF_PORT, EMF_SERVICE_TYPE } from "../contract/metrics";
 import type { ServiceSecret } from "./app-parameters";
@@ -30,6 +31,7 @@ import {
   checkIntRange,
   checkLogGroupName,
   checkNamespace,
+  isIpv4Cidr,
   isKnown,
   Problems,
   show,
@@ -75,7 +77,7 @@ export interface EmfFargateServiceProps {
   readonly imageUri?: string;
   /** Tag of the image in the created ECR repository. Required unless `imageUri` is given. @default - none */
   readonly imageTag?: string;
-  /** Name of the created ECR repository. @default serviceName */
+  /** Name of the created ECR repository (lowercase). @default serviceName in lowercase */
   readonly repositoryName?: string;
   /** Accept images tagged `latest` or untagged. @default false */
   readonly allowLatestImage?: boolean;
@@ -161,7 +163,7 @@ export interface EmfFargateServiceProps {
 }
 
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
-const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const EXEC_PATHS = ["/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"];
 
 /**
@@ -208,7 +210,7 @@ export class EmfFargateService extends Construct {
     const serviceName = props.serviceName;
     const environmentName = props.environmentName ?? "prod";
     const allowLatestImage = props.allowLatestImage ?? false;
-    const repositoryName = props.repositoryName ?? serviceName;
+    const repositoryName = props.repositoryName ?? serviceName.toLowerCase();
     const desiredCount = props.desiredCount ?? 1;
     const taskCpu = props.taskCpu ?? 512;
     const taskMemoryMiB = props.taskMemoryMiB ?? 1024;
@@ -252,6 +254,13 @@ export class EmfFargateService extends Construct {
     );
     if (props.imageUri !== undefined)
       checkImagePinned(problems, "imageUri", props.imageUri, allowLatestImage);
+    if (props.imageTag !== undefined) {
+      problems.check(
+        isKnown(repositoryName) &&
+          (!ECR_REPOSITORY.test(repositoryName) || repositoryName.length < 2 || repositoryName.length > 256),
+        `repositoryName ${show(repositoryName)} is not an ECR repository name; allowed: 2-256 lowercase letters, digits and . _ - separators, with / between path parts`,
+      );
+    }
     if (props.imageTag !== undefined && isKnown(props.imageTag)) {
       problems.check(
         !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(props.imageTag),
@@ -287,7 +296,7 @@ export class EmfFargateService extends Construct {
     for (const cidr of ingressCidrs) {
       if (!isKnown(cidr)) continue;
       problems.check(
-        !CIDR.test(cidr),
+        !isIpv4Cidr(cidr),
         `ingressCidrs ${show(cidr)} is not an IPv4 CIDR; allowed: e.g. "10.0.0.0/16"`,
       );
       problems.check(
@@ -364,12 +373,15 @@ export class EmfFargateService extends Construct {
     // namespace in the environment cannot disagree with the ones alarms and queries use.
     const emf: EmfSettings = { ...emfSettings, logGroupName: emfLogGroup.name };
     this.emf = emf;
-    const shutdownTimeoutMs = Math.max(1000, stopTimeoutSeconds * 1000 - 5000);
+    // The app must finish before ECS's SIGKILL: its deadline is the stop timeout less 5 s (at least 1 s).
+    const shutdownTimeoutMs = isKnown(stopTimeoutSeconds)
+      ? String(Math.max(1000, stopTimeoutSeconds * 1000 - 5000))
+      : Token.asString(Fn.max([1000, Op.sub(Op.mul(stopTimeoutSeconds, 1000), 5000)]));
     const environment: Record<string, string> = {
       PORT: String(containerPort),
       ENV_TYPE: environmentName,
       METRICS_MODE: emf.mode,
-      SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+      SHUTDOWN_TIMEOUT_MS: shutdownTimeoutMs,
       PGSSLMODE: databaseSslMode,
       AWS_EMF_AGENT_ENDPOINT: emf.agentEndpoint,
       AWS_EMF_SERVICE_NAME: emf.serviceName,
@@ -403,7 +415,13 @@ export class EmfFargateService extends Construct {
       ...(mountPoints.length > 0 ? { mountPoints } : {}),
     };
     this.containers = [app, agent.container];
-    checkContainers(problems, this.containers, { cpu: taskCpu, memoryMiB: taskMemoryMiB, allowLatestImage });
+    // The app image was judged as imageUri/imageTag above and the agent's by the sidecar, each with its own flag.
+    checkContainers(problems, this.containers, {
+      cpu: taskCpu,
+      memoryMiB: taskMemoryMiB,
+      allowLatestImage,
+      imagesChecked: [app.name, agent.container.name],
+    });
     problems.throwIfAny(this.node.path);
 
     const assumeByEcsTasks = new DataAwsIamPolicyDocument(this, "AssumeByEcsTasks", {
@@ -431,7 +449,9 @@ export class EmfFargateService extends Construct {
       { name: "CW_CONFIG_CONTENT", valueFrom: agent.parameterArn, store: "ssm" },
     ];
     const ssmArns = allSecrets.filter((s) => s.store === "ssm").map((s) => s.valueFrom);
-    const secretsManagerArns = allSecrets.filter((s) => s.store === "secretsmanager").map((s) => s.valueFrom);
+    const secretsManagerArns = [
+      ...new Set(allSecrets.filter((s) => s.store === "secretsmanager").map((s) => secretArnOf(s.valueFrom))),
+    ];
     const readSecrets = new DataAwsIamPolicyDocument(this, "ReadSecrets", {
       statement: [
         { sid: "ReadParameters", actions: ["ssm:GetParameters"], resources: ssmArns },
@@ -577,6 +597,15 @@ export class EmfFargateService extends Construct {
     this.logGroupName = logGroup.name;
     this.emfLogGroupName = emfLogGroup.name;
   }
+}
+
+/**
+ * The secret's own ARN for IAM: ECS `valueFrom` may append `:json-key:version-stage:version-id`, which
+ * no IAM resource matches.
+ */
+export function secretArnOf(valueFrom: string): string {
+  if (!isKnown(valueFrom)) return valueFrom;
+  return /^(arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:[^:]+)/.exec(valueFrom)?.[1] ?? valueFrom;
 }
 
 function volumeName(path: string): string {

@@ -5,6 +5,9 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Construct } from "constructs";
 import { checkIntRange, isKnown, Problems, show } from "./validation";
 
+/** Master user names RDS for PostgreSQL reserves for itself. */
+const RESERVED_USERNAMES = ["rdsadmin", "rds_superuser", "rds_replication", "rds_password"];
+
 /** Props of {@link PostgresDatabase}. */
 export interface PostgresDatabaseProps {
   /** VPC of the database. */
@@ -78,8 +81,8 @@ export class PostgresDatabase extends Construct {
 
     const problems = new Problems();
     problems.check(
-      isKnown(identifier) && !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(identifier),
-      `identifier ${show(identifier)} is not an RDS identifier; allowed: lowercase letters, digits and single hyphens, starting with a letter`,
+      isKnown(identifier) && (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(identifier) || identifier.length > 63),
+      `identifier ${show(identifier)} is not an RDS identifier; allowed: up to 63 lowercase letters, digits and single hyphens, starting with a letter`,
     );
     problems.check(
       isKnown(databaseName) && !/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(databaseName),
@@ -87,8 +90,7 @@ export class PostgresDatabase extends Construct {
     );
     problems.check(
       isKnown(username) &&
-        (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(username) ||
-          ["postgres", "rdsadmin", "admin"].includes(username)),
+        (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(username) || RESERVED_USERNAMES.includes(username)),
       `username ${show(username)} is not an RDS master user name; allowed: a letter then up to 62 letters, digits or underscores, not a reserved word`,
     );
     checkIntRange(problems, "allocatedStorageGiB", allocatedStorageGiB, 20, 65536);

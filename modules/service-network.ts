@@ -4,9 +4,9 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { Fn } from "cdktf";
+import { Fn, Op, Token } from "cdktf";
 import { Construct } from "constructs";
-import { isKnown, Problems, show } from "./validation";
+import { isIpv4Cidr, isKnown, Problems, show } from "./validation";
 
 /** Props of {@link ServiceNetwork}. */
 export interface ServiceNetworkProps {
@@ -49,7 +49,7 @@ export class ServiceNetwork extends Construct {
       `availabilityZones ${show(zones)} has ${zones.length} zones; allowed: 2 to 6 zones`,
     );
     problems.check(
-      isKnown(cidrBlock) && !/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|20)$/.test(cidrBlock),
+      isKnown(cidrBlock) && !isIpv4Cidr(cidrBlock, 16, 20),
       `cidrBlock ${show(cidrBlock)} is not an IPv4 CIDR from /16 to /20; allowed: e.g. "10.0.0.0/16"`,
     );
     problems.throwIfAny(this.node.path);
@@ -76,7 +76,13 @@ export class ServiceNetwork extends Construct {
       tags: tags("private"),
     });
 
-    const newBits = 24 - Number(cidrBlock.split("/")[1]);
+    // Public subnets take /24 numbers from the bottom of the range, private ones from its upper half.
+    const newBits = isKnown(cidrBlock)
+      ? 24 - Number(cidrBlock.split("/")[1])
+      : Token.asNumber(Op.sub(24, Fn.tonumber(Fn.element(Fn.split("/", cidrBlock), 1))));
+    const privateBase = isKnown(newBits) ? 2 ** (newBits - 1) : Token.asNumber(Fn.pow(2, Op.sub(newBits, 1)));
+    const privateNumber = (i: number) =>
+      isKnown(privateBase) ? privateBase + i : Token.asNumber(Op.add(privateBase, i));
     this.publicSubnetIds = [];
     this.privateSubnetIds = [];
     zones.forEach((zone, i) => {
@@ -93,7 +99,7 @@ export class ServiceNetwork extends Construct {
       const privateSubnet = new Subnet(this, `Private${i}`, {
         vpcId: this.vpc.id,
         availabilityZone: zone,
-        cidrBlock: Fn.cidrsubnet(this.vpc.cidrBlock, newBits, 100 + i),
+        cidrBlock: Fn.cidrsubnet(this.vpc.cidrBlock, newBits, privateNumber(i)),
         tags: tags(`private-${zone}`),
       });
       new RouteTableAssociation(this, `Private${i}Routes`, {

@@ -60,6 +60,16 @@ export function show(value: unknown): string {
   return typeof value === "string" ? `"${value}"` : JSON.stringify(value);
 }
 
+/** True for an IPv4 CIDR `a.b.c.d/n` with octets 0-255 and a prefix in [minPrefix, maxPrefix]. */
+export function isIpv4Cidr(value: string, minPrefix = 0, maxPrefix = 32): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+  if (!match) return false;
+  const prefix = Number(match[5]);
+  return (
+    match.slice(1, 5).every((octet) => Number(octet) <= 255) && prefix >= minPrefix && prefix <= maxPrefix
+  );
+}
+
 /** Checks a number is an integer within [min, max], unless it is a token or absent. */
 export function checkIntRange(
   problems: Problems,
@@ -166,7 +176,7 @@ export function checkLogGroupName(problems: Problems, prop: string, name: string
 function checkHealthCheck(problems: Problems, prop: string, hc: HealthCheck): void {
   const first = hc.command[0];
   problems.check(
-    isKnown(first) && !["CMD", "CMD-SHELL", "NONE"].includes(first ?? ""),
+    hc.command.length === 0 || (isKnown(first) && !["CMD", "CMD-SHELL", "NONE"].includes(first ?? "")),
     `${prop}.command ${show(hc.command)} does not start with CMD, CMD-SHELL or NONE; allowed: ["CMD", "<exe>", ...], ["CMD-SHELL", "<shell command>"] or ["NONE"]`,
   );
   checkIntRange(problems, `${prop}.interval`, hc.interval, 5, 300);
@@ -188,7 +198,13 @@ function checkHealthCheck(problems: Problems, prop: string, hc: HealthCheck): vo
 export function checkContainers(
   problems: Problems,
   containers: readonly ContainerDefinition[],
-  task: { readonly cpu: number; readonly memoryMiB: number; readonly allowLatestImage: boolean },
+  task: {
+    readonly cpu: number;
+    readonly memoryMiB: number;
+    readonly allowLatestImage: boolean;
+    /** Containers whose images their own construct already judged, with its own allowLatestImage. */
+    readonly imagesChecked?: readonly string[];
+  },
 ): void {
   const names = new Map<string, number>();
   for (const c of containers) names.set(c.name, (names.get(c.name) ?? 0) + 1);
@@ -211,7 +227,8 @@ export function checkContainers(
       isKnown(c.name) && !CONTAINER_NAME.test(c.name),
       `${at}.name ${show(c.name)} is not a container name; allowed: 1-255 letters, digits, hyphens and underscores`,
     );
-    checkImagePinned(problems, `${at}.image`, c.image, task.allowLatestImage);
+    if (!task.imagesChecked?.includes(c.name))
+      checkImagePinned(problems, `${at}.image`, c.image, task.allowLatestImage);
     if (c.cpu !== undefined) checkIntRange(problems, `${at}.cpu`, c.cpu, 0, 16384);
     if (isKnown(c.cpu)) cpuSum += c.cpu ?? 0;
     const memory = c.memory ?? c.memoryReservation;

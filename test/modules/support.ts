@@ -1,0 +1,159 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import {
+  DefaultTokenResolver,
+  StringConcat,
+  TerraformDataSource,
+  type TerraformResource,
+  TerraformStack,
+  Testing,
+  Tokenization,
+} from "cdktf";
+import type { Construct } from "constructs";
+import type { ContainerDefinition } from "../../modules/container-definition";
+
+/** A resource or data source block of the synthesized Terraform JSON. */
+export type Block = Readonly<Record<string, unknown>>;
+
+/** The parts of a synthesized stack the tests read. */
+export interface TerraformJson {
+  readonly resource?: Readonly<Record<string, Readonly<Record<string, Block>>>>;
+  readonly data?: Readonly<Record<string, Readonly<Record<string, Block>>>>;
+  readonly output?: Readonly<Record<string, { readonly value: unknown }>>;
+}
+
+/** A statement of an `aws_iam_policy_document` data source, as synthesized. */
+export interface PolicyStatement {
+  readonly sid?: string;
+  readonly effect?: string;
+  readonly actions?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly principals?: readonly { readonly type: string; readonly identifiers: readonly string[] }[];
+}
+
+/** A synthesized stack, the stack itself (for logical ids) and what the build callback returned. */
+export interface Synthesized<T> {
+  readonly json: TerraformJson;
+  readonly stack: TerraformStack;
+  readonly built: T;
+}
+
+/** A resource or data source construct. */
+export type TerraformElement = TerraformResource | TerraformDataSource;
+
+/** The region every test stack's provider is configured with. */
+export const REGION = "eu-west-1";
+
+/** A fresh stack named "test" in a testing app, with the AWS provider configured. */
+export function newStack(): TerraformStack {
+  const stack = new TerraformStack(Testing.app(), "test");
+  new AwsProvider(stack, "aws", { region: REGION });
+  return stack;
+}
+
+/** Builds constructs in a fresh stack, synthesizes it and parses the result. */
+export function synthStack<T>(build: (stack: TerraformStack) => T): Synthesized<T> {
+  const stack = newStack();
+  const built = build(stack);
+  return { json: JSON.parse(Testing.synth(stack)) as TerraformJson, stack, built };
+}
+
+/** Every block of a resource type, by logical id (empty when there is none). */
+export function resourcesById(json: TerraformJson, type: string): Readonly<Record<string, Block>> {
+  return json.resource?.[type] ?? {};
+}
+
+/** Every block of a resource type (empty when there is none). */
+export function resourcesOf(json: TerraformJson, type: string): Block[] {
+  return Object.values(resourcesById(json, type));
+}
+
+/** The block of a resource type that must occur exactly once. */
+export function onlyResource(json: TerraformJson, type: string): Block {
+  const blocks = resourcesOf(json, type);
+  if (blocks.length !== 1) throw new Error(`expected exactly one ${type}, found ${blocks.length}`);
+  return blocks[0] as Block;
+}
+
+/** Every block of a data source type (empty when there is none). */
+export function dataOf(json: TerraformJson, type: string): Block[] {
+  return Object.values(json.data?.[type] ?? {});
+}
+
+/** The resource or data source child of a construct, by construct id. */
+export function childOf(scope: Construct, id: string): TerraformElement {
+  return scope.node.findChild(id) as TerraformElement;
+}
+
+/** The block of a given element (resource or data source) in the synthesized JSON. */
+export function blockOf(synth: Synthesized<unknown>, element: TerraformElement): Block {
+  const id = synth.stack.getLogicalId(element);
+  const kind = element instanceof TerraformDataSource ? synth.json.data : synth.json.resource;
+  const block = kind?.[element.terraformResourceType]?.[id];
+  if (!block) throw new Error(`no ${element.terraformResourceType}.${id} in the synthesized stack`);
+  return block;
+}
+
+/** The reference Terraform sees for an attribute of an element, e.g. `${aws_ssm_parameter.X.arn}`. */
+export function ref(stack: TerraformStack, element: TerraformElement, attribute: string): string {
+  const prefix = element instanceof TerraformDataSource ? "data." : "";
+  return `\${${prefix}${element.terraformResourceType}.${stack.getLogicalId(element)}.${attribute}}`;
+}
+
+/** A value with its tokens resolved the way synthesis resolves them, e.g. `${var.x}`. */
+export function resolved(stack: TerraformStack, value: unknown): unknown {
+  return Tokenization.resolve(value, {
+    scope: stack,
+    preparing: false,
+    resolver: new DefaultTokenResolver(new StringConcat()),
+  });
+}
+
+/** The container definitions of the stack's only task definition, parsed from their JSON string. */
+export function containerDefinitionsOf(json: TerraformJson): ContainerDefinition[] {
+  const task = onlyResource(json, "aws_ecs_task_definition");
+  return JSON.parse(task.container_definitions as string) as ContainerDefinition[];
+}
+
+/** The container of the given name. */
+export function containerNamed(
+  containers: readonly ContainerDefinition[],
+  name: string,
+): ContainerDefinition {
+  const found = containers.find((c) => c.name === name);
+  if (!found) throw new Error(`no container named ${name}; have ${containers.map((c) => c.name).join(", ")}`);
+  return found;
+}
+
+/** A container's environment as a name → value map. */
+export function environmentOf(container: ContainerDefinition): Record<string, string> {
+  return Object.fromEntries((container.environment ?? []).map((v) => [v.name, v.value]));
+}
+
+/** A container's secrets as a name → valueFrom map. */
+export function secretsOf(container: ContainerDefinition): Record<string, string> {
+  return Object.fromEntries((container.secrets ?? []).map((s) => [s.name, s.valueFrom]));
+}
+
+/**
+ * The statements of the `aws_iam_policy_document` a policy attribute refers to
+ * (`${data.aws_iam_policy_document.<id>.json}`): what the policy grants, before Terraform renders it.
+ */
+export function statementsOf(json: TerraformJson, policyReference: unknown): PolicyStatement[] {
+  const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(policyReference));
+  if (!match) throw new Error(`not a policy document reference: ${String(policyReference)}`);
+  const document = json.data?.aws_iam_policy_document?.[match[1] as string];
+  if (!document) throw new Error(`no aws_iam_policy_document.${match[1]}`);
+  return document.statement as PolicyStatement[];
+}
+
+/**
+ * A pattern matching one whole problem line of an invalid-props error
+ * (`<path>: invalid props:\n- problem\n- problem`), with the line taken literally.
+ */
+export function problemLine(line: string): RegExp {
+  return new RegExp(`: invalid props:\\n(?:- .*\\n)*- ${escapeRegExp(line)}(?:\\n|$)`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
