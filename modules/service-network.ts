@@ -1,3 +1,4 @@
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { Route } from "@cdktf/provider-aws/lib/route";
 import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
@@ -12,6 +13,12 @@ import { isIpv4Cidr, isKnown, Problems, show } from "./validation";
 export interface ServiceNetworkProps {
   /** Availability zones, one public and one private subnet in each (at least two: RDS needs two). */
   readonly availabilityZones: readonly string[];
+  /**
+   * Region the zones belong to. When given, a plan against a provider configured for another region
+   * fails on a precondition instead of at apply with an unknown-zone error.
+   * @default - not checked
+   */
+  readonly region?: string;
   /** The VPC's IPv4 CIDR block, split into /24 subnets. @default "10.0.0.0/16" */
   readonly cidrBlock?: string;
   /** Name tag prefix. @default - the construct path */
@@ -55,11 +62,22 @@ export class ServiceNetwork extends Construct {
     problems.throwIfAny(this.node.path);
 
     const tags = (suffix: string) => ({ ...props.tags, Name: `${name}-${suffix}` });
+    const currentRegion = props.region === undefined ? undefined : new DataAwsRegion(this, "Region");
     this.vpc = new Vpc(this, "Resource", {
       cidrBlock,
       enableDnsHostnames: true,
       enableDnsSupport: true,
       tags: tags("vpc"),
+      lifecycle: currentRegion
+        ? {
+            precondition: [
+              {
+                condition: Token.asAny(Op.eq(currentRegion.name, props.region)),
+                errorMessage: `The network was synthesized for ${props.region} (zones ${zones.join(", ")}); configure the AWS provider for ${props.region}, e.g. AWS_REGION=${props.region}, or synthesize again for your region.`,
+              },
+            ],
+          }
+        : undefined,
     });
     this.vpcId = this.vpc.id;
     this.cidrBlock = this.vpc.cidrBlock;

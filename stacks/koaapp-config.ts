@@ -43,6 +43,7 @@ export type DatabaseConfig =
 /** Where Terraform keeps the state. */
 export type BackendConfig =
   | { readonly type: "local" }
+  | { readonly type: "none" }
   | { readonly type: "s3"; readonly bucket: string; readonly key: string; readonly region: string };
 
 /** The typed, validated configuration of the `koaapp` stack. */
@@ -143,15 +144,20 @@ export const SETTINGS: readonly Setting[] = [
     key: "imageTag",
     env: "KOAAPP_IMAGE_TAG",
     default: "0.1.0",
-    description: "Image tag in the created ECR repository (ignored when imageUri is set)",
+    description: "Default of the image_tag variable (ignored when imageUri is set)",
   },
   {
     key: "imageUri",
     env: "KOAAPP_IMAGE_URI",
     default: "",
-    description: "Full image URI to run instead of the created repository",
+    description: "Run this image instead of a created repository: default of the image_uri variable",
   },
-  { key: "desiredCount", env: "KOAAPP_DESIRED_COUNT", default: "1", description: "Number of tasks" },
+  {
+    key: "desiredCount",
+    env: "KOAAPP_DESIRED_COUNT",
+    default: "1",
+    description: "Default of the desired_count variable",
+  },
   { key: "taskCpu", env: "KOAAPP_TASK_CPU", default: "512", description: "Task CPU units (Fargate table)" },
   {
     key: "taskMemoryMiB",
@@ -234,7 +240,12 @@ export const SETTINGS: readonly Setting[] = [
     default: "",
     description: "With database=existing: JSON object of the six variables to SSM parameter names or ARNs",
   },
-  { key: "backend", env: "KOAAPP_BACKEND", default: "local", description: "local or s3" },
+  {
+    key: "backend",
+    env: "KOAAPP_BACKEND",
+    default: "local",
+    description: "local, s3, or none (no backend block: for use as a child module)",
+  },
   {
     key: "stateBucket",
     env: "KOAAPP_STATE_BUCKET",
@@ -383,12 +394,13 @@ export function loadKoaAppConfig(
   }
 
   let backend: BackendConfig;
-  if (oneOf("backend", ["local", "s3"] as const) === "s3") {
+  const backendType = oneOf("backend", ["local", "s3", "none"] as const);
+  if (backendType === "s3") {
     if (raw.stateBucket === "")
       problems.push(`${where("stateBucket")} is empty; allowed: the name of an S3 bucket when backend is s3`);
     backend = { type: "s3", bucket: raw.stateBucket, key: raw.stateKey, region: raw.stateRegion || region };
   } else {
-    backend = { type: "local" };
+    backend = { type: backendType === "none" ? "none" : "local" };
   }
 
   if (problems.length > 0) throw new ConfigError(problems);

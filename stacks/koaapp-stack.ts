@@ -1,22 +1,30 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { AppParameters, type AppSecretName } from "../modules/app-parameters";
 import { EmfFargateService } from "../modules/emf-fargate-service";
 import { PostgresDatabase } from "../modules/postgres-database";
 import { ServiceNetwork } from "../modules/service-network";
 import type { KoaAppConfig } from "./koaapp-config";
+import { KoaAppVariables } from "./koaapp-variables";
 
 /**
  * The sample stack: the Koa service with its CloudWatch agent sidecar, a VPC and a PostgreSQL
  * database unless existing ones are configured — the flaskapp of the seed, on Fargate.
  */
 export class KoaAppStack extends TerraformStack {
+  /** The per-deploy Terraform variables. */
+  readonly variables: KoaAppVariables;
+
   constructor(scope: Construct, id: string, config: KoaAppConfig) {
     super(scope, id);
     const tags = { Project: config.serviceName, Environment: config.environmentName, ManagedBy: "cdktf" };
 
-    new AwsProvider(this, "aws", { region: config.region, defaultTags: [{ tags }] });
+    // The provider construct pins hashicorp/aws in required_providers; its block is then removed: as a
+    // root module the provider comes from the environment (AWS_REGION, profile), as a child module from
+    // the caller's `providers`, which Terraform refuses for a module with a provider block of its own.
+    new AwsProvider(this, "aws", {});
+    this.addOverride("provider", undefined);
     if (config.backend.type === "s3") {
       const backend = new S3Backend(this, {
         bucket: config.backend.bucket,
@@ -25,38 +33,33 @@ export class KoaAppStack extends TerraformStack {
         encrypt: true,
       });
       backend.addOverride("use_lockfile", true);
-    } else {
+    } else if (config.backend.type === "local") {
       // Relative to cdktf.out/stacks/<stack>, where cdktf and pipelines run terraform: the state lands
       // in the project root, survives re-synthesis, and no machine's absolute path is written.
       new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
+    } else {
+      // cdktf adds a local backend when none is declared; a stack used only as a child module needs none.
+      this.addOverride("terraform.backend", undefined);
     }
 
     const existing = config.database.create
       ? {}
       : (config.database.parameters as Partial<Record<AppSecretName, string>>);
-    const secretsVersion = new TerraformVariable(this, "secrets_version", {
-      type: "number",
-      default: 1,
-      description: "Increase to write new db_password / app_secret values",
+    const variables = new KoaAppVariables(this, "Variables", {
+      ...(config.imageUri ? { imageUri: config.imageUri } : { imageTag: config.imageTag }),
+      desiredCount: config.desiredCount,
+      dbPassword: config.database.create || existing.RDS_PASSWORD === undefined,
+      appSecret: existing.APP_SECRET === undefined,
     });
-    const dbPassword =
-      config.database.create || existing.RDS_PASSWORD === undefined
-        ? writeOnlyVariable(
-            this,
-            "db_password",
-            "Master password of the created database, also written to the RDS_PASSWORD parameter",
-          )
-        : undefined;
-    const appSecret =
-      existing.APP_SECRET === undefined
-        ? writeOnlyVariable(this, "app_secret", "Value of the APP_SECRET parameter")
-        : undefined;
+    this.variables = variables;
 
     const network = config.network.create
       ? new ServiceNetwork(this, "Network", {
           cidrBlock: config.network.cidrBlock,
           availabilityZones: config.network.availabilityZones,
+          region: config.region,
           name: config.serviceName,
+          tags,
         })
       : undefined;
     const vpcId = network?.vpcId ?? (config.network.create ? "" : config.network.vpcId);
@@ -69,13 +72,14 @@ export class KoaAppStack extends TerraformStack {
       ? new PostgresDatabase(this, "Database", {
           vpcId,
           subnetIds: databaseSubnetIds,
-          passwordWriteOnly: (dbPassword as TerraformVariable).stringValue,
-          passwordVersion: secretsVersion.numberValue,
+          passwordWriteOnly: variables.dbPassword as string,
+          passwordVersion: variables.secretsVersion,
           identifier: `${config.serviceName}-db`,
           databaseName: "koaapp",
           username: "koaapp",
           instanceClass: config.database.instanceClass,
           deletionProtection: config.database.deletionProtection,
+          tags,
         })
       : undefined;
 
@@ -90,11 +94,12 @@ export class KoaAppStack extends TerraformStack {
           }
         : {},
       writeOnlyValues: {
-        ...(dbPassword ? { RDS_PASSWORD: dbPassword.stringValue } : {}),
-        ...(appSecret ? { APP_SECRET: appSecret.stringValue } : {}),
+        ...(variables.dbPassword ? { RDS_PASSWORD: variables.dbPassword } : {}),
+        ...(variables.appSecret ? { APP_SECRET: variables.appSecret } : {}),
       },
-      writeOnlyVersion: secretsVersion.numberValue,
+      writeOnlyVersion: variables.secretsVersion,
       existing,
+      tags,
     });
 
     const service = new EmfFargateService(this, "Service", {
@@ -105,8 +110,8 @@ export class KoaAppStack extends TerraformStack {
       assignPublicIp: network !== undefined,
       ingressCidrs: config.ingressCidrs.length > 0 ? config.ingressCidrs : network ? [network.cidrBlock] : [],
       secrets: parameters.secrets,
-      ...(config.imageUri ? { imageUri: config.imageUri } : { imageTag: config.imageTag }),
-      desiredCount: config.desiredCount,
+      ...(variables.imageUri ? { imageUri: variables.imageUri } : { imageTag: variables.imageTag }),
+      desiredCount: variables.desiredCount,
       taskCpu: config.taskCpu,
       taskMemoryMiB: config.taskMemoryMiB,
       appCpu: config.appCpu,
@@ -114,6 +119,7 @@ export class KoaAppStack extends TerraformStack {
       logRetentionDays: config.logRetentionDays,
       metrics: { namespace: config.namespace, mode: config.metricsMode },
       agent: { parameterName: `/${config.serviceName}/${config.environmentName}/cw-agent-config` },
+      tags,
     });
     database?.allowFrom(service.securityGroupId);
 
@@ -128,20 +134,4 @@ export class KoaAppStack extends TerraformStack {
     new TerraformOutput(this, "agent_config_parameter_name", { value: service.agent.parameter.name });
     if (database) new TerraformOutput(this, "database_address", { value: database.address });
   }
-}
-
-/**
- * A sensitive, ephemeral string variable: its value reaches write-only arguments only, so it is in
- * neither the plan file nor the state.
- */
-function writeOnlyVariable(scope: Construct, name: string, description: string): TerraformVariable {
-  const variable = new TerraformVariable(scope, name, {
-    type: "string",
-    sensitive: true,
-    nullable: false,
-    description,
-  });
-  // cdktf 0.21 predates Terraform 1.10's ephemeral variables.
-  variable.addOverride("ephemeral", true);
-  return variable;
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SETTINGS } from "../stacks/koaapp-config";
+import { type App, Testing } from "cdktf";
+import { loadKoaAppConfig, SETTINGS } from "../stacks/koaapp-config";
+import { KoaAppStack } from "../stacks/koaapp-stack";
 
 const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
 
@@ -14,6 +16,28 @@ describe("README", () => {
         expect(row).toContain(`| \`${s.default}\` |`);
       }
     }
+  });
+
+  it("documents every Terraform variable the stack can declare", () => {
+    const declared = new Set<string>();
+    for (const env of [{}, { KOAAPP_IMAGE_URI: "example.com/app:1" }]) {
+      const app = Testing.app();
+      const stack = new KoaAppStack(
+        app as App,
+        "koaapp",
+        loadKoaAppConfig(() => undefined, env),
+      );
+      for (const doc of stack.variables.docs) declared.add(doc.name);
+    }
+    expect([...declared].sort()).toEqual([
+      "app_secret",
+      "db_password",
+      "desired_count",
+      "image_tag",
+      "image_uri",
+      "secrets_version",
+    ]);
+    for (const name of declared) expect(readme).toContain(`| \`${name}\` |`);
   });
 
   it("gives the two quick-start commands", () => {

@@ -43,7 +43,9 @@ describe("koaapp stack with the default configuration", () => {
     expect(resources(tf, "aws_ecr_repository")).toHaveLength(1);
     expect(resources(tf, "aws_ecs_cluster")).toHaveLength(1);
     expect(resources(tf, "aws_ecs_service")[0]).toMatchObject({ name: "koaapp", launch_type: "FARGATE" });
-    expect(tf.provider.aws[0].region).toBe("eu-west-2");
+    // No provider block: the caller or the environment configures it (see the terraform tests).
+    expect(tf.provider).toBeUndefined();
+    expect(tf.terraform.required_providers.aws).toEqual({ source: "aws", version: "5.100.0" });
   });
 
   it("has no data source that calls AWS at plan time", () => {
@@ -83,10 +85,12 @@ describe("koaapp stack with the default configuration", () => {
     // Deliberate differences from the seed, each for a reason the README's mapping table gives.
     const renamed: Record<string, string> = { flaskapp: "koaapp" };
     const differs = new Map<string, (ours: unknown) => boolean>([
-      // Pinned instead of :latest; the reference is the created repository.
+      // The created repository instead of a looked-up one, at the per-deploy image_tag (never latest).
       [
         "flaskapp.image",
-        (v) => typeof v === "string" && /^\$\{aws_ecr_repository\.\w+\.repository_url\}:[\w.-]+$/.test(v),
+        (v) =>
+          typeof v === "string" &&
+          /^\$\{aws_ecr_repository\.\w+\.repository_url\}:\$\{var\.image_tag\}$/.test(v),
       ],
       [
         "cloudwatch-agent.image",
@@ -262,7 +266,8 @@ describe("koaapp stack with existing network and database", () => {
     expect(resources(tf, "aws_vpc")).toHaveLength(0);
     expect(resources(tf, "aws_db_instance")).toHaveLength(0);
     expect(resources(tf, "aws_ecr_repository")).toHaveLength(0);
-    expect(containers(tf)[0].image).toBe("123456789012.dkr.ecr.eu-west-2.amazonaws.com/koaapp:1.2.3");
+    expect(containers(tf)[0].image).toBe("${var.image_uri}");
+    expect(tf.variable.image_uri.default).toBe("123456789012.dkr.ecr.eu-west-2.amazonaws.com/koaapp:1.2.3");
     expect(resources(tf, "aws_ecs_service")[0].network_configuration).toMatchObject({
       subnets: ["subnet-aaaa", "subnet-bbbb"],
       assign_public_ip: false,
@@ -273,7 +278,44 @@ describe("koaapp stack with existing network and database", () => {
     const secrets = Object.fromEntries((containers(tf)[0].secrets ?? []).map((s) => [s.name, s.valueFrom]));
     expect(secrets.RDS_PASSWORD).toBe(arn("password"));
     expect(secrets.APP_SECRET).toMatch(/^\$\{aws_ssm_parameter\.\w+\.arn\}$/);
-    expect(Object.keys(tf.variable).sort()).toEqual(["app_secret", "secrets_version"]);
+    expect(Object.keys(tf.variable).sort()).toEqual([
+      "app_secret",
+      "desired_count",
+      "image_uri",
+      "secrets_version",
+    ]);
+  });
+});
+
+describe("koaapp stack for use only as a child module", () => {
+  it("writes no backend block", () => {
+    const tf = synth({ KOAAPP_BACKEND: "none" });
+    expect(tf.terraform.backend).toBeUndefined();
+  });
+});
+
+describe("koaapp stack's per-deploy variables", () => {
+  const tf = synth();
+
+  it("declares image tag, task count and the secrets with types, descriptions, defaults and validation", () => {
+    expect(Object.keys(tf.variable).sort()).toEqual([
+      "app_secret",
+      "db_password",
+      "desired_count",
+      "image_tag",
+      "secrets_version",
+    ]);
+    expect(tf.variable.image_tag).toMatchObject({ type: "string", default: "0.1.0" });
+    expect(tf.variable.desired_count).toMatchObject({ type: "number", default: 1 });
+    for (const variable of Object.values(tf.variable) as Json[]) {
+      expect(variable.description.length).toBeGreaterThan(10);
+      expect(variable.validation).toHaveLength(1);
+    }
+  });
+
+  it("feeds the image tag and task count to the service", () => {
+    expect(resources(tf, "aws_ecs_service")[0].desired_count).toBe("${var.desired_count}");
+    expect(containers(tf)[0].image).toMatch(/:\$\{var\.image_tag\}$/);
   });
 });
 

@@ -42,36 +42,66 @@ export function hasTerraform(): boolean {
 }
 
 /**
- * Provider settings that let a plan run offline with fake credentials. Written as an override file
- * in the test's copy of the stack only, never into the user's stack.
+ * Provider settings that let a plan run offline with fake credentials. Written into the test's copy of
+ * the configuration only, never into the user's stack.
  */
-export const OFFLINE_PROVIDER_OVERRIDE = {
-  provider: {
-    aws: {
-      access_key: "AKIAIOSFODNN7EXAMPLE",
-      secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-      skip_credentials_validation: true,
-      skip_requesting_account_id: true,
-      skip_metadata_api_check: true,
-      skip_region_validation: true,
-    },
-  },
+export const OFFLINE_PROVIDER_SETTINGS = {
+  access_key: "AKIAIOSFODNN7EXAMPLE",
+  secret_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  skip_credentials_validation: true,
+  skip_requesting_account_id: true,
+  skip_metadata_api_check: true,
+  skip_region_validation: true,
 };
 
-/** A copy of a synthesized stack directory, initialised against the provider mirror. */
-export class TerraformWorkdir {
-  readonly dir: string;
-  private readonly env: NodeJS.ProcessEnv;
+/** How the test gives the configuration its offline provider. */
+export type OfflineProvider =
+  /** The configuration has no provider block (the synthesized stack): add one for `region`. */
+  | { readonly region: string }
+  /** The configuration declares `provider "aws" { alias = ... }`: merge the settings into it. */
+  | { readonly overrideAlias: string };
 
-  constructor(stackDir: string, mirror: string) {
-    this.dir = mkdtempSync(join(tmpdir(), "emf-fargate-tf-"));
-    for (const entry of readdirSync(stackDir)) {
-      if (entry === ".terraform" || entry.endsWith(".tfstate")) continue;
-      const source = join(stackDir, entry);
-      cpSync(source, join(this.dir, entry), { recursive: statSync(source).isDirectory() });
+/** A copy of Terraform configurations in a temporary directory, run against the provider mirror. */
+export class TerraformWorkdir {
+  /** Where terraform runs. */
+  readonly dir: string;
+  private readonly base: string;
+  /** The environment terraform runs with (CLI config pointing at the mirror). */
+  readonly env: NodeJS.ProcessEnv;
+
+  /**
+   * @param sources - directories copied side by side into the work directory, by name
+   * @param root - which of them terraform runs in
+   */
+  constructor(
+    sources: Readonly<Record<string, string>>,
+    root: string,
+    mirror: string,
+    provider: OfflineProvider,
+  ) {
+    this.base = mkdtempSync(join(tmpdir(), "emf-fargate-tf-"));
+    for (const [name, from] of Object.entries(sources)) {
+      for (const entry of readdirSync(from)) {
+        if (entry === ".terraform" || entry.endsWith(".tfstate") || entry === "plan.bin") continue;
+        const source = join(from, entry);
+        cpSync(source, join(this.base, name, entry), { recursive: statSync(source).isDirectory() });
+      }
     }
-    writeFileSync(join(this.dir, "zz_offline_override.tf.json"), JSON.stringify(OFFLINE_PROVIDER_OVERRIDE));
-    const cliConfig = join(this.dir, ".terraformrc");
+    this.dir = join(this.base, root);
+    if ("region" in provider) {
+      writeFileSync(
+        join(this.dir, "zz_test_provider.tf.json"),
+        JSON.stringify({ provider: { aws: { region: provider.region, ...OFFLINE_PROVIDER_SETTINGS } } }),
+      );
+    } else {
+      writeFileSync(
+        join(this.dir, "zz_test_override.tf.json"),
+        JSON.stringify({
+          provider: { aws: { alias: provider.overrideAlias, ...OFFLINE_PROVIDER_SETTINGS } },
+        }),
+      );
+    }
+    const cliConfig = join(this.base, ".terraformrc");
     writeFileSync(
       cliConfig,
       `provider_installation {
@@ -119,16 +149,20 @@ export class TerraformWorkdir {
   }
 
   /** Plans with `vars` and returns the plan as `terraform show -json` prints it. */
-  planJson(vars: Readonly<Record<string, string>>): TerraformPlan {
-    const varArgs = Object.entries(vars).flatMap(([k, v]) => ["-var", `${k}=${v}`]);
-    this.runOk(["plan", "-input=false", "-no-color", "-lock=false", "-out=plan.bin", ...varArgs]);
-    return JSON.parse(this.runOk(["show", "-json", "plan.bin"])) as TerraformPlan;
+  planJson(vars: Readonly<Record<string, string>>, planFile = "plan.bin"): TerraformPlan {
+    this.runOk(["plan", "-input=false", "-no-color", "-lock=false", `-out=${planFile}`, ...varArgs(vars)]);
+    return JSON.parse(this.runOk(["show", "-json", planFile])) as TerraformPlan;
   }
 
   /** Removes the copy. */
   destroy(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.base, { recursive: true, force: true });
   }
+}
+
+/** `-var name=value` arguments. */
+export function varArgs(vars: Readonly<Record<string, string>>): string[] {
+  return Object.entries(vars).flatMap(([k, v]) => ["-var", `${k}=${v}`]);
 }
 
 /** The parts of `terraform show -json` the tests read. */
@@ -136,10 +170,30 @@ export interface TerraformPlan {
   readonly resource_changes: readonly {
     readonly address: string;
     readonly type: string;
-    readonly change: { readonly actions: readonly string[]; readonly after: Record<string, unknown> | null };
+    readonly change: {
+      readonly actions: readonly string[];
+      readonly after: Record<string, unknown> | null;
+      readonly after_unknown?: Record<string, unknown>;
+    };
   }[];
   readonly planned_values: unknown;
+  readonly configuration: {
+    readonly root_module: TerraformModuleConfig;
+  };
   readonly variables?: Record<string, { value: unknown }>;
+}
+
+/** A module in `configuration` of `terraform show -json`. */
+export interface TerraformModuleConfig {
+  readonly resources?: readonly {
+    readonly address: string;
+    readonly expressions?: Record<string, unknown>;
+    readonly depends_on?: readonly string[];
+  }[];
+  readonly module_calls?: Record<
+    string,
+    { readonly module: TerraformModuleConfig; readonly expressions?: Record<string, unknown> }
+  >;
 }
 
 /** Synthesizes the project's stacks the way `npm run synth` does, into `outdir`. */
