@@ -37,6 +37,9 @@ export const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx", "aborted"] as 
 /** A value of the `StatusClass` dimension. */
 export type StatusClass = (typeof STATUS_CLASSES)[number];
 
+/** The status class of server errors: what the error-rate alarm and widget count. */
+export const SERVER_ERROR_CLASS: StatusClass = "5xx";
+
 /** The `Path` value of every request no route matched, so unknown URLs cannot multiply metrics. */
 export const UNMATCHED_PATH = "(unmatched)";
 

@@ -24,6 +24,9 @@ import {
   type MountPoint,
   renderContainerDefinitions,
 } from "./container-definition";
+import { EmfQueryDefinitions } from "./emf-query-definitions";
+import { ServiceAlarms, type ServiceAlarmsProps } from "./service-alarms";
+import { ServiceDashboard } from "./service-dashboard";
 import {
   checkContainers,
   checkFargateSize,
@@ -158,6 +161,15 @@ export interface EmfFargateServiceProps {
   readonly circuitBreakerRollback?: boolean;
   /** Fargate platform version. @default "1.4.0" */
   readonly platformVersion?: string;
+  /**
+   * Alarms on the EMF metrics, notifying an SNS topic; `false` for none.
+   * @default - p99 latency, 5xx rate and no-metrics alarms with ServiceAlarms' defaults, to a created topic
+   */
+  readonly alarms?: Omit<ServiceAlarmsProps, "name" | "namespace" | "tags"> | false;
+  /** Create the CloudWatch dashboard. @default true */
+  readonly dashboard?: boolean;
+  /** Create the saved Logs Insights queries on the EMF log group. @default true */
+  readonly queryDefinitions?: boolean;
   /** Tags for every resource. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -204,6 +216,12 @@ export class EmfFargateService extends Construct {
   readonly executionRole: IamRole;
   /** The agent sidecar. */
   readonly agent: CloudWatchAgentSidecar;
+  /** The alarms, unless turned off. */
+  readonly alarms?: ServiceAlarms;
+  /** The dashboard, unless turned off. */
+  readonly dashboard?: ServiceDashboard;
+  /** The saved Logs Insights queries, unless turned off. */
+  readonly queryDefinitions?: EmfQueryDefinitions;
 
   constructor(scope: Construct, id: string, props: EmfFargateServiceProps) {
     super(scope, id);
@@ -596,6 +614,33 @@ export class EmfFargateService extends Construct {
     this.serviceName = this.service.name;
     this.logGroupName = logGroup.name;
     this.emfLogGroupName = emfLogGroup.name;
+
+    if (props.alarms !== false) {
+      this.alarms = new ServiceAlarms(this, "Alarms", {
+        ...props.alarms,
+        name: serviceName,
+        namespace: emf.namespace,
+        topicKmsKeyArn: props.alarms?.topicKmsKeyArn ?? props.kmsKeyArn,
+        tags: props.tags,
+      });
+    }
+    if (props.dashboard ?? true) {
+      this.dashboard = new ServiceDashboard(this, "Dashboard", {
+        name: serviceName,
+        namespace: emf.namespace,
+        region: region.name,
+        clusterName: this.clusterName,
+        serviceName: this.serviceName,
+        errorRateMinRequests: props.alarms ? props.alarms.errorRateMinRequests : undefined,
+        alarmArns: this.alarms?.alarms.map((alarm) => alarm.arn),
+      });
+    }
+    if (props.queryDefinitions ?? true) {
+      this.queryDefinitions = new EmfQueryDefinitions(this, "Queries", {
+        folder: serviceName,
+        logGroupName: emfLogGroup.name,
+      });
+    }
   }
 }
 

@@ -82,6 +82,12 @@ export interface KoaAppConfig {
   readonly database: DatabaseConfig;
   /** State backend. */
   readonly backend: BackendConfig;
+  /** Default p99 latency alarm threshold (ms). */
+  readonly latencyP99ThresholdMs: number;
+  /** Default 5xx-rate alarm threshold (percent). */
+  readonly errorRateThresholdPercent: number;
+  /** Existing SNS topic for alarm notifications. */
+  readonly alarmTopicArn?: string;
 }
 
 /** One configuration setting: its context key, environment variable, and default. */
@@ -120,6 +126,9 @@ type Sources = {
   stateBucket: string;
   stateKey: string;
   stateRegion: string;
+  latencyP99ThresholdMs: string;
+  errorRateThresholdPercent: string;
+  alarmTopicArn: string;
 };
 
 /**
@@ -257,6 +266,24 @@ export const SETTINGS: readonly Setting[] = [
     env: "KOAAPP_STATE_KEY",
     default: "koaapp/terraform.tfstate",
     description: "S3 key of the state (backend=s3)",
+  },
+  {
+    key: "latencyP99ThresholdMs",
+    env: "KOAAPP_LATENCY_P99_THRESHOLD_MS",
+    default: "1000",
+    description: "Default of the latency_p99_threshold_ms variable",
+  },
+  {
+    key: "errorRateThresholdPercent",
+    env: "KOAAPP_ERROR_RATE_THRESHOLD_PERCENT",
+    default: "5",
+    description: "Default of the error_rate_threshold_percent variable",
+  },
+  {
+    key: "alarmTopicArn",
+    env: "KOAAPP_ALARM_TOPIC_ARN",
+    default: "",
+    description: "Existing SNS topic for alarm notifications (default: a topic is created)",
   },
   {
     key: "stateRegion",
@@ -403,6 +430,26 @@ export function loadKoaAppConfig(
     backend = { type: backendType === "none" ? "none" : "local" };
   }
 
+  const latencyP99ThresholdMs = int("latencyP99ThresholdMs");
+  const errorRateThresholdPercent = Number(raw.errorRateThresholdPercent);
+  if (
+    !/^\d+(\.\d+)?$/.test(raw.errorRateThresholdPercent) ||
+    errorRateThresholdPercent <= 0 ||
+    errorRateThresholdPercent > 100
+  ) {
+    problems.push(
+      `${where("errorRateThresholdPercent")} "${raw.errorRateThresholdPercent}" is not a percentage; allowed: a number above 0, at most 100`,
+    );
+  }
+  if (
+    raw.alarmTopicArn !== "" &&
+    !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(raw.alarmTopicArn)
+  ) {
+    problems.push(
+      `${where("alarmTopicArn")} "${raw.alarmTopicArn}" is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>`,
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     region,
@@ -421,5 +468,8 @@ export function loadKoaAppConfig(
     network,
     database,
     backend,
+    latencyP99ThresholdMs,
+    errorRateThresholdPercent,
+    ...(raw.alarmTopicArn ? { alarmTopicArn: raw.alarmTopicArn } : {}),
   };
 }

@@ -50,6 +50,8 @@ export class KoaAppStack extends TerraformStack {
       desiredCount: config.desiredCount,
       dbPassword: config.database.create || existing.RDS_PASSWORD === undefined,
       appSecret: existing.APP_SECRET === undefined,
+      latencyP99ThresholdMs: config.latencyP99ThresholdMs,
+      errorRateThresholdPercent: config.errorRateThresholdPercent,
     });
     this.variables = variables;
 
@@ -118,6 +120,11 @@ export class KoaAppStack extends TerraformStack {
       appMemoryMiB: config.appMemoryMiB,
       logRetentionDays: config.logRetentionDays,
       metrics: { namespace: config.namespace, mode: config.metricsMode },
+      alarms: {
+        latencyP99ThresholdMs: variables.latencyP99ThresholdMs,
+        errorRateThresholdPercent: variables.errorRateThresholdPercent,
+        ...(config.alarmTopicArn ? { topicArn: config.alarmTopicArn } : {}),
+      },
       agent: { parameterName: `/${config.serviceName}/${config.environmentName}/cw-agent-config` },
       tags,
     });
@@ -133,5 +140,7 @@ export class KoaAppStack extends TerraformStack {
     new TerraformOutput(this, "parameter_names", { value: parameters.createdParameterNames });
     new TerraformOutput(this, "agent_config_parameter_name", { value: service.agent.parameter.name });
     if (database) new TerraformOutput(this, "database_address", { value: database.address });
+    new TerraformOutput(this, "alarm_topic_arn", { value: service.alarms?.topicArn ?? "" });
+    new TerraformOutput(this, "dashboard_name", { value: service.dashboard?.dashboard.dashboardName ?? "" });
   }
 }

@@ -13,6 +13,10 @@ export interface KoaAppVariablesProps {
   readonly dbPassword: boolean;
   /** Declare `app_secret`. */
   readonly appSecret: boolean;
+  /** Default p99 latency alarm threshold (ms). @default - no latency threshold variable */
+  readonly latencyP99ThresholdMs?: number;
+  /** Default 5xx-rate alarm threshold (percent). @default - no error-rate threshold variable */
+  readonly errorRateThresholdPercent?: number;
 }
 
 /** One row of the README's variable table. */
@@ -47,6 +51,10 @@ export class KoaAppVariables extends Construct {
   readonly appSecret?: string;
   /** Version of the write-only secret values. */
   readonly secretsVersion: number;
+  /** p99 latency alarm threshold (ms). */
+  readonly latencyP99ThresholdMs?: number;
+  /** 5xx-rate alarm threshold (percent). */
+  readonly errorRateThresholdPercent?: number;
   /** Every declared variable, for documentation. */
   readonly docs: VariableDoc[] = [];
 
@@ -113,6 +121,30 @@ export class KoaAppVariables extends Construct {
       errorMessage: "secrets_version must be a whole number of at least 1.",
     });
     this.secretsVersion = version.numberValue;
+    if (props.latencyP99ThresholdMs !== undefined) {
+      const latency = this.declare("latency_p99_threshold_ms", {
+        type: "number",
+        default: props.latencyP99ThresholdMs,
+        description: "p99 latency across all routes above which the latency alarm fires, in milliseconds",
+      });
+      latency.addValidation({
+        condition: Op.and(Op.gte(latency.numberValue, 1), Op.lte(latency.numberValue, 60_000)),
+        errorMessage: "latency_p99_threshold_ms must be from 1 to 60000.",
+      });
+      this.latencyP99ThresholdMs = latency.numberValue;
+    }
+    if (props.errorRateThresholdPercent !== undefined) {
+      const rate = this.declare("error_rate_threshold_percent", {
+        type: "number",
+        default: props.errorRateThresholdPercent,
+        description: "Share of requests ending in a 5xx above which the error-rate alarm fires, in percent",
+      });
+      rate.addValidation({
+        condition: Op.and(Op.gte(rate.numberValue, 0.01), Op.lte(rate.numberValue, 100)),
+        errorMessage: "error_rate_threshold_percent must be from 0.01 to 100.",
+      });
+      this.errorRateThresholdPercent = rate.numberValue;
+    }
     if (props.dbPassword) {
       const password = this.secret(
         "db_password",

@@ -33,8 +33,10 @@ describe("README", () => {
       "app_secret",
       "db_password",
       "desired_count",
+      "error_rate_threshold_percent",
       "image_tag",
       "image_uri",
+      "latency_p99_threshold_ms",
       "secrets_version",
     ]);
     for (const name of declared) expect(readme).toContain(`| \`${name}\` |`);

@@ -35,6 +35,8 @@ describe("loadKoaAppConfig", () => {
       network: { create: true, cidrBlock: "10.0.0.0/16", availabilityZones: ["eu-west-2a", "eu-west-2b"] },
       database: { create: true, instanceClass: "db.t4g.micro", deletionProtection: true },
       backend: { type: "local" },
+      latencyP99ThresholdMs: 1000,
+      errorRateThresholdPercent: 5,
     });
   });
 
@@ -107,6 +109,20 @@ describe("loadKoaAppConfig", () => {
       expect.stringMatching(
         /^existingParameters \(KOAAPP_EXISTING_PARAMETERS\) is not JSON \(.+\); allowed: \{"RDS_USERNAME": "<name or ARN>", \.\.\.\}$/,
       ),
+    ]);
+  });
+
+  it("refuses alarm settings that are no threshold or topic", () => {
+    expect(
+      problemsOf({
+        KOAAPP_LATENCY_P99_THRESHOLD_MS: "fast",
+        KOAAPP_ERROR_RATE_THRESHOLD_PERCENT: "120",
+        KOAAPP_ALARM_TOPIC_ARN: "my-topic",
+      }),
+    ).toEqual([
+      'latencyP99ThresholdMs (KOAAPP_LATENCY_P99_THRESHOLD_MS) "fast" is not a whole number; allowed: digits only',
+      'errorRateThresholdPercent (KOAAPP_ERROR_RATE_THRESHOLD_PERCENT) "120" is not a percentage; allowed: a number above 0, at most 100',
+      'alarmTopicArn (KOAAPP_ALARM_TOPIC_ARN) "my-topic" is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>',
     ]);
   });
 

@@ -56,7 +56,9 @@ describe("koaapp stack with the default configuration", () => {
   it("declares the stack outputs a pipeline reads", () => {
     expect(Object.keys(tf.output).sort()).toEqual([
       "agent_config_parameter_name",
+      "alarm_topic_arn",
       "cluster_name",
+      "dashboard_name",
       "database_address",
       "ecr_repository_url",
       "emf_log_group_name",
@@ -281,7 +283,9 @@ describe("koaapp stack with existing network and database", () => {
     expect(Object.keys(tf.variable).sort()).toEqual([
       "app_secret",
       "desired_count",
+      "error_rate_threshold_percent",
       "image_uri",
+      "latency_p99_threshold_ms",
       "secrets_version",
     ]);
   });
@@ -302,15 +306,27 @@ describe("koaapp stack's per-deploy variables", () => {
       "app_secret",
       "db_password",
       "desired_count",
+      "error_rate_threshold_percent",
       "image_tag",
+      "latency_p99_threshold_ms",
       "secrets_version",
     ]);
+    expect(tf.variable.latency_p99_threshold_ms).toMatchObject({ type: "number", default: 1000 });
+    expect(tf.variable.error_rate_threshold_percent).toMatchObject({ type: "number", default: 5 });
     expect(tf.variable.image_tag).toMatchObject({ type: "string", default: "0.1.0" });
     expect(tf.variable.desired_count).toMatchObject({ type: "number", default: 1 });
     for (const variable of Object.values(tf.variable) as Json[]) {
       expect(variable.description.length).toBeGreaterThan(10);
       expect(variable.validation).toHaveLength(1);
     }
+  });
+
+  it("feeds the alarm thresholds to the alarms", () => {
+    const alarms = Object.fromEntries(
+      resources(tf, "aws_cloudwatch_metric_alarm").map((a) => [a.alarm_name, a]),
+    );
+    expect(alarms["koaapp-latency-p99"].threshold).toBe("${var.latency_p99_threshold_ms}");
+    expect(alarms["koaapp-5xx-rate"].threshold).toBe("${var.error_rate_threshold_percent}");
   });
 
   it("feeds the image tag and task count to the service", () => {

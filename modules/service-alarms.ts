@@ -1,0 +1,276 @@
+import {
+  CloudwatchMetricAlarm,
+  type CloudwatchMetricAlarmConfig,
+} from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { Construct } from "constructs";
+import { DIMENSIONS, LATENCY_METRIC, SERVER_ERROR_CLASS } from "../contract/metrics";
+import {
+  errorRateExpression,
+  type LatencyMetric,
+  routeLatency,
+  serverErrorLatency,
+  serviceLatency,
+} from "./metric-math";
+import { checkIntRange, isKnown, Problems, show } from "./validation";
+
+/** Props of {@link ServiceAlarms}. */
+export interface ServiceAlarmsProps {
+  /** Prefix of the alarm names, usually the service name. */
+  readonly name: string;
+  /** CloudWatch namespace of the service's metrics. */
+  readonly namespace: string;
+  /** p99 latency across all routes above which the latency alarm fires, in ms. @default 1000 */
+  readonly latencyP99ThresholdMs?: number;
+  /** Extra p99 alarms for single routes: route template (`/items/:id`) → threshold in ms. @default - none */
+  readonly routeLatencyP99ThresholdsMs?: Readonly<Record<string, number>>;
+  /** Share of requests ending in a 5xx above which the error-rate alarm fires, in percent. @default 5 */
+  readonly errorRateThresholdPercent?: number;
+  /** Requests a minute below which the error rate reads 0 (too few to judge). @default 10 */
+  readonly errorRateMinRequests?: number;
+  /** Minutes without any recorded request before the no-metrics alarm fires. @default 15 */
+  readonly noMetricsMinutes?: number;
+  /** Create the p99 latency alarm(s). @default true */
+  readonly latencyAlarm?: boolean;
+  /** Create the 5xx-rate alarm. @default true */
+  readonly errorRateAlarm?: boolean;
+  /**
+   * Create the no-metrics alarm: missing data is treated as breaching, deliberately, because missing
+   * data is exactly what a stopped agent or a stuck publisher looks like. A service idle by design
+   * fires it too: turn it off there, or send synthetic traffic.
+   * @default true
+   */
+  readonly noMetricsAlarm?: boolean;
+  /** SNS topic for alarm and OK notifications. @default - a topic is created */
+  readonly topicArn?: string;
+  /** KMS key of a created topic. @default - no encryption */
+  readonly topicKmsKeyArn?: string;
+  /** Tags of the created resources. @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** One alarm as a README table row. */
+export interface AlarmSummary {
+  /** Alarm name. */
+  readonly name: string;
+  /** What is measured. */
+  readonly metric: string;
+  /** The statistic or expression. */
+  readonly statistic: string;
+  /** Comparison and threshold. */
+  readonly threshold: string;
+  /** Period and evaluation. */
+  readonly period: string;
+  /** Treatment of missing data. */
+  readonly missingData: string;
+}
+
+/**
+ * The alarms an on-call engineer needs on the EMF latency metrics: p99 latency (service-wide and per
+ * route), the 5xx rate, and "no metrics arriving", all notifying one SNS topic.
+ */
+export class ServiceAlarms extends Construct {
+  /** ARN of the topic the alarms notify. */
+  readonly topicArn: string;
+  /** The alarms created. */
+  readonly alarms: CloudwatchMetricAlarm[] = [];
+  /** What each alarm watches, for documentation. */
+  readonly summaries: AlarmSummary[] = [];
+
+  constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
+    super(scope, id);
+    const latencyP99ThresholdMs = props.latencyP99ThresholdMs ?? 1000;
+    const routeThresholds = props.routeLatencyP99ThresholdsMs ?? {};
+    const errorRateThresholdPercent = props.errorRateThresholdPercent ?? 5;
+    const errorRateMinRequests = props.errorRateMinRequests ?? 10;
+    const noMetricsMinutes = props.noMetricsMinutes ?? 15;
+    const latencyAlarm = props.latencyAlarm ?? true;
+    const errorRateAlarm = props.errorRateAlarm ?? true;
+    const noMetricsAlarm = props.noMetricsAlarm ?? true;
+
+    const problems = new Problems();
+    const positive = (prop: string, value: number) =>
+      problems.check(
+        isKnown(value) && !(value > 0),
+        `${prop} ${show(value)} is not positive; allowed: a number above 0`,
+      );
+    positive("latencyP99ThresholdMs", latencyP99ThresholdMs);
+    for (const [path, threshold] of Object.entries(routeThresholds)) {
+      problems.check(
+        !path.startsWith("/"),
+        `routeLatencyP99ThresholdsMs key ${show(path)} is not a route template; allowed: a path starting with / as the router declares it, e.g. /items/:id`,
+      );
+      positive(`routeLatencyP99ThresholdsMs[${path}]`, threshold);
+    }
+    problems.check(
+      isKnown(errorRateThresholdPercent) &&
+        !(errorRateThresholdPercent > 0 && errorRateThresholdPercent <= 100),
+      `errorRateThresholdPercent ${show(errorRateThresholdPercent)} is out of range; allowed: above 0, at most 100`,
+    );
+    checkIntRange(problems, "errorRateMinRequests", errorRateMinRequests, 1, 1_000_000);
+    checkIntRange(problems, "noMetricsMinutes", noMetricsMinutes, 5, 1440);
+    problems.check(
+      isKnown(noMetricsMinutes) && Number.isInteger(noMetricsMinutes) && noMetricsMinutes % 5 !== 0,
+      `noMetricsMinutes ${noMetricsMinutes} is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)`,
+    );
+    problems.throwIfAny(this.node.path);
+
+    this.topicArn =
+      props.topicArn ??
+      new SnsTopic(this, "Topic", {
+        name: `${props.name}-alarms`,
+        kmsMasterKeyId: props.topicKmsKeyArn,
+        tags: props.tags,
+      }).arn;
+    const actions = { alarmActions: [this.topicArn], okActions: [this.topicArn], tags: props.tags };
+    const latency = LATENCY_METRIC.name;
+
+    if (latencyAlarm) {
+      this.percentileAlarm(
+        "LatencyP99",
+        `${props.name}-latency-p99`,
+        serviceLatency(props.namespace),
+        latencyP99ThresholdMs,
+        actions,
+        "all routes",
+      );
+      Object.entries(routeThresholds).forEach(([path, threshold], i) => {
+        this.percentileAlarm(
+          `RouteLatencyP99${i}`,
+          `${props.name}-latency-p99-${slug(path)}`,
+          routeLatency(props.namespace, path),
+          threshold,
+          actions,
+          path,
+        );
+      });
+    }
+
+    if (errorRateAlarm) {
+      const name = `${props.name}-5xx-rate`;
+      this.add(
+        "ErrorRate",
+        {
+          alarmName: name,
+          alarmDescription: `More than ${errorRateThresholdPercent}% of requests ended in a server error (5xx) in 3 of 5 minutes, counting minutes with at least ${errorRateMinRequests} requests.`,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: errorRateThresholdPercent,
+          evaluationPeriods: 5,
+          datapointsToAlarm: 3,
+          treatMissingData: "notBreaching",
+          metricQuery: [
+            { id: "errors", metric: sampleCount(serverErrorLatency(props.namespace), 60), returnData: false },
+            { id: "requests", metric: sampleCount(serviceLatency(props.namespace), 60), returnData: false },
+            {
+              id: "rate",
+              expression: errorRateExpression("errors", "requests", errorRateMinRequests),
+              label: "5xx % of requests",
+              returnData: true,
+            },
+          ],
+          ...actions,
+        },
+        {
+          name,
+          metric: `${latency} sample count, ${DIMENSIONS.statusClass}=${SERVER_ERROR_CLASS} over all`,
+          statistic: "percent (metric math)",
+          threshold: `> ${errorRateThresholdPercent} %`,
+          period: "60 s, 3 of 5",
+          missingData: "not breaching (no traffic is no error)",
+        },
+      );
+    }
+
+    if (noMetricsAlarm) {
+      const name = `${props.name}-no-metrics`;
+      const periods = isKnown(noMetricsMinutes) ? noMetricsMinutes / 5 : 3;
+      this.add(
+        "NoMetrics",
+        {
+          alarmName: name,
+          alarmDescription: `No request latency recorded for ${noMetricsMinutes} minutes: the CloudWatch agent, the app's EMF publisher, or the traffic stopped.`,
+          namespace: props.namespace,
+          metricName: latency,
+          statistic: "SampleCount",
+          period: 300,
+          evaluationPeriods: periods,
+          comparisonOperator: "LessThanThreshold",
+          threshold: 1,
+          treatMissingData: "breaching",
+          ...actions,
+        },
+        {
+          name,
+          metric: `${latency} sample count over all`,
+          statistic: "SampleCount",
+          threshold: "< 1",
+          period: `300 s, ${periods} of ${periods}`,
+          missingData: "breaching (missing data is the failure)",
+        },
+      );
+    }
+  }
+
+  private percentileAlarm(
+    id: string,
+    name: string,
+    metric: LatencyMetric,
+    thresholdMs: number,
+    actions: Pick<CloudwatchMetricAlarmConfig, "alarmActions" | "okActions" | "tags">,
+    scope: string,
+  ): void {
+    this.add(
+      id,
+      {
+        alarmName: name,
+        alarmDescription: `p99 latency of ${scope} above ${thresholdMs} ms in 3 of 5 minutes.`,
+        namespace: metric.namespace,
+        metricName: LATENCY_METRIC.name,
+        dimensions: metric.dimensions,
+        extendedStatistic: "p99",
+        unit: LATENCY_METRIC.unit,
+        period: 60,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: thresholdMs,
+        treatMissingData: "notBreaching",
+        // A p99 of a handful of samples is noise.
+        evaluateLowSampleCountPercentiles: "ignore",
+        ...actions,
+      },
+      {
+        name,
+        metric: `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), ${scope}`,
+        statistic: "p99",
+        threshold: `> ${thresholdMs} ms`,
+        period: "60 s, 3 of 5",
+        missingData: "not breaching",
+      },
+    );
+  }
+
+  private add(id: string, config: CloudwatchMetricAlarmConfig, summary: AlarmSummary): void {
+    this.alarms.push(new CloudwatchMetricAlarm(this, id, config));
+    this.summaries.push(summary);
+  }
+}
+
+function sampleCount(metric: LatencyMetric, periodSeconds: number) {
+  return {
+    namespace: metric.namespace,
+    metricName: LATENCY_METRIC.name,
+    dimensions: metric.dimensions,
+    stat: "SampleCount",
+    period: periodSeconds,
+  };
+}
+
+function slug(path: string): string {
+  return (
+    path
+      .replace(/^\//, "")
+      .replace(/[^A-Za-z0-9]+/g, "-")
+      .replace(/-$/, "") || "root"
+  );
+}
