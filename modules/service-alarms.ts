@@ -174,7 +174,7 @@ export class ServiceAlarms extends Construct {
           name,
           metric: `${latency} sample count, ${DIMENSIONS.statusClass}=${SERVER_ERROR_CLASS} over all`,
           statistic: "percent (metric math)",
-          threshold: `> ${errorRateThresholdPercent} %`,
+          threshold: `> ${this.shown(errorRateThresholdPercent)} %`,
           period: "60 s, 3 of 5",
           missingData: "not breaching (no traffic is no error)",
         },
@@ -243,11 +243,16 @@ export class ServiceAlarms extends Construct {
         name,
         metric: `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), ${scope}`,
         statistic: "p99",
-        threshold: `> ${thresholdMs} ms`,
+        threshold: `> ${this.shown(thresholdMs)} ms`,
         period: "60 s, 3 of 5",
         missingData: "not breaching",
       },
     );
+  }
+
+  /** A threshold for documentation: the number, or that a token (a Terraform variable) sets it at deploy. */
+  private shown(value: number): string {
+    return isKnown(value) ? String(value) : "(set at deploy)";
   }
 
   private add(id: string, config: CloudwatchMetricAlarmConfig, summary: AlarmSummary): void {

@@ -15,6 +15,8 @@ import { KoaAppVariables } from "./koaapp-variables";
 export class KoaAppStack extends TerraformStack {
   /** The per-deploy Terraform variables. */
   readonly variables: KoaAppVariables;
+  /** The service. */
+  readonly service: EmfFargateService;
 
   constructor(scope: Construct, id: string, config: KoaAppConfig) {
     super(scope, id);
@@ -129,6 +131,7 @@ export class KoaAppStack extends TerraformStack {
       tags,
     });
     database?.allowFrom(service.securityGroupId);
+    this.service = service;
 
     new TerraformOutput(this, "cluster_name", { value: service.clusterName });
     new TerraformOutput(this, "service_name", { value: service.serviceName });

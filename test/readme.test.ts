@@ -3,17 +3,18 @@ import { join } from "node:path";
 import { type App, Testing } from "cdktf";
 import { loadKoaAppConfig, SETTINGS } from "../stacks/koaapp-config";
 import { KoaAppStack } from "../stacks/koaapp-stack";
+import { tableRows } from "./support/markdown";
 
 const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
 
 describe("README", () => {
   it("documents every stack setting with its context key and variable", () => {
-    const rows = readme.split("\n").filter((line) => line.startsWith("| `"));
+    const rows = tableRows(readme);
     for (const s of SETTINGS) {
-      const row = rows.find((line) => line.startsWith(`| \`${s.key}\` | \`${s.env}\` |`));
+      const row = rows.find((cells) => cells[0] === `\`${s.key}\`` && cells[1] === `\`${s.env}\``);
       expect({ setting: s.key, documented: row !== undefined }).toEqual({ setting: s.key, documented: true });
       if (s.default !== "" && !["ingressCidrs", "availabilityZones", "stateRegion"].includes(s.key)) {
-        expect(row).toContain(`| \`${s.default}\` |`);
+        expect(row?.[2]).toBe(`\`${s.default}\``);
       }
     }
   });
@@ -39,7 +40,8 @@ describe("README", () => {
       "latency_p99_threshold_ms",
       "secrets_version",
     ]);
-    for (const name of declared) expect(readme).toContain(`| \`${name}\` |`);
+    const firstCells = tableRows(readme).map((cells) => cells[0]);
+    for (const name of declared) expect(firstCells).toContain(`\`${name}\``);
   });
 
   it("gives the two quick-start commands", () => {
