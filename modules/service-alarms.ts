@@ -3,6 +3,7 @@ import {
   type CloudwatchMetricAlarmConfig,
 } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { Op, Token } from "cdktf";
 import { Construct } from "constructs";
 import { DIMENSIONS, LATENCY_METRIC, SERVER_ERROR_CLASS } from "../contract/metrics";
 import {
@@ -95,7 +96,15 @@ export class ServiceAlarms extends Construct {
         `${prop} ${show(value)} is not positive; allowed: a number above 0`,
       );
     positive("latencyP99ThresholdMs", latencyP99ThresholdMs);
+    const routeNames = new Map<string, string>();
     for (const [path, threshold] of Object.entries(routeThresholds)) {
+      const alarmName = `${props.name}-latency-p99-${slug(path)}`;
+      const sameName = routeNames.get(alarmName);
+      problems.check(
+        sameName !== undefined,
+        `routeLatencyP99ThresholdsMs keys ${show(sameName)} and ${show(path)} both name the alarm ${show(alarmName)}; allowed: route templates that differ in letters or digits`,
+      );
+      routeNames.set(alarmName, path);
       problems.check(
         !path.startsWith("/"),
         `routeLatencyP99ThresholdsMs key ${show(path)} is not a route template; allowed: a path starting with / as the router declares it, e.g. /items/:id`,
@@ -110,7 +119,10 @@ export class ServiceAlarms extends Construct {
     checkIntRange(problems, "errorRateMinRequests", errorRateMinRequests, 1, 1_000_000);
     checkIntRange(problems, "noMetricsMinutes", noMetricsMinutes, 5, 1440);
     problems.check(
-      isKnown(noMetricsMinutes) && Number.isInteger(noMetricsMinutes) && noMetricsMinutes % 5 !== 0,
+      isKnown(noMetricsMinutes) &&
+        Number.isInteger(noMetricsMinutes) &&
+        noMetricsMinutes >= 5 &&
+        noMetricsMinutes % 5 !== 0,
       `noMetricsMinutes ${noMetricsMinutes} is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)`,
     );
     problems.throwIfAny(this.node.path);
@@ -134,16 +146,17 @@ export class ServiceAlarms extends Construct {
         actions,
         "all routes",
       );
-      Object.entries(routeThresholds).forEach(([path, threshold], i) => {
+      for (const [path, threshold] of Object.entries(routeThresholds)) {
+        // The id follows the route, not its position, so adding a route never replaces another's alarm.
         this.percentileAlarm(
-          `RouteLatencyP99${i}`,
+          `RouteLatencyP99-${slug(path)}`,
           `${props.name}-latency-p99-${slug(path)}`,
           routeLatency(props.namespace, path),
           threshold,
           actions,
           path,
         );
-      });
+      }
     }
 
     if (errorRateAlarm) {
@@ -183,7 +196,9 @@ export class ServiceAlarms extends Construct {
 
     if (noMetricsAlarm) {
       const name = `${props.name}-no-metrics`;
-      const periods = isKnown(noMetricsMinutes) ? noMetricsMinutes / 5 : 3;
+      const periods = isKnown(noMetricsMinutes)
+        ? noMetricsMinutes / 5
+        : Token.asNumber(Op.div(noMetricsMinutes, 5));
       this.add(
         "NoMetrics",
         {
@@ -204,7 +219,7 @@ export class ServiceAlarms extends Construct {
           metric: `${latency} sample count over all`,
           statistic: "SampleCount",
           threshold: "< 1",
-          period: `300 s, ${periods} of ${periods}`,
+          period: `300 s, ${this.shown(periods)} of ${this.shown(periods)}`,
           missingData: "breaching (missing data is the failure)",
         },
       );

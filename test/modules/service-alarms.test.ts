@@ -1,0 +1,525 @@
+import { TerraformVariable } from "cdktf";
+import { DIMENSIONS, LATENCY_METRIC, SERVER_ERROR_CLASS } from "../../contract/metrics";
+import { ServiceAlarms, type ServiceAlarmsProps } from "../../modules/service-alarms";
+import {
+  type Block,
+  blockOf,
+  childOf,
+  newStack,
+  problemLine,
+  ref,
+  resolved,
+  resourcesById,
+  resourcesOf,
+  type Synthesized,
+  synthStack,
+} from "./support";
+
+const NAMESPACE = "acme/koaapp";
+const KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:oncall";
+
+function build(overrides: Partial<ServiceAlarmsProps> = {}): ServiceAlarms {
+  return new ServiceAlarms(newStack(), "Alarms", { name: "koaapp", namespace: NAMESPACE, ...overrides });
+}
+
+function synthAlarms(overrides: Partial<ServiceAlarmsProps> = {}): Synthesized<ServiceAlarms> {
+  return synthStack(
+    (stack) => new ServiceAlarms(stack, "Alarms", { name: "koaapp", namespace: NAMESPACE, ...overrides }),
+  );
+}
+
+/** The synthesized alarms by alarm name. */
+function alarmsByName(synth: Synthesized<unknown>): Record<string, Block> {
+  return Object.fromEntries(
+    resourcesOf(synth.json, "aws_cloudwatch_metric_alarm").map((alarm) => [String(alarm.alarm_name), alarm]),
+  );
+}
+
+/** The p99 alarm of a metric with the given dimensions, threshold and notification target. */
+function p99Alarm(
+  name: string,
+  dimensions: Record<string, string>,
+  threshold: unknown,
+  scope: string,
+  topic: string,
+) {
+  return {
+    alarm_name: name,
+    alarm_description: `p99 latency of ${scope} above ${threshold} ms in 3 of 5 minutes.`,
+    namespace: NAMESPACE,
+    metric_name: LATENCY_METRIC.name,
+    dimensions,
+    extended_statistic: "p99",
+    unit: LATENCY_METRIC.unit,
+    period: 60,
+    evaluation_periods: 5,
+    datapoints_to_alarm: 3,
+    comparison_operator: "GreaterThanThreshold",
+    threshold,
+    treat_missing_data: "notBreaching",
+    evaluate_low_sample_count_percentiles: "ignore",
+    alarm_actions: [topic],
+    ok_actions: [topic],
+  };
+}
+
+describe("ServiceAlarms with defaults", () => {
+  const synth = synthAlarms();
+  const alarms = synth.built;
+  const topicArn = ref(synth.stack, childOf(alarms, "Topic"), "arn");
+  const byName = alarmsByName(synth);
+
+  it("GIVEN a name WHEN synthesized THEN exactly the p99, 5xx-rate and no-metrics alarms exist, named after it", () => {
+    expect(alarms.alarms.map((alarm) => blockOf(synth, alarm).alarm_name)).toEqual([
+      "koaapp-latency-p99",
+      "koaapp-5xx-rate",
+      "koaapp-no-metrics",
+    ]);
+    expect(Object.keys(byName).sort()).toEqual([
+      "koaapp-5xx-rate",
+      "koaapp-latency-p99",
+      "koaapp-no-metrics",
+    ]);
+  });
+
+  it("GIVEN no topic WHEN synthesized THEN one unencrypted topic named <name>-alarms is created and exposed", () => {
+    expect(resourcesOf(synth.json, "aws_sns_topic")).toEqual([{ name: "koaapp-alarms" }]);
+    expect(resolved(synth.stack, alarms.topicArn)).toBe(topicArn);
+  });
+
+  it("GIVEN defaults WHEN synthesized THEN the p99 alarm watches the service-wide Latency above 1000 ms in 3 of 5 minutes, ignoring low sample counts", () => {
+    expect(byName["koaapp-latency-p99"]).toEqual(
+      p99Alarm("koaapp-latency-p99", {}, 1000, "all routes", topicArn),
+    );
+  });
+
+  it("GIVEN defaults WHEN synthesized THEN the 5xx alarm divides the 5xx sample count by the service-wide one, guarded by 10 requests, above 5 %", () => {
+    expect(byName["koaapp-5xx-rate"]).toEqual({
+      alarm_name: "koaapp-5xx-rate",
+      alarm_description:
+        "More than 5% of requests ended in a server error (5xx) in 3 of 5 minutes, counting minutes with at least 10 requests.",
+      comparison_operator: "GreaterThanThreshold",
+      threshold: 5,
+      evaluation_periods: 5,
+      datapoints_to_alarm: 3,
+      treat_missing_data: "notBreaching",
+      metric_query: [
+        {
+          id: "errors",
+          metric: {
+            namespace: NAMESPACE,
+            metric_name: LATENCY_METRIC.name,
+            dimensions: { [DIMENSIONS.statusClass]: SERVER_ERROR_CLASS },
+            stat: "SampleCount",
+            period: 60,
+          },
+          return_data: false,
+        },
+        {
+          id: "requests",
+          metric: {
+            namespace: NAMESPACE,
+            metric_name: LATENCY_METRIC.name,
+            dimensions: {},
+            stat: "SampleCount",
+            period: 60,
+          },
+          return_data: false,
+        },
+        {
+          id: "rate",
+          expression: "IF(requests >= 10, 100 * FILL(errors, 0) / requests, 0)",
+          label: "5xx % of requests",
+          return_data: true,
+        },
+      ],
+      alarm_actions: [topicArn],
+      ok_actions: [topicArn],
+    });
+  });
+
+  it("GIVEN the 5xx alarm WHEN synthesized THEN only the expression returns data", () => {
+    const queries = byName["koaapp-5xx-rate"]?.metric_query as { id: string; return_data: boolean }[];
+
+    expect(queries.filter((query) => query.return_data).map((query) => query.id)).toEqual(["rate"]);
+  });
+
+  it("GIVEN defaults WHEN synthesized THEN the no-metrics alarm fires on fewer than 1 sample in 3 five-minute periods, missing data breaching", () => {
+    expect(byName["koaapp-no-metrics"]).toEqual({
+      alarm_name: "koaapp-no-metrics",
+      alarm_description:
+        "No request latency recorded for 15 minutes: the CloudWatch agent, the app's EMF publisher, or the traffic stopped.",
+      namespace: NAMESPACE,
+      metric_name: LATENCY_METRIC.name,
+      statistic: "SampleCount",
+      period: 300,
+      evaluation_periods: 3,
+      comparison_operator: "LessThanThreshold",
+      threshold: 1,
+      treat_missing_data: "breaching",
+      alarm_actions: [topicArn],
+      ok_actions: [topicArn],
+    });
+  });
+
+  it("GIVEN defaults WHEN read THEN summaries has one row per alarm, in order, describing it", () => {
+    expect(alarms.summaries).toEqual([
+      {
+        name: "koaapp-latency-p99",
+        metric: `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), all routes`,
+        statistic: "p99",
+        threshold: "> 1000 ms",
+        period: "60 s, 3 of 5",
+        missingData: "not breaching",
+      },
+      {
+        name: "koaapp-5xx-rate",
+        metric: `${LATENCY_METRIC.name} sample count, ${DIMENSIONS.statusClass}=${SERVER_ERROR_CLASS} over all`,
+        statistic: "percent (metric math)",
+        threshold: "> 5 %",
+        period: "60 s, 3 of 5",
+        missingData: "not breaching (no traffic is no error)",
+      },
+      {
+        name: "koaapp-no-metrics",
+        metric: `${LATENCY_METRIC.name} sample count over all`,
+        statistic: "SampleCount",
+        threshold: "< 1",
+        period: "300 s, 3 of 3",
+        missingData: "breaching (missing data is the failure)",
+      },
+    ]);
+  });
+});
+
+describe("ServiceAlarms with every prop", () => {
+  const synth = synthAlarms({
+    latencyP99ThresholdMs: 500,
+    routeLatencyP99ThresholdsMs: { "/items/:id": 300, "/": 200, "/items/": 250 },
+    errorRateThresholdPercent: 2.5,
+    errorRateMinRequests: 20,
+    noMetricsMinutes: 30,
+    topicKmsKeyArn: KMS_KEY,
+    tags: { team: "payments" },
+  });
+  const alarms = synth.built;
+  const topicArn = ref(synth.stack, childOf(alarms, "Topic"), "arn");
+  const byName = alarmsByName(synth);
+  const withoutTags = (block: Block | undefined) => {
+    const { tags: _, ...rest } = block ?? {};
+    return rest;
+  };
+
+  it("GIVEN a KMS key and tags WHEN synthesized THEN the created topic is encrypted with the key and tagged", () => {
+    expect(resourcesOf(synth.json, "aws_sns_topic")).toEqual([
+      { name: "koaapp-alarms", kms_master_key_id: KMS_KEY, tags: { team: "payments" } },
+    ]);
+  });
+
+  it("GIVEN a p99 threshold WHEN synthesized THEN the service-wide alarm uses it", () => {
+    expect(withoutTags(byName["koaapp-latency-p99"])).toEqual(
+      p99Alarm("koaapp-latency-p99", {}, 500, "all routes", topicArn),
+    );
+  });
+
+  it("GIVEN route thresholds WHEN synthesized THEN each route gets a p99 alarm on Path = its template, named by its slug", () => {
+    expect(withoutTags(byName["koaapp-latency-p99-items-id"])).toEqual(
+      p99Alarm(
+        "koaapp-latency-p99-items-id",
+        { [DIMENSIONS.path]: "/items/:id" },
+        300,
+        "/items/:id",
+        topicArn,
+      ),
+    );
+    expect(withoutTags(byName["koaapp-latency-p99-root"])).toEqual(
+      p99Alarm("koaapp-latency-p99-root", { [DIMENSIONS.path]: "/" }, 200, "/", topicArn),
+    );
+    expect(withoutTags(byName["koaapp-latency-p99-items"])).toEqual(
+      p99Alarm("koaapp-latency-p99-items", { [DIMENSIONS.path]: "/items/" }, 250, "/items/", topicArn),
+    );
+  });
+
+  it("GIVEN an error-rate threshold and minimum WHEN synthesized THEN the 5xx alarm compares with the threshold and guards with the minimum", () => {
+    const alarm = byName["koaapp-5xx-rate"];
+    const queries = alarm?.metric_query as { id: string; expression?: string }[];
+
+    expect(alarm?.threshold).toBe(2.5);
+    expect(queries.find((query) => query.id === "rate")?.expression).toBe(
+      "IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)",
+    );
+    expect(alarm?.alarm_description).toBe(
+      "More than 2.5% of requests ended in a server error (5xx) in 3 of 5 minutes, counting minutes with at least 20 requests.",
+    );
+  });
+
+  it("GIVEN noMetricsMinutes 30 WHEN synthesized THEN the no-metrics alarm evaluates 6 five-minute periods", () => {
+    expect(byName["koaapp-no-metrics"]).toMatchObject({
+      period: 300,
+      evaluation_periods: 6,
+      alarm_description:
+        "No request latency recorded for 30 minutes: the CloudWatch agent, the app's EMF publisher, or the traffic stopped.",
+    });
+  });
+
+  it("GIVEN tags WHEN synthesized THEN every alarm carries them", () => {
+    const alarmBlocks = resourcesOf(synth.json, "aws_cloudwatch_metric_alarm");
+
+    expect(alarmBlocks).toHaveLength(6);
+    expect(alarmBlocks.map((alarm) => alarm.tags)).toEqual(Array(6).fill({ team: "payments" }));
+  });
+
+  it("GIVEN three routes WHEN read THEN summaries has one row per alarm with the route and its threshold", () => {
+    expect(alarms.summaries.map((row) => [row.name, row.metric, row.threshold])).toEqual([
+      ["koaapp-latency-p99", `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), all routes`, "> 500 ms"],
+      [
+        "koaapp-latency-p99-items-id",
+        `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /items/:id`,
+        "> 300 ms",
+      ],
+      ["koaapp-latency-p99-root", `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /`, "> 200 ms"],
+      ["koaapp-latency-p99-items", `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /items/`, "> 250 ms"],
+      [
+        "koaapp-5xx-rate",
+        `${LATENCY_METRIC.name} sample count, ${DIMENSIONS.statusClass}=${SERVER_ERROR_CLASS} over all`,
+        "> 2.5 %",
+      ],
+      ["koaapp-no-metrics", `${LATENCY_METRIC.name} sample count over all`, "< 1"],
+    ]);
+    expect(alarms.summaries.find((row) => row.name === "koaapp-no-metrics")?.period).toBe("300 s, 6 of 6");
+    expect(alarms.alarms).toHaveLength(alarms.summaries.length);
+  });
+});
+
+describe("ServiceAlarms with an existing topic", () => {
+  const synth = synthAlarms({ topicArn: TOPIC_ARN, topicKmsKeyArn: KMS_KEY });
+
+  it("GIVEN topicArn WHEN synthesized THEN no topic is created and every alarm notifies the given one on alarm and OK", () => {
+    const alarmBlocks = resourcesOf(synth.json, "aws_cloudwatch_metric_alarm");
+
+    expect(resourcesOf(synth.json, "aws_sns_topic")).toEqual([]);
+    expect(synth.built.topicArn).toBe(TOPIC_ARN);
+    expect(alarmBlocks).toHaveLength(3);
+    for (const alarm of alarmBlocks) {
+      expect(alarm).toMatchObject({ alarm_actions: [TOPIC_ARN], ok_actions: [TOPIC_ARN] });
+    }
+  });
+});
+
+describe("ServiceAlarms opt-out flags", () => {
+  const routes = { routeLatencyP99ThresholdsMs: { "/items/:id": 300 } };
+
+  it.each<[Partial<ServiceAlarmsProps>, string[]]>([
+    [{ latencyAlarm: false }, ["koaapp-5xx-rate", "koaapp-no-metrics"]],
+    [{ errorRateAlarm: false }, ["koaapp-latency-p99", "koaapp-latency-p99-items-id", "koaapp-no-metrics"]],
+    [{ noMetricsAlarm: false }, ["koaapp-latency-p99", "koaapp-latency-p99-items-id", "koaapp-5xx-rate"]],
+  ])(
+    "GIVEN %p and a route threshold WHEN synthesized THEN exactly its alarms are gone",
+    (flag, remaining) => {
+      const synth = synthAlarms({ ...routes, ...flag });
+
+      expect(synth.built.alarms.map((alarm) => blockOf(synth, alarm).alarm_name)).toEqual(remaining);
+      expect(Object.keys(alarmsByName(synth)).sort()).toEqual([...remaining].sort());
+      expect(synth.built.summaries.map((row) => row.name)).toEqual(remaining);
+      expect(resourcesOf(synth.json, "aws_sns_topic")).toHaveLength(1);
+    },
+  );
+
+  it("GIVEN every alarm turned off WHEN built THEN there are no alarms and no summary rows", () => {
+    const alarms = build({ ...routes, latencyAlarm: false, errorRateAlarm: false, noMetricsAlarm: false });
+
+    expect(alarms.alarms).toEqual([]);
+    expect(alarms.summaries).toEqual([]);
+  });
+});
+
+describe("ServiceAlarms with token inputs", () => {
+  const synth = synthStack((stack) => {
+    const number = (name: string) => new TerraformVariable(stack, name, { type: "number" }).numberValue;
+    return new ServiceAlarms(stack, "Alarms", {
+      name: "koaapp",
+      namespace: NAMESPACE,
+      latencyP99ThresholdMs: number("latency_p99_threshold_ms"),
+      routeLatencyP99ThresholdsMs: { "/items/:id": number("items_p99_threshold_ms") },
+      errorRateThresholdPercent: number("error_rate_threshold_percent"),
+      errorRateMinRequests: number("error_rate_min_requests"),
+      noMetricsMinutes: number("no_metrics_minutes"),
+    });
+  });
+  const byName = alarmsByName(synth);
+
+  it("GIVEN thresholds from variables WHEN synthesized THEN they are not judged and the alarms reference them", () => {
+    expect(byName["koaapp-latency-p99"]?.threshold).toBe("${var.latency_p99_threshold_ms}");
+    expect(byName["koaapp-latency-p99-items-id"]?.threshold).toBe("${var.items_p99_threshold_ms}");
+    expect(byName["koaapp-5xx-rate"]?.threshold).toBe("${var.error_rate_threshold_percent}");
+  });
+
+  it("GIVEN the minimum requests from a variable WHEN synthesized THEN the expression's guard references it", () => {
+    const queries = byName["koaapp-5xx-rate"]?.metric_query as { id: string; expression?: string }[];
+
+    expect(queries.find((query) => query.id === "rate")?.expression).toBe(
+      "IF(requests >= ${var.error_rate_min_requests}, 100 * FILL(errors, 0) / requests, 0)",
+    );
+  });
+
+  it("GIVEN thresholds from variables WHEN read THEN the summaries say they are set at deploy", () => {
+    expect(synth.built.summaries.map((row) => row.threshold)).toEqual([
+      "> (set at deploy) ms",
+      "> (set at deploy) ms",
+      "> (set at deploy) %",
+      "< 1",
+    ]);
+  });
+
+  // Exposes a bug: service-alarms.ts falls back to 3 periods (15 minutes) when noMetricsMinutes is a token,
+  // while the description promises the variable's minutes.
+  it("GIVEN noMetricsMinutes from a variable WHEN synthesized THEN the no-metrics alarm's evaluation periods follow the variable", () => {
+    const alarm = byName["koaapp-no-metrics"];
+
+    expect(alarm?.alarm_description).toBe(
+      "No request latency recorded for ${var.no_metrics_minutes} minutes: the CloudWatch agent, the app's EMF publisher, or the traffic stopped.",
+    );
+    expect(String(alarm?.evaluation_periods)).toContain("var.no_metrics_minutes");
+  });
+});
+
+describe("ServiceAlarms route alarm identity", () => {
+  const logicalIdOf = (synth: Synthesized<unknown>, alarmName: string) =>
+    Object.entries(resourcesById(synth.json, "aws_cloudwatch_metric_alarm")).find(
+      ([, alarm]) => alarm.alarm_name === alarmName,
+    )?.[0];
+
+  // Exposes a bug: route alarms get the construct id RouteLatencyP99<index>, so adding a route in front
+  // renumbers the others, and Terraform replaces alarms whose route did not change.
+  it("GIVEN a route added before an existing one WHEN synthesized again THEN the existing route's alarm keeps its logical id", () => {
+    const before = synthAlarms({ routeLatencyP99ThresholdsMs: { "/items/:id": 300 } });
+    const after = synthAlarms({ routeLatencyP99ThresholdsMs: { "/health": 100, "/items/:id": 300 } });
+
+    expect(logicalIdOf(before, "koaapp-latency-p99-items-id")).toMatch(/^Alarms_/);
+    expect(logicalIdOf(after, "koaapp-latency-p99-items-id")).toBe(
+      logicalIdOf(before, "koaapp-latency-p99-items-id"),
+    );
+  });
+
+  // Two alarms of one name would overwrite each other in CloudWatch.
+  it("GIVEN two route templates whose alarm names coincide WHEN built THEN they are refused", () => {
+    expect(() => build({ routeLatencyP99ThresholdsMs: { "/items/:id": 300, "/items/:id/": 400 } })).toThrow(
+      problemLine(
+        'routeLatencyP99ThresholdsMs keys "/items/:id" and "/items/:id/" both name the alarm "koaapp-latency-p99-items-id"; allowed: route templates that differ in letters or digits',
+      ),
+    );
+  });
+});
+
+describe("ServiceAlarms validation", () => {
+  it("GIVEN several invalid props WHEN built THEN one error lists them all", () => {
+    expect(() =>
+      build({
+        latencyP99ThresholdMs: 0,
+        routeLatencyP99ThresholdsMs: { items: -1 },
+        errorRateThresholdPercent: 150,
+        errorRateMinRequests: 0,
+        noMetricsMinutes: 7,
+      }),
+    ).toThrow(
+      new Error(
+        [
+          "test/Alarms: invalid props:",
+          "- latencyP99ThresholdMs 0 is not positive; allowed: a number above 0",
+          '- routeLatencyP99ThresholdsMs key "items" is not a route template; allowed: a path starting with / as the router declares it, e.g. /items/:id',
+          "- routeLatencyP99ThresholdsMs[items] -1 is not positive; allowed: a number above 0",
+          "- errorRateThresholdPercent 150 is out of range; allowed: above 0, at most 100",
+          "- errorRateMinRequests 0 is out of range; allowed: an integer from 1 to 1000000",
+          "- noMetricsMinutes 7 is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)",
+        ].join("\n"),
+      ),
+    );
+  });
+
+  it.each([0, -250])(
+    "GIVEN latencyP99ThresholdMs %p WHEN built THEN it is refused",
+    (latencyP99ThresholdMs) => {
+      expect(() => build({ latencyP99ThresholdMs })).toThrow(
+        problemLine(
+          `latencyP99ThresholdMs ${latencyP99ThresholdMs} is not positive; allowed: a number above 0`,
+        ),
+      );
+    },
+  );
+
+  it.each(["items/:id", "", "*"])(
+    "GIVEN route key %p WHEN built THEN it is refused as no route template",
+    (key) => {
+      expect(() => build({ routeLatencyP99ThresholdsMs: { [key]: 300 } })).toThrow(
+        problemLine(
+          `routeLatencyP99ThresholdsMs key "${key}" is not a route template; allowed: a path starting with / as the router declares it, e.g. /items/:id`,
+        ),
+      );
+    },
+  );
+
+  it.each([0, -1])("GIVEN route threshold %p WHEN built THEN it is refused naming the route", (threshold) => {
+    expect(() => build({ routeLatencyP99ThresholdsMs: { "/items/:id": threshold } })).toThrow(
+      problemLine(
+        `routeLatencyP99ThresholdsMs[/items/:id] ${threshold} is not positive; allowed: a number above 0`,
+      ),
+    );
+  });
+
+  it.each([0, -1, 100.5, 101])(
+    "GIVEN errorRateThresholdPercent %p WHEN built THEN it is refused",
+    (errorRateThresholdPercent) => {
+      expect(() => build({ errorRateThresholdPercent })).toThrow(
+        problemLine(
+          `errorRateThresholdPercent ${errorRateThresholdPercent} is out of range; allowed: above 0, at most 100`,
+        ),
+      );
+    },
+  );
+
+  it.each([0, 1.5, 1_000_001])(
+    "GIVEN errorRateMinRequests %p WHEN built THEN it is refused",
+    (errorRateMinRequests) => {
+      expect(() => build({ errorRateMinRequests })).toThrow(
+        problemLine(
+          `errorRateMinRequests ${errorRateMinRequests} is out of range; allowed: an integer from 1 to 1000000`,
+        ),
+      );
+    },
+  );
+
+  it.each([0, 4, 7.5, 1441, 1445])(
+    "GIVEN noMetricsMinutes %p WHEN built THEN it is refused as out of range",
+    (noMetricsMinutes) => {
+      expect(() => build({ noMetricsMinutes })).toThrow(
+        problemLine(
+          `noMetricsMinutes ${noMetricsMinutes} is out of range; allowed: an integer from 5 to 1440`,
+        ),
+      );
+    },
+  );
+
+  it.each([7, 12, 1439])(
+    "GIVEN noMetricsMinutes %p WHEN built THEN it is refused as no multiple of 5",
+    (noMetricsMinutes) => {
+      expect(() => build({ noMetricsMinutes })).toThrow(
+        problemLine(
+          `noMetricsMinutes ${noMetricsMinutes} is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)`,
+        ),
+      );
+    },
+  );
+
+  it("GIVEN the boundary values WHEN synthesized THEN they are accepted: 100 %, 1 request, 5 and 1440 minutes", () => {
+    const smallest = alarmsByName(
+      synthAlarms({ errorRateThresholdPercent: 100, errorRateMinRequests: 1, noMetricsMinutes: 5 }),
+    );
+    const largest = alarmsByName(synthAlarms({ errorRateMinRequests: 1_000_000, noMetricsMinutes: 1440 }));
+
+    expect(smallest["koaapp-5xx-rate"]?.threshold).toBe(100);
+    expect(smallest["koaapp-no-metrics"]?.evaluation_periods).toBe(1);
+    expect(largest["koaapp-no-metrics"]?.evaluation_periods).toBe(288);
+    expect(JSON.stringify(largest["koaapp-5xx-rate"]?.metric_query)).toContain("requests >= 1000000,");
+  });
+});
