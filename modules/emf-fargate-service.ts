@@ -25,6 +25,7 @@ import {
   renderContainerDefinitions,
 } from "./container-definition";
 import { EmfQueryDefinitions } from "./emf-query-definitions";
+import { exemptFromPolicy } from "./security-policy";
 import { ServiceAlarms, type ServiceAlarmsProps } from "./service-alarms";
 import { ServiceDashboard } from "./service-dashboard";
 import {
@@ -433,6 +434,32 @@ export class EmfFargateService extends Construct {
       ...(mountPoints.length > 0 ? { mountPoints } : {}),
     };
     this.containers = [app, agent.container];
+    // Opt-outs the user chose, and the agent image's own needs, are warnings under SecurityPolicyChecks.
+    exemptFromPolicy(
+      this,
+      "read-only-root",
+      "the CloudWatch agent image writes its generated configuration",
+      {
+        container: agent.container.name,
+      },
+    );
+    exemptFromPolicy(this, "non-root-user", "the CloudWatch agent image runs as root", {
+      container: agent.container.name,
+    });
+    if (!readonlyRootFilesystem) {
+      exemptFromPolicy(this, "read-only-root", "readonlyRootFilesystem: false was set", {
+        container: app.name,
+      });
+    }
+    if (allowIngressFromAnywhere)
+      exemptFromPolicy(this, "no-open-ingress", "allowIngressFromAnywhere was set");
+    if (allowLatestImage)
+      exemptFromPolicy(this, "pinned-images", "allowLatestImage was set", { container: app.name });
+    if (props.agent?.allowLatestImage) {
+      exemptFromPolicy(this, "pinned-images", "agent.allowLatestImage was set", {
+        container: agent.container.name,
+      });
+    }
     // The app image was judged as imageUri/imageTag above and the agent's by the sidecar, each with its own flag.
     checkContainers(problems, this.containers, {
       cpu: taskCpu,

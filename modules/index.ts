@@ -5,6 +5,7 @@ export * from "./emf-fargate-service";
 export * from "./emf-query-definitions";
 export * from "./metric-math";
 export * from "./postgres-database";
+export * from "./security-policy";
 export * from "./service-alarms";
 export * from "./service-dashboard";
 export * from "./service-network";

@@ -1,9 +1,10 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { AppParameters, type AppSecretName } from "../modules/app-parameters";
 import { EmfFargateService } from "../modules/emf-fargate-service";
 import { PostgresDatabase } from "../modules/postgres-database";
+import { SecurityPolicyChecks } from "../modules/security-policy";
 import { ServiceNetwork } from "../modules/service-network";
 import type { KoaAppConfig } from "./koaapp-config";
 import { KoaAppVariables } from "./koaapp-variables";
@@ -20,6 +21,7 @@ export class KoaAppStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, config: KoaAppConfig) {
     super(scope, id);
+    Aspects.of(this).add(new SecurityPolicyChecks());
     const tags = { Project: config.serviceName, Environment: config.environmentName, ManagedBy: "cdktf" };
 
     // The provider construct pins hashicorp/aws in required_providers; its block is then removed: as a

@@ -1,0 +1,268 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Annotations, type IAspect } from "cdktf";
+import type { IConstruct } from "constructs";
+import type { ContainerDefinition } from "./container-definition";
+import { checkImagePinned, isKnown, Problems } from "./validation";
+
+/** The rules {@link SecurityPolicyChecks} enforces. */
+export const POLICY_RULES = [
+  "no-plaintext-secrets",
+  "least-privilege",
+  "no-open-ingress",
+  "log-retention",
+  "ecr-hardening",
+  "read-only-root",
+  "non-root-user",
+  "pinned-images",
+] as const;
+
+/** One of {@link POLICY_RULES}. */
+export type PolicyRule = (typeof POLICY_RULES)[number];
+
+/** A recorded exemption: the rule, why, and optionally the one container it covers. */
+interface Exemption {
+  readonly rule: PolicyRule;
+  readonly reason: string;
+  readonly container?: string;
+}
+
+const EXEMPTION_METADATA = "emf-fargate:policy-exemption";
+
+/**
+ * Exempts `scope` and everything under it from `rule`: a violation there becomes a warning that gives
+ * `reason`, instead of a synth error. Constructs call this where the user opted out (e.g.
+ * `allowIngressFromAnywhere`); `container` narrows a task-definition exemption to one container.
+ */
+export function exemptFromPolicy(
+  scope: IConstruct,
+  rule: PolicyRule,
+  reason: string,
+  options: { readonly container?: string } = {},
+): void {
+  const exemption: Exemption = {
+    rule,
+    reason,
+    ...(options.container ? { container: options.container } : {}),
+  };
+  scope.node.addMetadata(EXEMPTION_METADATA, exemption);
+}
+
+function exemptionFor(node: IConstruct, rule: PolicyRule, container?: string): Exemption | undefined {
+  for (const scope of node.node.scopes.slice().reverse()) {
+    for (const entry of scope.node.metadata) {
+      if (entry.type !== EXEMPTION_METADATA) continue;
+      const exemption = entry.data as Exemption;
+      if (
+        exemption.rule === rule &&
+        (exemption.container === undefined || exemption.container === container)
+      ) {
+        return exemption;
+      }
+    }
+  }
+  return undefined;
+}
+
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL|API_KEY/i;
+const SECRET_READ_ACTION =
+  /^(ssm:GetParameters?|ssm:GetParametersByPath|ssm:\*|secretsmanager:GetSecretValue|secretsmanager:\*|kms:Decrypt|kms:\*)$/i;
+const ADMIN_POLICIES = /:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess)$/;
+const ROOT_USERS = new Set(["root", "0", "0:0"]);
+
+/**
+ * Security policy checks as a cdktf Aspect, for the koaapp stack and any stack of yours:
+ * `Aspects.of(stack).add(new SecurityPolicyChecks())`. Each violation is a synth error on the
+ * construct (its path is in the message), or a warning where the construct records an exemption with
+ * {@link exemptFromPolicy}. Values that are tokens are not judged.
+ *
+ * Rules: no plaintext secrets in cdk.tf.json or the state; least-privilege roles (no `*` action, no
+ * `*` resource on secret reads, no administrator policies); no ingress from 0.0.0.0/0 or ::/0; log
+ * groups with retention; ECR repositories with immutable tags and scan on push; containers with a
+ * read-only root filesystem, a non-root user, and pinned images.
+ */
+export class SecurityPolicyChecks implements IAspect {
+  /** Every violation found, for tests and reports: rule, construct path, message, and whether exempted. */
+  readonly findings: { rule: PolicyRule; path: string; message: string; exempted: boolean }[] = [];
+
+  visit(node: IConstruct): void {
+    if (node instanceof SsmParameter) this.checkParameter(node);
+    else if (node instanceof DbInstance) this.checkDatabase(node);
+    else if (node instanceof DataAwsIamPolicyDocument) this.checkPolicyDocument(node);
+    else if (node instanceof IamRolePolicyAttachment) this.checkAttachment(node);
+    else if (node instanceof VpcSecurityGroupIngressRule) this.checkIngressRule(node);
+    else if (node instanceof SecurityGroupRule) this.checkLegacyRule(node);
+    else if (node instanceof CloudwatchLogGroup) this.checkLogGroup(node);
+    else if (node instanceof EcrRepository) this.checkRepository(node);
+    else if (node instanceof EcsTaskDefinition) this.checkTaskDefinition(node);
+  }
+
+  private report(node: IConstruct, rule: PolicyRule, message: string, container?: string): void {
+    const exemption = exemptionFor(node, rule, container);
+    const text = `[${rule}] ${node.node.path}: ${message}`;
+    this.findings.push({ rule, path: node.node.path, message, exempted: exemption !== undefined });
+    if (exemption) Annotations.of(node).addWarning(`${text} (exempted: ${exemption.reason})`);
+    else Annotations.of(node).addError(text);
+  }
+
+  private checkParameter(node: SsmParameter): void {
+    const value = node.valueInput;
+    if (value === undefined) return;
+    if (node.typeInput === "SecureString") {
+      this.report(
+        node,
+        "no-plaintext-secrets",
+        "a SecureString parameter with `value` keeps the secret in the state; allowed: value_wo with value_wo_version",
+      );
+    } else if (isKnown(node.nameInput) && SECRET_NAME.test(String(node.nameInput))) {
+      this.report(
+        node,
+        "no-plaintext-secrets",
+        `parameter "${node.nameInput}" looks like a secret but is a plain ${node.typeInput ?? "String"}; allowed: a SecureString with value_wo`,
+      );
+    }
+  }
+
+  private checkDatabase(node: DbInstance): void {
+    if (node.passwordInput !== undefined) {
+      this.report(
+        node,
+        "no-plaintext-secrets",
+        "`password` keeps the master password in the state; allowed: password_wo with password_wo_version, or manage_master_user_password",
+      );
+    }
+  }
+
+  private checkPolicyDocument(node: DataAwsIamPolicyDocument): void {
+    const statements = node.statementInput;
+    if (!Array.isArray(statements)) return;
+    for (const [i, statement] of statements.entries()) {
+      if (statement.effect === "Deny") continue;
+      const actions = (statement.actions ?? []).filter((a) => isKnown(a));
+      const resources = (statement.resources ?? []).filter((r) => isKnown(r));
+      if (actions.includes("*")) {
+        this.report(
+          node,
+          "least-privilege",
+          `statement ${i} allows every action ("*"); allowed: named actions`,
+        );
+      }
+      const secretReads = actions.filter((a) => SECRET_READ_ACTION.test(a));
+      if (secretReads.length > 0 && resources.some((r) => r.includes("*"))) {
+        this.report(
+          node,
+          "least-privilege",
+          `statement ${i} allows ${secretReads.join(", ")} on ${resources.filter((r) => r.includes("*")).join(", ")}; allowed: the ARNs of the secrets and keys the task reads`,
+        );
+      }
+    }
+  }
+
+  private checkAttachment(node: IamRolePolicyAttachment): void {
+    const arn = node.policyArnInput;
+    if (isKnown(arn) && ADMIN_POLICIES.test(String(arn))) {
+      this.report(node, "least-privilege", `attaches ${arn}; allowed: policies scoped to what the task does`);
+    }
+  }
+
+  private checkIngressRule(node: VpcSecurityGroupIngressRule): void {
+    for (const open of ["0.0.0.0/0", "::/0"]) {
+      if (node.cidrIpv4Input === open || node.cidrIpv6Input === open) {
+        this.report(node, "no-open-ingress", `admits ${open}; allowed: narrower CIDRs or a security group`);
+      }
+    }
+  }
+
+  private checkLegacyRule(node: SecurityGroupRule): void {
+    if (node.typeInput !== "ingress") return;
+    const blocks = [...(node.cidrBlocksInput ?? []), ...(node.ipv6CidrBlocksInput ?? [])];
+    for (const open of ["0.0.0.0/0", "::/0"]) {
+      if (blocks.includes(open)) {
+        this.report(node, "no-open-ingress", `admits ${open}; allowed: narrower CIDRs or a security group`);
+      }
+    }
+  }
+
+  private checkLogGroup(node: CloudwatchLogGroup): void {
+    const retention = node.retentionInDaysInput;
+    if (retention === undefined || (isKnown(retention) && retention === 0)) {
+      this.report(
+        node,
+        "log-retention",
+        "keeps logs forever; allowed: retention_in_days set (KMS key optional)",
+      );
+    }
+  }
+
+  private checkRepository(node: EcrRepository): void {
+    if (node.imageTagMutabilityInput !== "IMMUTABLE") {
+      this.report(
+        node,
+        "ecr-hardening",
+        `image_tag_mutability is ${node.imageTagMutabilityInput ?? "MUTABLE (default)"}; allowed: IMMUTABLE`,
+      );
+    }
+    const scanning = node.imageScanningConfigurationInput;
+    if (!scanning || (isKnown(scanning.scanOnPush) && scanning.scanOnPush !== true)) {
+      this.report(
+        node,
+        "ecr-hardening",
+        "images are not scanned on push; allowed: image_scanning_configuration.scan_on_push = true",
+      );
+    }
+  }
+
+  private checkTaskDefinition(node: EcsTaskDefinition): void {
+    const json = node.containerDefinitionsInput;
+    if (json === undefined) return;
+    let containers: ContainerDefinition[];
+    try {
+      containers = JSON.parse(json) as ContainerDefinition[];
+    } catch {
+      // A container_definitions built by Terraform functions is only known at plan time.
+      Annotations.of(node).addInfo(
+        `${node.node.path}: container_definitions is not literal JSON; container rules not checked`,
+      );
+      return;
+    }
+    for (const c of containers) {
+      const at = `container "${c.name}"`;
+      if (c.readonlyRootFilesystem !== true) {
+        this.report(
+          node,
+          "read-only-root",
+          `${at} has a writable root filesystem; allowed: readonlyRootFilesystem true`,
+          c.name,
+        );
+      }
+      if (c.user === undefined || (isKnown(c.user) && ROOT_USERS.has(c.user))) {
+        this.report(
+          node,
+          "non-root-user",
+          `${at} runs as ${c.user ?? "the image's user (root unless the image says otherwise)"}; allowed: a non-root user`,
+          c.name,
+        );
+      }
+      const problems = new Problems();
+      checkImagePinned(problems, `${at} image`, c.image, false);
+      for (const message of problems.all) this.report(node, "pinned-images", message, c.name);
+      for (const v of c.environment ?? []) {
+        if (SECRET_NAME.test(v.name)) {
+          this.report(
+            node,
+            "no-plaintext-secrets",
+            `${at} gets ${v.name} as plain environment; allowed: secrets (valueFrom)`,
+            c.name,
+          );
+        }
+      }
+    }
+  }
+}

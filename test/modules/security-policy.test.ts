@@ -1,0 +1,304 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { type App, Aspects, TerraformStack, Testing } from "cdktf";
+import { EmfFargateService } from "../../modules/emf-fargate-service";
+import { exemptFromPolicy, SecurityPolicyChecks } from "../../modules/security-policy";
+import { loadKoaAppConfig } from "../../stacks/koaapp-config";
+import { KoaAppStack } from "../../stacks/koaapp-stack";
+
+/** Builds a stack with the checks applied, runs the aspects, and returns what they found. */
+function check(build: (stack: TerraformStack) => void) {
+  const app = Testing.app();
+  const stack = new TerraformStack(app as App, "test");
+  new AwsProvider(stack, "aws", { region: "eu-west-2" });
+  const checks = new SecurityPolicyChecks();
+  Aspects.of(stack).add(checks);
+  build(stack);
+  Testing.synth(stack);
+  const annotations = stack.node
+    .findAll()
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/error" || m.type === "@cdktf/warn"))
+    .map((m) => ({ level: m.type, message: String(m.data) }));
+  return { findings: checks.findings, annotations, app, stack };
+}
+
+const container = (overrides: Record<string, unknown> = {}) => ({
+  name: "app",
+  image: "example.com/app:1.0.0",
+  readonlyRootFilesystem: true,
+  user: "1000:1000",
+  ...overrides,
+});
+
+function taskDefinition(stack: TerraformStack, containers: unknown[]) {
+  new EcsTaskDefinition(stack, "Task", { family: "t", containerDefinitions: JSON.stringify(containers) });
+}
+
+describe("SecurityPolicyChecks on the koaapp stack", () => {
+  it("finds no violation but the agent container's exempted ones, as warnings", () => {
+    // GIVEN the sample stack (it applies the checks itself) WHEN synthesized
+    const app = Testing.app();
+    const stack = new KoaAppStack(
+      app as App,
+      "koaapp",
+      loadKoaAppConfig(() => undefined, {}),
+    );
+    Testing.synth(stack);
+    const metadata = stack.node.findAll().flatMap((c) => c.node.metadata);
+    // THEN no error, and exactly the two documented exemptions of the agent image
+    expect(metadata.filter((m) => m.type === "@cdktf/error")).toEqual([]);
+    expect(metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data)).toEqual([
+      '[read-only-root] koaapp/Service/TaskDefinition: container "cloudwatch-agent" has a writable root filesystem; allowed: readonlyRootFilesystem true (exempted: the CloudWatch agent image writes its generated configuration)',
+      '[non-root-user] koaapp/Service/TaskDefinition: container "cloudwatch-agent" runs as the image\'s user (root unless the image says otherwise); allowed: a non-root user (exempted: the CloudWatch agent image runs as root)',
+    ]);
+  });
+
+  it("turns a user's opt-out into a warning, not an error", () => {
+    const app = Testing.app();
+    const stack = new KoaAppStack(
+      app as App,
+      "koaapp",
+      loadKoaAppConfig(() => undefined, {}),
+    );
+    Testing.synth(stack);
+    const checks = Aspects.of(stack).all.find(
+      (a) => a instanceof SecurityPolicyChecks,
+    ) as SecurityPolicyChecks;
+    expect(checks.findings.every((f) => f.exempted)).toBe(true);
+  });
+});
+
+describe("SecurityPolicyChecks rules", () => {
+  it.each([
+    [
+      "no-plaintext-secrets",
+      "a SecureString with a plain value",
+      (s: TerraformStack) =>
+        new SsmParameter(s, "P", { name: "/x/APP_SECRET", type: "SecureString", value: "hunter2" }),
+      "[no-plaintext-secrets] test/P: a SecureString parameter with `value` keeps the secret in the state; allowed: value_wo with value_wo_version",
+    ],
+    [
+      "no-plaintext-secrets",
+      "a secret-looking String parameter",
+      (s: TerraformStack) =>
+        new SsmParameter(s, "P", { name: "/x/DB_PASSWORD", type: "String", value: "hunter2" }),
+      '[no-plaintext-secrets] test/P: parameter "/x/DB_PASSWORD" looks like a secret but is a plain String; allowed: a SecureString with value_wo',
+    ],
+    [
+      "no-plaintext-secrets",
+      "a database password in the state",
+      (s: TerraformStack) =>
+        new DbInstance(s, "Db", {
+          instanceClass: "db.t4g.micro",
+          engine: "postgres",
+          password: "hunter2hunter2",
+        }),
+      "[no-plaintext-secrets] test/Db: `password` keeps the master password in the state; allowed: password_wo with password_wo_version, or manage_master_user_password",
+    ],
+    [
+      "no-plaintext-secrets",
+      "a secret in a container's environment",
+      (s: TerraformStack) =>
+        taskDefinition(s, [container({ environment: [{ name: "API_KEY", value: "k" }] })]),
+      '[no-plaintext-secrets] test/Task: container "app" gets API_KEY as plain environment; allowed: secrets (valueFrom)',
+    ],
+    [
+      "least-privilege",
+      "every action",
+      (s: TerraformStack) =>
+        new DataAwsIamPolicyDocument(s, "Doc", {
+          statement: [{ actions: ["*"], resources: ["arn:aws:s3:::b"] }],
+        }),
+      '[least-privilege] test/Doc: statement 0 allows every action ("*"); allowed: named actions',
+    ],
+    [
+      "least-privilege",
+      "secret reads on *",
+      (s: TerraformStack) =>
+        new DataAwsIamPolicyDocument(s, "Doc", {
+          statement: [{ actions: ["ssm:GetParameters", "kms:Decrypt"], resources: ["*"] }],
+        }),
+      "[least-privilege] test/Doc: statement 0 allows ssm:GetParameters, kms:Decrypt on *; allowed: the ARNs of the secrets and keys the task reads",
+    ],
+    [
+      "least-privilege",
+      "an administrator policy",
+      (s: TerraformStack) =>
+        new IamRolePolicyAttachment(s, "Admin", {
+          role: "r",
+          policyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
+        }),
+      "[least-privilege] test/Admin: attaches arn:aws:iam::aws:policy/AdministratorAccess; allowed: policies scoped to what the task does",
+    ],
+    [
+      "no-open-ingress",
+      "ingress from anywhere",
+      (s: TerraformStack) =>
+        new VpcSecurityGroupIngressRule(s, "In", {
+          securityGroupId: "sg-1",
+          ipProtocol: "tcp",
+          fromPort: 5000,
+          toPort: 5000,
+          cidrIpv4: "0.0.0.0/0",
+        }),
+      "[no-open-ingress] test/In: admits 0.0.0.0/0; allowed: narrower CIDRs or a security group",
+    ],
+    [
+      "no-open-ingress",
+      "legacy ingress from anywhere over IPv6",
+      (s: TerraformStack) =>
+        new SecurityGroupRule(s, "In", {
+          type: "ingress",
+          securityGroupId: "sg-1",
+          protocol: "tcp",
+          fromPort: 5000,
+          toPort: 5000,
+          ipv6CidrBlocks: ["::/0"],
+        }),
+      "[no-open-ingress] test/In: admits ::/0; allowed: narrower CIDRs or a security group",
+    ],
+    [
+      "log-retention",
+      "a log group kept forever",
+      (s: TerraformStack) => new CloudwatchLogGroup(s, "Logs", { name: "/x" }),
+      "[log-retention] test/Logs: keeps logs forever; allowed: retention_in_days set (KMS key optional)",
+    ],
+    [
+      "ecr-hardening",
+      "a mutable repository",
+      (s: TerraformStack) =>
+        new EcrRepository(s, "Repo", { name: "r", imageScanningConfiguration: { scanOnPush: true } }),
+      "[ecr-hardening] test/Repo: image_tag_mutability is MUTABLE (default); allowed: IMMUTABLE",
+    ],
+    [
+      "ecr-hardening",
+      "a repository without scans",
+      (s: TerraformStack) => new EcrRepository(s, "Repo", { name: "r", imageTagMutability: "IMMUTABLE" }),
+      "[ecr-hardening] test/Repo: images are not scanned on push; allowed: image_scanning_configuration.scan_on_push = true",
+    ],
+    [
+      "read-only-root",
+      "a writable root filesystem",
+      (s: TerraformStack) => taskDefinition(s, [container({ readonlyRootFilesystem: false })]),
+      '[read-only-root] test/Task: container "app" has a writable root filesystem; allowed: readonlyRootFilesystem true',
+    ],
+    [
+      "non-root-user",
+      "root",
+      (s: TerraformStack) => taskDefinition(s, [container({ user: "0" })]),
+      '[non-root-user] test/Task: container "app" runs as 0; allowed: a non-root user',
+    ],
+    [
+      "pinned-images",
+      "latest",
+      (s: TerraformStack) => taskDefinition(s, [container({ image: "example.com/app:latest" })]),
+      '[pinned-images] test/Task: container "app" image "example.com/app:latest" is not pinned; allowed: an image with a version tag or @sha256 digest (set allowLatestImage to accept "latest")',
+    ],
+  ])(
+    "GIVEN %s (%s) WHEN synthesized THEN a synth error names the construct path",
+    (_rule, _case, build, message) => {
+      const { annotations } = check(build);
+      expect(annotations).toEqual([{ level: "@cdktf/error", message }]);
+    },
+  );
+
+  it("fails a real synth on a violation", () => {
+    const { app } = check((s) => new CloudwatchLogGroup(s, "Logs", { name: "/x" }));
+    expect(() => app.synth()).toThrow(/\[log-retention\] test\/Logs: keeps logs forever/);
+  });
+
+  it("does not judge token values", () => {
+    const { annotations } = check((s) => {
+      const logs = new CloudwatchLogGroup(s, "Logs", { name: "/x", retentionInDays: 30 });
+      new VpcSecurityGroupIngressRule(s, "In", {
+        securityGroupId: "sg-1",
+        ipProtocol: "tcp",
+        cidrIpv4: logs.name,
+      });
+    });
+    expect(annotations).toEqual([]);
+  });
+
+  it("turns an exempted violation into a warning with the reason, only for the container named", () => {
+    const { annotations } = check((s) => {
+      exemptFromPolicy(s, "read-only-root", "scratch space", { container: "worker" });
+      taskDefinition(s, [
+        container({ name: "worker", readonlyRootFilesystem: false }),
+        container({ readonlyRootFilesystem: false }),
+      ]);
+    });
+    expect(annotations).toEqual([
+      {
+        level: "@cdktf/warn",
+        message:
+          '[read-only-root] test/Task: container "worker" has a writable root filesystem; allowed: readonlyRootFilesystem true (exempted: scratch space)',
+      },
+      {
+        level: "@cdktf/error",
+        message:
+          '[read-only-root] test/Task: container "app" has a writable root filesystem; allowed: readonlyRootFilesystem true',
+      },
+    ]);
+  });
+
+  it("accepts a hardened configuration", () => {
+    const { annotations } = check((s) => {
+      new SsmParameter(s, "P", {
+        name: "/x/APP_SECRET",
+        type: "SecureString",
+        valueWo: "v",
+        valueWoVersion: 1,
+      });
+      new CloudwatchLogGroup(s, "Logs", { name: "/x", retentionInDays: 30 });
+      new EcrRepository(s, "Repo", {
+        name: "r",
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+      });
+      taskDefinition(s, [container()]);
+    });
+    expect(annotations).toEqual([]);
+  });
+});
+
+describe("SecurityPolicyChecks with EmfFargateService opt-outs", () => {
+  it.each([
+    [
+      { allowIngressFromAnywhere: true, ingressCidrs: ["0.0.0.0/0"] },
+      "no-open-ingress",
+      "allowIngressFromAnywhere was set",
+    ],
+    [{ readonlyRootFilesystem: false }, "read-only-root", "readonlyRootFilesystem: false was set"],
+    [
+      { allowLatestImage: true, imageUri: "example.com/app:latest", imageTag: undefined },
+      "pinned-images",
+      "allowLatestImage was set",
+    ],
+  ])("GIVEN %j WHEN checked THEN the %s violation is a warning giving the reason", (props, rule, reason) => {
+    const { annotations } = check((s) => {
+      new EmfFargateService(s, "Service", {
+        serviceName: "koaapp",
+        vpcId: "vpc-1",
+        subnetIds: ["subnet-1"],
+        secrets: [],
+        imageTag: "1.0.0",
+        ...props,
+      });
+    });
+    const mine = annotations.filter(
+      (a) => a.message.startsWith(`[${rule}]`) && !a.message.includes("cloudwatch-agent"),
+    );
+    expect(mine).toEqual([
+      { level: "@cdktf/warn", message: expect.stringContaining(`(exempted: ${reason})`) },
+    ]);
+    expect(annotations.filter((a) => a.level === "@cdktf/error")).toEqual([]);
+  });
+});
