@@ -1,0 +1,644 @@
+import * as dgram from "node:dgram";
+import * as net from "node:net";
+import type { Logger } from "pino";
+
+/** Where serialized EMF documents go: the CloudWatch agent over TCP or UDP. */
+export interface AgentEndpoint {
+  readonly protocol: "tcp" | "udp";
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The part of a writable stream the stream transport needs (`process.stdout` fits). */
+export interface LineOutput {
+  write(chunk: string, callback: (error?: Error | null) => void): boolean;
+  once(event: "drain", listener: () => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  removeListener(event: "error", listener: (error: Error) => void): unknown;
+}
+
+/** Counters of one transport. Documents are lines; samples are the latency values they carry. */
+export interface TransportCounters {
+  /** Documents handed to the operating system (TCP/stdout write callback, UDP send callback). */
+  readonly sent: number;
+  /** Documents waiting in the buffer, including those written but not yet acknowledged. */
+  readonly buffered: number;
+  /** Documents dropped: buffer full, oversized, send error (UDP) or still buffered at the close deadline. */
+  readonly dropped: number;
+  /** Documents dropped because they were larger than `maxDocumentBytes`. */
+  readonly oversized: number;
+  /** Bytes the buffer accounts for: line bytes plus a fixed per-line overhead. */
+  readonly bufferedBytes: number;
+  /** Latency samples in sent, buffered and dropped documents. */
+  readonly samples: { readonly sent: number; readonly buffered: number; readonly dropped: number };
+}
+
+/** A sink for serialized EMF documents that never blocks its caller and never throws. */
+export interface Transport {
+  /**
+   * Buffers one document (a JSON line without its newline) carrying `samples` values.
+   * Returns false when it was dropped (buffer full, oversized, transport closed).
+   */
+  send(line: string, samples: number): boolean;
+  /** Delivers what is buffered until the deadline, then drops the rest (counted). Never rejects. */
+  close(timeoutMs: number): Promise<void>;
+  /** Current counters. */
+  counters(): TransportCounters;
+}
+
+/** Settings shared by every transport; all are resolved and validated by the caller. */
+export interface TransportSettings {
+  /** Buffer bound in bytes (line bytes + {@link ENTRY_OVERHEAD_BYTES} per line). */
+  readonly maxBufferedBytes: number;
+  /** Buffer bound in lines. */
+  readonly maxBufferedLines: number;
+  /** Largest document accepted, newline included; larger ones are dropped and counted as oversized. */
+  readonly maxDocumentBytes: number;
+  /** A connect or a write that makes no progress for this long tears the connection down. */
+  readonly writeTimeoutMs: number;
+  /** First reconnect delay; doubles per failed attempt. */
+  readonly reconnectMinDelayMs: number;
+  /** Cap of the reconnect delay. */
+  readonly reconnectMaxDelayMs: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Memory a buffered line costs besides its bytes (the entry object and its slot), so that the byte
+ * bound also bounds memory when lines are small.
+ */
+export const ENTRY_OVERHEAD_BYTES = 64;
+
+/** Largest chunk handed to one `write` call; lines are never split across chunks. */
+const MAX_BATCH_BYTES = 64 * 1024;
+
+/** How long a new document may wait for others to share its write. */
+const PUMP_DELAY_MS = 5;
+
+/** UDP datagrams handed to the kernel and not yet confirmed by their send callback. */
+const MAX_UDP_IN_FLIGHT = 64;
+
+interface Entry {
+  /** The document followed by its newline. */
+  readonly data: string;
+  readonly bytes: number;
+  readonly samples: number;
+}
+
+/** The bounded FIFO of documents and its counters; subclasses move entries out of it. */
+abstract class BufferedTransport implements Transport {
+  private items: Entry[] = [];
+  private head = 0;
+  private bytes = 0;
+  private bufferedSamples = 0;
+  private sentCount = 0;
+  private sentSamples = 0;
+  private droppedCount = 0;
+  private droppedSamples = 0;
+  private oversizedCount = 0;
+  private pumpScheduled = false;
+  private dropWarned = false;
+  /** Set once close() is called. */
+  protected closing = false;
+  /** Set once close() has drained the buffer and is ending the connection: new documents are dropped. */
+  private sealed = false;
+  /** Set once close() has finished: everything is dropped from then on. */
+  protected closed = false;
+  private closePromise: Promise<void> | undefined;
+  private resolveClose: (() => void) | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+
+  constructor(protected readonly settings: TransportSettings) {}
+
+  send(line: string, samples: number): boolean {
+    const data = `${line}\n`;
+    const bytes = Buffer.byteLength(data);
+    if (this.closed || this.sealed || this.refuses()) {
+      this.countDropped(1, samples);
+      return false;
+    }
+    if (bytes > this.settings.maxDocumentBytes) {
+      this.oversizedCount++;
+      this.countDropped(1, samples);
+      this.settings.logger.warn(
+        { bytes, maxDocumentBytes: this.settings.maxDocumentBytes },
+        "EMF document larger than maxDocumentBytes dropped",
+      );
+      return false;
+    }
+    const cost = bytes + ENTRY_OVERHEAD_BYTES;
+    if (this.bytes + cost > this.settings.maxBufferedBytes || this.length >= this.settings.maxBufferedLines) {
+      this.countDropped(1, samples);
+      if (!this.dropWarned) {
+        this.dropWarned = true;
+        this.settings.logger.warn(
+          { bufferedBytes: this.bytes, bufferedLines: this.length },
+          "EMF buffer full: dropping new documents until the agent catches up",
+        );
+      }
+      return false;
+    }
+    this.items.push({ data, bytes: cost, samples });
+    this.bytes += cost;
+    this.bufferedSamples += samples;
+    this.schedulePump();
+    return true;
+  }
+
+  counters(): TransportCounters {
+    return {
+      sent: this.sentCount,
+      buffered: this.length,
+      dropped: this.droppedCount,
+      oversized: this.oversizedCount,
+      bufferedBytes: this.bytes,
+      samples: { sent: this.sentSamples, buffered: this.bufferedSamples, dropped: this.droppedSamples },
+    };
+  }
+
+  close(timeoutMs: number): Promise<void> {
+    if (this.closePromise) return this.closePromise;
+    this.closing = true;
+    this.closePromise = new Promise<void>((resolve) => {
+      this.resolveClose = resolve;
+    });
+    // Ref'd on purpose: a process awaiting close() must stay alive until the deadline, and no longer.
+    this.deadlineTimer = setTimeout(() => this.finishClose("deadline"), timeoutMs);
+    this.onClosing();
+    if (this.length === 0) this.seal();
+    else this.pump();
+    return this.closePromise;
+  }
+
+  /** True while the destination is known to be unusable: new documents are dropped at once. */
+  protected refuses(): boolean {
+    return false;
+  }
+
+  /** Number of buffered entries, written-but-unacknowledged ones included. */
+  protected get length(): number {
+    return this.items.length - this.head;
+  }
+
+  /** The entry `index` positions after the oldest one. */
+  protected entryAt(index: number): Entry {
+    return this.items[this.head + index] as Entry;
+  }
+
+  /** Joins entries from `from` into one chunk of at most MAX_BATCH_BYTES (at least one entry). */
+  protected batchFrom(from: number): { chunk: string; count: number } {
+    let chunk = "";
+    let count = 0;
+    let bytes = 0;
+    for (let i = from; i < this.length; i++) {
+      const entry = this.entryAt(i);
+      if (count > 0 && bytes + entry.bytes > MAX_BATCH_BYTES) break;
+      chunk += entry.data;
+      bytes += entry.bytes;
+      count++;
+    }
+    return { chunk, count };
+  }
+
+  /** Removes the `count` oldest entries as delivered. */
+  protected acknowledge(count: number): void {
+    for (let i = 0; i < count && this.length > 0; i++) {
+      const entry = this.shift();
+      this.sentCount++;
+      this.sentSamples += entry.samples;
+    }
+    if (this.length === 0) {
+      // The next time the buffer overflows is a new episode worth a warning.
+      this.dropWarned = false;
+      if (this.closing) this.seal();
+    }
+  }
+
+  /** Removes the `count` oldest entries as dropped. */
+  protected dropOldest(count: number): void {
+    for (let i = 0; i < count && this.length > 0; i++) {
+      const entry = this.shift();
+      this.countDropped(1, entry.samples);
+    }
+    if (this.closing && this.length === 0) this.seal();
+  }
+
+  protected schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    // Documents recorded within PUMP_DELAY_MS share one write (one syscall) instead of one each.
+    setTimeout(() => {
+      this.pumpScheduled = false;
+      if (!this.closed) this.pump();
+    }, PUMP_DELAY_MS).unref();
+  }
+
+  /** Resolves close(): drops what is left, releases every handle. */
+  protected finishClose(reason: "drained" | "deadline"): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.deadlineTimer);
+    const left = this.length;
+    if (left > 0) {
+      this.settings.logger.warn({ documents: left, reason }, "EMF documents dropped at close");
+      this.dropOldest(left);
+    }
+    this.release();
+    this.resolveClose?.();
+  }
+
+  /** Moves entries towards the destination as far as it accepts them now. */
+  protected abstract pump(): void;
+  /** close() was called: make the pending work keep the process alive until the deadline. */
+  protected abstract onClosing(): void;
+  /** close() was called and nothing is buffered any more. */
+  protected abstract onDrainedWhileClosing(): void;
+  /** Releases sockets and timers. */
+  protected abstract release(): void;
+
+  private seal(): void {
+    if (this.sealed || this.closed) return;
+    this.sealed = true;
+    this.onDrainedWhileClosing();
+  }
+
+  private shift(): Entry {
+    const entry = this.items[this.head] as Entry;
+    this.head++;
+    this.bytes -= entry.bytes;
+    this.bufferedSamples -= entry.samples;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return entry;
+  }
+
+  private countDropped(documents: number, samples: number): void {
+    this.droppedCount += documents;
+    this.droppedSamples += samples;
+  }
+}
+
+/** The delay before reconnect attempt `attempt` (0-based): capped exponential with equal jitter. */
+export function backoffDelayMs(attempt: number, minMs: number, maxMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/**
+ * Newline-delimited JSON over one persistent TCP connection to the agent.
+ *
+ * - An 'error' listener is attached to every socket before it connects; errors tear the connection
+ *   down and schedule a reconnect (capped exponential backoff with jitter) while documents wait.
+ * - A line leaves the buffer only when the write callback of the chunk holding it succeeds (the data
+ *   is in the kernel). Chunks hold whole lines; after a reconnect the first unacknowledged line is
+ *   resent from its start, so a connection never carries a half line followed by more data. Lines of
+ *   a chunk the kernel took partly before the connection broke can reach the agent twice
+ *   (at-least-once); lines acknowledged before a connection breaks are not resent (the kernel's
+ *   send buffer is lost with the connection).
+ * - Writing stops when `socket.write` returns false and resumes on 'drain'. A connect or a write
+ *   without progress for `writeTimeoutMs` (an agent that accepts but never reads) destroys the
+ *   connection; meanwhile new documents fill the bounded buffer and are dropped when it is full.
+ * - The socket is unref'd except during close(), so it never keeps the process alive by itself.
+ */
+export class TcpTransport extends BufferedTransport {
+  private socket: net.Socket | undefined;
+  private connected = false;
+  private inFlight = 0;
+  private blocked = false;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private healthy = true;
+  private lastError: Error | undefined;
+
+  constructor(
+    private readonly endpoint: AgentEndpoint,
+    settings: TransportSettings,
+  ) {
+    super(settings);
+  }
+
+  protected pump(): void {
+    if (this.closed) return;
+    if (!this.socket) {
+      if (this.length > 0 && !this.reconnectTimer) this.connect();
+      return;
+    }
+    if (!this.connected) return;
+    const socket = this.socket;
+    while (!this.blocked && this.inFlight < this.length) {
+      const { chunk, count } = this.batchFrom(this.inFlight);
+      this.inFlight += count;
+      this.armStallTimer();
+      const accepted = socket.write(chunk, (error) => this.onWritten(socket, count, error));
+      if (!accepted) this.blocked = true;
+    }
+  }
+
+  protected onClosing(): void {
+    this.socket?.ref();
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = undefined;
+    }
+  }
+
+  protected onDrainedWhileClosing(): void {
+    const socket = this.socket;
+    if (!socket || !this.connected) {
+      this.finishClose("drained");
+      return;
+    }
+    // end() sends FIN after the kernel has the data; the agent needs nothing else from us.
+    socket.end(() => this.finishClose("drained"));
+  }
+
+  protected release(): void {
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.stallTimer);
+    this.reconnectTimer = undefined;
+    this.stallTimer = undefined;
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.destroy();
+  }
+
+  private connect(): void {
+    const socket = new net.Socket();
+    this.socket = socket;
+    this.connected = false;
+    this.inFlight = 0;
+    this.blocked = false;
+    socket.on("error", (error) => {
+      this.lastError = error;
+    });
+    socket.on("close", () => this.onSocketClosed(socket));
+    socket.on("drain", () => {
+      if (socket !== this.socket) return;
+      this.blocked = false;
+      this.pump();
+    });
+    socket.on("connect", () => {
+      if (socket !== this.socket) return;
+      this.connected = true;
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+      if (!this.healthy) {
+        this.settings.logger.info({ endpoint: this.describe() }, "EMF agent connection restored");
+      }
+      this.pump();
+    });
+    // The agent sends nothing; reading keeps 'end' observable so a closing agent is noticed.
+    socket.resume();
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 10_000);
+    if (!this.closing) socket.unref();
+    this.armStallTimer();
+    socket.connect(this.endpoint.port, this.endpoint.host);
+  }
+
+  private onWritten(socket: net.Socket, count: number, error: Error | null | undefined): void {
+    // Callbacks of a torn-down connection: its lines went back to the buffer and will be resent.
+    if (socket !== this.socket || error) return;
+    this.inFlight -= count;
+    this.attempt = 0;
+    this.healthy = true;
+    if (this.inFlight > 0 || this.blocked) this.stallTimer?.refresh();
+    else {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+    }
+    this.acknowledge(count);
+  }
+
+  private onSocketClosed(socket: net.Socket): void {
+    if (socket !== this.socket) return;
+    this.socket = undefined;
+    this.connected = false;
+    this.inFlight = 0;
+    this.blocked = false;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    if (this.closed) return;
+    if (this.healthy) {
+      this.healthy = false;
+      this.settings.logger.warn(
+        { endpoint: this.describe(), err: this.lastError, bufferedDocuments: this.length },
+        "EMF agent connection lost; buffering and reconnecting",
+      );
+    }
+    this.lastError = undefined;
+    if (this.length > 0) this.scheduleReconnect();
+    else if (this.closing) this.finishClose("drained");
+  }
+
+  private scheduleReconnect(): void {
+    const { reconnectMinDelayMs, reconnectMaxDelayMs } = this.settings;
+    const delay = this.closing
+      ? reconnectMinDelayMs
+      : backoffDelayMs(this.attempt, reconnectMinDelayMs, reconnectMaxDelayMs);
+    this.attempt++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.closed && !this.socket) this.connect();
+    }, delay);
+    if (!this.closing) this.reconnectTimer.unref();
+  }
+
+  private armStallTimer(): void {
+    if (this.stallTimer) return;
+    const socket = this.socket;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (!socket || socket !== this.socket) return;
+      this.lastError = new Error(
+        `no progress for ${this.settings.writeTimeoutMs} ms (${this.connected ? "write" : "connect"} stalled)`,
+      );
+      socket.destroy();
+    }, this.settings.writeTimeoutMs);
+    this.stallTimer.unref();
+  }
+
+  private describe(): string {
+    return `tcp://${this.endpoint.host}:${this.endpoint.port}`;
+  }
+}
+
+/**
+ * One datagram per document to the agent's UDP listener. A document is "sent" once its send callback
+ * reports success; an absent agent loses datagrams silently (UDP gives no delivery signal), and send
+ * errors (such as ECONNREFUSED after an ICMP port-unreachable) drop that document, counted. At most
+ * {@link MAX_UDP_IN_FLIGHT} datagrams wait in the kernel queue at once; the rest wait in the buffer.
+ */
+export class UdpTransport extends BufferedTransport {
+  private socket: dgram.Socket | undefined;
+  private connected = false;
+  private inFlight = 0;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private errorLogged = false;
+
+  constructor(
+    private readonly endpoint: AgentEndpoint,
+    settings: TransportSettings,
+  ) {
+    super(settings);
+  }
+
+  protected pump(): void {
+    if (this.closed) return;
+    if (!this.socket) {
+      if (this.length > 0 && !this.reconnectTimer) this.open();
+      return;
+    }
+    if (!this.connected) return;
+    const socket = this.socket;
+    while (this.inFlight < MAX_UDP_IN_FLIGHT && this.inFlight < this.length) {
+      const entry = this.entryAt(this.inFlight);
+      this.inFlight++;
+      try {
+        socket.send(entry.data, (error) => this.onSent(socket, error));
+      } catch (error) {
+        // Only a socket closed under us throws synchronously: the datagram is lost like a failed send.
+        this.settings.logger.warn({ err: error }, "EMF datagram not sent; dropping it");
+        this.inFlight--;
+        this.dropOldest(1);
+        break;
+      }
+    }
+  }
+
+  protected onClosing(): void {
+    this.socket?.ref();
+    if (this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = undefined;
+    }
+  }
+
+  protected onDrainedWhileClosing(): void {
+    this.finishClose("drained");
+  }
+
+  protected release(): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.close();
+  }
+
+  private open(): void {
+    const socket = dgram.createSocket(net.isIPv6(this.endpoint.host) ? "udp6" : "udp4");
+    this.socket = socket;
+    this.connected = false;
+    this.inFlight = 0;
+    socket.on("error", (error) => this.onSocketError(socket, error));
+    if (!this.closing) socket.unref();
+    socket.connect(this.endpoint.port, this.endpoint.host, () => {
+      if (socket !== this.socket) return;
+      this.connected = true;
+      this.attempt = 0;
+      this.pump();
+    });
+  }
+
+  private onSent(socket: dgram.Socket, error: Error | null): void {
+    if (socket !== this.socket) return;
+    this.inFlight--;
+    if (error) {
+      if (!this.errorLogged) {
+        this.errorLogged = true;
+        this.settings.logger.warn({ err: error }, "EMF datagram not sent; dropping it");
+      }
+      this.dropOldest(1);
+    } else {
+      this.errorLogged = false;
+      this.acknowledge(1);
+    }
+    this.pump();
+  }
+
+  private onSocketError(socket: dgram.Socket, error: Error): void {
+    if (socket !== this.socket) return;
+    this.settings.logger.warn({ err: error }, "EMF UDP socket failed; reopening");
+    this.socket = undefined;
+    this.connected = false;
+    this.inFlight = 0;
+    socket.close();
+    if (this.closed) return;
+    const { reconnectMinDelayMs, reconnectMaxDelayMs } = this.settings;
+    this.reconnectTimer = setTimeout(
+      () => {
+        this.reconnectTimer = undefined;
+        this.pump();
+      },
+      this.closing
+        ? reconnectMinDelayMs
+        : backoffDelayMs(this.attempt++, reconnectMinDelayMs, reconnectMaxDelayMs),
+    );
+    if (!this.closing) this.reconnectTimer.unref();
+  }
+}
+
+/**
+ * Newline-delimited JSON to a local stream (`process.stdout` in the `Local` environment), with the
+ * same buffer, backpressure and accounting as the agent transports. The stream is never ended.
+ */
+export class StreamTransport extends BufferedTransport {
+  private inFlight = 0;
+  private blocked = false;
+  private failed = false;
+  private readonly onError = (error: Error): void => {
+    if (this.failed) return;
+    this.failed = true;
+    this.settings.logger.error({ err: error }, "EMF output stream failed; dropping documents");
+    this.dropOldest(this.length);
+  };
+
+  constructor(
+    private readonly output: LineOutput,
+    settings: TransportSettings,
+  ) {
+    super(settings);
+    output.on("error", this.onError);
+  }
+
+  protected refuses(): boolean {
+    return this.failed;
+  }
+
+  protected pump(): void {
+    while (!this.failed && !this.blocked && this.inFlight < this.length) {
+      const { chunk, count } = this.batchFrom(this.inFlight);
+      this.inFlight += count;
+      const accepted = this.output.write(chunk, (error) => {
+        if (error || this.failed) return;
+        this.inFlight -= count;
+        this.acknowledge(count);
+      });
+      if (!accepted) {
+        this.blocked = true;
+        this.output.once("drain", () => {
+          this.blocked = false;
+          if (!this.closed) this.pump();
+        });
+      }
+    }
+  }
+
+  protected onClosing(): void {}
+
+  protected onDrainedWhileClosing(): void {
+    this.finishClose("drained");
+  }
+
+  protected release(): void {
+    this.output.removeListener("error", this.onError);
+  }
+}
