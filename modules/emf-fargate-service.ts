@@ -657,7 +657,8 @@ export class EmfFargateService extends Construct {
         namespace: emf.namespace,
         region: region.name,
         clusterName: this.clusterName,
-        serviceName: this.serviceName,
+        // The name, not the service resource: a new image must not touch the dashboard.
+        serviceName,
         errorRateMinRequests: props.alarms ? props.alarms.errorRateMinRequests : undefined,
         alarmArns: this.alarms?.alarms.map((alarm) => alarm.arn),
       });

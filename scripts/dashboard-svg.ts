@@ -47,7 +47,7 @@ export function defaultStackObservability(): { widgets: DashboardWidget[]; alarm
   return { widgets, alarms };
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
@@ -86,17 +86,18 @@ export function renderSvg(widgets: readonly DashboardWidget[]): string {
     const text = lines
       .map(
         (line, i) =>
-          `<text x="${x + 12}" y="${y + 50 + i * 17}" class="series">${escape(line.slice(0, 70))}</text>`,
+          `<text x="${x + 12}" y="${y + 50 + i * 17}" class="series">${escapeXml(line.slice(0, 70))}</text>`,
       )
       .join("");
     return [
       `<rect x="${x + 4}" y="${y + 4}" width="${w.width * COLUMN - 8}" height="${w.height * ROW - 8}" rx="6" class="${w.type}"/>`,
-      `<text x="${x + 12}" y="${y + 26}" class="title">${escape(String(w.properties.title ?? w.type))}</text>`,
+      `<text x="${x + 12}" y="${y + 26}" class="title">${escapeXml(String(w.properties.title ?? w.type))}</text>`,
       text,
     ].join("");
   });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    "<title>koaapp CloudWatch dashboard layout</title>",
     "<style>rect{fill:#f7f9fb;stroke:#8a99a8}rect.alarm{fill:#fff6f0}.title{font-size:14px;font-weight:bold;fill:#16191f}.series{font-size:12px;fill:#545b64}</style>",
     ...parts,
     "</svg>",

@@ -17,8 +17,9 @@ if (!available && process.env.CI === "true") {
 const describeWithTerraform = available ? describe : describe.skip;
 
 /** Mostly a value from `valid`, sometimes one just outside what is allowed, so both outcomes occur. */
-function mostly<T>(valid: fc.Arbitrary<T>, invalid: fc.Arbitrary<T>): fc.Arbitrary<T> {
-  return fc.oneof({ weight: 9, arbitrary: valid }, { weight: 1, arbitrary: invalid });
+function mostly<V, I>(valid: fc.Arbitrary<V>, invalid: fc.Arbitrary<I>): fc.Arbitrary<V | I> {
+  const either = (a: fc.Arbitrary<V> | fc.Arbitrary<I>) => a as fc.Arbitrary<V | I>;
+  return fc.oneof({ weight: 9, arbitrary: either(valid) }, { weight: 1, arbitrary: either(invalid) });
 }
 
 /** Props a user could plausibly pass. */
