@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import type Koa from "koa";
 import type { Logger } from "pino";
 import request from "supertest";
@@ -7,6 +6,7 @@ import { type AppConfig, loadConfig } from "../../app/config";
 import { Database } from "../../app/db";
 import { createLogger, REDACTED } from "../../app/logger";
 import { version } from "../../package.json";
+import { reservePort } from "../support/fake-agent";
 
 type LogLine = Record<string, unknown> & { msg?: string; reqId?: string };
 
@@ -27,17 +27,6 @@ async function waitForLine(lines: LogLine[], predicate: (line: LogLine) => boole
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`no log line matched; got ${JSON.stringify(lines)}`);
-}
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A database whose queries fail the way a bug would, to exercise the unexpected-error path. */
@@ -264,7 +253,7 @@ describe("error handling", () => {
   });
 
   it("GIVEN the database is unreachable WHEN GET /ready and GET /items THEN both 503, while / and /health stay 200", async () => {
-    const port = await closedPort();
+    const port = await reservePort();
     const config = loadConfig({
       RDS_HOSTNAME: "127.0.0.1",
       RDS_PORT: String(port),

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
-import { createServer } from "node:net";
 import path from "node:path";
 import type Koa from "koa";
 import type { Logger } from "pino";
@@ -10,6 +9,7 @@ import { createLogger } from "../../app/logger";
 import type { LatencyMetricsMiddleware } from "../../app/metrics";
 import { metricsOptions, type RunningServer, startServer } from "../../app/server";
 import { DEFAULT_NAMESPACE, DIMENSIONS, LATENCY_METRIC } from "../../contract/metrics";
+import { reservePort } from "../support/fake-agent";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 
 type LogLine = Record<string, unknown> & { msg?: string };
@@ -23,17 +23,6 @@ function captureLogger(): { logger: Logger; lines: LogLine[] } {
     destination: { write: (line) => lines.push(JSON.parse(line)) },
   });
   return { logger, lines };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface MetricsDouble {
@@ -321,7 +310,7 @@ describe("server process", () => {
   }
 
   it("GIVEN the real entry point with Local metrics WHEN it receives SIGTERM THEN it flushes the metrics, logs the shutdown and exits 0", async () => {
-    const port = await freePort();
+    const port = await reservePort();
     const server = spawnServer({
       PORT: String(port),
       METRICS_MODE: "aggregate",

@@ -10,10 +10,10 @@ import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, chownSync, constants, rmSync, statSync, writeFileSync } from "node:fs";
 import { appendFile, mkdtemp, readFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { reservePort } from "./fake-agent";
 
 /** A running throwaway cluster. */
 export interface TestPostgres {
@@ -89,18 +89,6 @@ function findRunner(): Runner {
   throw new Error("running as root, but neither a postgres nor a nobody user exists to run PostgreSQL as");
 }
 
-/** Asks the kernel for a free port on loopback. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * Creates, starts and returns a throwaway cluster. Call `destroy()` in `afterAll`.
  *
@@ -117,7 +105,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const user = "test";
   const password = randomBytes(12).toString("hex");
   const host = "127.0.0.1";
-  const port = await freePort();
+  const port = await reservePort();
 
   if (runner.uid !== undefined && runner.gid !== undefined) {
     chownSync(dir, runner.uid, runner.gid);
