@@ -23,6 +23,7 @@ export default function globalSetup(): void {
     .map((arg) => path.relative(process.cwd(), arg) || arg)
     .map((arg) => (arg.startsWith("node_modules/") ? path.basename(arg) : arg))
     .join(" ");
-  const script = process.env.npm_lifecycle_event;
+  // `npm run <script>` sets npm_command=run-script; npx sets it to exec with the event "npx".
+  const script = process.env.npm_command === "run-script" ? process.env.npm_lifecycle_event : undefined;
   process.env[COMMAND_VARIABLE] = script ? `npm run ${script} (${jest})` : jest;
 }
