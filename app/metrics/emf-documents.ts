@@ -7,6 +7,7 @@ import {
   PROPERTIES,
   type StatusClass,
 } from "../../contract/metrics";
+import type { ResolvedOptions } from "./options";
 
 /** EMF allows at most this many values per metric in one document. */
 export const MAX_VALUES_PER_DOCUMENT = 100;
@@ -21,18 +22,17 @@ const DEFAULT_DIMENSION_NAMES = {
 /** Templates are cached per Path and StatusClass; past this many (a misbehaving router) the cache resets. */
 const MAX_TEMPLATES = 10_000;
 
-/** What every document carries besides its samples. */
-export interface DocumentSettings {
-  readonly namespace: string;
-  readonly logGroupName: string;
-  readonly logStreamName: string | undefined;
-  readonly serviceName: string;
-  readonly serviceType: string;
-  /** Adds ServiceName, ServiceType and LogGroup to every dimension set (changes metric identity). */
-  readonly defaultDimensions: boolean;
-  /** Largest document, newline included; larger aggregate documents are split in halves. */
-  readonly maxDocumentBytes: number;
-}
+/** What every document carries besides its samples: the resolved options the documents read. */
+export type DocumentSettings = Pick<
+  ResolvedOptions,
+  | "namespace"
+  | "logGroupName"
+  | "logStreamName"
+  | "serviceName"
+  | "serviceType"
+  | "defaultDimensions"
+  | "maxDocumentBytes"
+>;
 
 /** The per-request fields of a request-mode document. */
 export interface RequestFields {

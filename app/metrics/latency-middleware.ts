@@ -114,15 +114,7 @@ function requestFields(ctx: Koa.Context, status: number | undefined): RequestFie
 export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetricsMiddleware {
   const settings = resolveOptions(options);
   const { logger, exclude } = settings;
-  const documents = new EmfDocuments({
-    namespace: settings.namespace,
-    logGroupName: settings.logGroupName,
-    logStreamName: settings.logStreamName,
-    serviceName: settings.serviceName,
-    serviceType: settings.serviceType,
-    defaultDimensions: settings.defaultDimensions,
-    maxDocumentBytes: settings.maxDocumentBytes,
-  });
+  const documents = new EmfDocuments(settings);
   const transport = createTransport(settings);
   const invalidPaths = new Set<string>();
   let recorded = 0;
