@@ -19,14 +19,19 @@ export interface LineOutput {
 
 /** Counters of one transport. Documents are lines; samples are the latency values they carry. */
 export interface TransportCounters {
-  /** Documents handed to the operating system (TCP/stdout write callback, UDP send callback). */
+  /**
+   * Documents delivered: confirmed by the agent (TCP, see {@link TcpTransport}), handed to the
+   * operating system (UDP send callback), or written (stdout write callback).
+   */
   readonly sent: number;
-  /** Documents waiting in the buffer, including those written but not yet acknowledged. */
+  /** Documents in the buffer: waiting, or written and awaiting confirmation. */
   readonly buffered: number;
   /** Documents dropped: buffer full, oversized, send error (UDP) or still buffered at the close deadline. */
   readonly dropped: number;
   /** Documents dropped because they were larger than `maxDocumentBytes`. */
   readonly oversized: number;
+  /** Documents written again because the connection carrying them ended before the agent confirmed them. */
+  readonly retried: number;
   /** Bytes the buffer accounts for: line bytes plus a fixed per-line overhead. */
   readonly bufferedBytes: number;
   /** Latency samples in sent, buffered and dropped documents. */
@@ -56,6 +61,10 @@ export interface TransportSettings {
   readonly maxDocumentBytes: number;
   /** A connect or a write that makes no progress for this long tears the connection down. */
   readonly writeTimeoutMs: number;
+  /** TCP: how long after the first unconfirmed write the connection is half-closed to confirm it. */
+  readonly confirmIntervalMs: number;
+  /** TCP: how long to wait for the agent's FIN after half-closing before resending elsewhere. */
+  readonly confirmTimeoutMs: number;
   /** First reconnect delay; doubles per failed attempt. */
   readonly reconnectMinDelayMs: number;
   /** Cap of the reconnect delay. */
@@ -74,6 +83,13 @@ const MAX_BATCH_BYTES = 64 * 1024;
 
 /** How long a new document may wait for others to share its write. */
 const PUMP_DELAY_MS = 5;
+
+/**
+ * TCP: how long the transport waits, with everything written, before asking the agent to confirm. Short,
+ * so aggregate mode's bursts are confirmed within milliseconds; long enough that steady request-mode
+ * traffic (a document every few ms) waits for `confirmIntervalMs` instead of reconnecting per document.
+ */
+const IDLE_CONFIRM_MS = 50;
 
 /** UDP datagrams handed to the kernel and not yet confirmed by their send callback. */
 const MAX_UDP_IN_FLIGHT = 64;
@@ -96,6 +112,7 @@ abstract class BufferedTransport implements Transport {
   private droppedCount = 0;
   private droppedSamples = 0;
   private oversizedCount = 0;
+  private retriedCount = 0;
   private pumpScheduled = false;
   private dropWarned = false;
   /** Set once close() is called. */
@@ -151,6 +168,7 @@ abstract class BufferedTransport implements Transport {
       buffered: this.length,
       dropped: this.droppedCount,
       oversized: this.oversizedCount,
+      retried: this.retriedCount,
       bufferedBytes: this.bytes,
       samples: { sent: this.sentSamples, buffered: this.bufferedSamples, dropped: this.droppedSamples },
     };
@@ -175,7 +193,7 @@ abstract class BufferedTransport implements Transport {
     return false;
   }
 
-  /** Number of buffered entries, written-but-unacknowledged ones included. */
+  /** Number of buffered entries, written-but-unconfirmed ones included. */
   protected get length(): number {
     return this.items.length - this.head;
   }
@@ -185,8 +203,11 @@ abstract class BufferedTransport implements Transport {
     return this.items[this.head + index] as Entry;
   }
 
-  /** Joins entries from `from` into one chunk of at most MAX_BATCH_BYTES (at least one entry). */
-  protected batchFrom(from: number): { chunk: string; count: number } {
+  /**
+   * Joins entries from `from` into one chunk of at most MAX_BATCH_BYTES (at least one entry); `bytes`
+   * is their cost in the buffer's accounting.
+   */
+  protected batchFrom(from: number): { chunk: string; count: number; bytes: number } {
     let chunk = "";
     let count = 0;
     let bytes = 0;
@@ -197,7 +218,7 @@ abstract class BufferedTransport implements Transport {
       bytes += entry.bytes;
       count++;
     }
-    return { chunk, count };
+    return { chunk, count, bytes };
   }
 
   /** Removes the `count` oldest entries as delivered. */
@@ -212,6 +233,11 @@ abstract class BufferedTransport implements Transport {
       this.dropWarned = false;
       if (this.closing) this.seal();
     }
+  }
+
+  /** Counts `count` entries that go back to be written again. */
+  protected countRetried(count: number): void {
+    this.retriedCount += count;
   }
 
   /** Removes the `count` oldest entries as dropped. */
@@ -290,29 +316,46 @@ export function backoffDelayMs(attempt: number, minMs: number, maxMs: number, ra
 }
 
 /**
- * Newline-delimited JSON over one persistent TCP connection to the agent.
+ * Newline-delimited JSON over TCP to the agent, with delivery confirmed by the agent itself.
  *
- * - An 'error' listener is attached to every socket before it connects; errors tear the connection
- *   down and schedule a reconnect (capped exponential backoff with jitter) while documents wait.
- * - A line leaves the buffer only when the write callback of the chunk holding it succeeds (the data
- *   is in the kernel). Chunks hold whole lines; after a reconnect the first unacknowledged line is
- *   resent from its start, so a connection never carries a half line followed by more data. Lines of
- *   a chunk the kernel took partly before the connection broke can reach the agent twice
- *   (at-least-once); lines acknowledged before a connection breaks are not resent (the kernel's
- *   send buffer is lost with the connection).
- * - Writing stops when `socket.write` returns false and resumes on 'drain'. A connect or a write
- *   without progress for `writeTimeoutMs` (an agent that accepts but never reads) destroys the
- *   connection; meanwhile new documents fill the bounded buffer and are dropped when it is full.
- * - The socket is unref'd except during close(), so it never keeps the process alive by itself.
+ * The agent's EMF listener never answers, and "the kernel accepted the bytes" is not delivery: bytes
+ * in socket buffers vanish when the connection is reset, and an agent that accepts but never reads
+ * (or is restarted) leaves megabytes there (about 4 MB on Linux loopback, measured). What the agent
+ * does give is its FIN: it reads a connection until end-of-file and only then closes it (the
+ * collector's stanza TCP input scans lines until EOF, then closes), and a socket closed with unread
+ * data sends RST instead of FIN. So:
+ *
+ * - Written lines stay in the buffer, unconfirmed. When nothing more has come to write for
+ *   {@link IDLE_CONFIRM_MS}, `confirmIntervalMs` after the first of them at the latest, once they fill a
+ *   quarter of the buffer, and at close(), the transport half-closes the connection (stops writing,
+ *   sends FIN) and waits up to `confirmTimeoutMs` for the agent's FIN. A connection
+ *   that ends with the agent's FIN and no error confirms every line it carried: they count as sent.
+ *   The next connection starts at once.
+ * - A connection that ends any other way (RST, EPIPE, no progress for `writeTimeoutMs` while
+ *   connecting or writing, no FIN within `confirmTimeoutMs`) puts its lines back, counted as
+ *   `retried`, and they are written again from the first one on the next connection (capped
+ *   exponential backoff with jitter; only a confirmation resets it). Delivery is at-least-once: an
+ *   agent that read some of those lines before it failed receives them twice; at most one interval of
+ *   documents is ever resent, and in aggregate mode's bursts usually none.
+ * - An 'error' listener is attached to every socket before it connects. Writing stops when
+ *   `socket.write` returns false and resumes on 'drain'. The socket is unref'd except during close().
  */
 export class TcpTransport extends BufferedTransport {
   private socket: net.Socket | undefined;
   private connected = false;
-  private inFlight = 0;
+  /** Oldest buffered entries already written on this connection and awaiting its confirmation. */
+  private written = 0;
+  private writtenBytes = 0;
   private blocked = false;
+  /** We sent FIN on this connection and wait for the agent's. */
+  private halfClosed = false;
+  /** The agent's FIN arrived on this connection: it takes no more writes. */
+  private finReceived = false;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
+  private confirmTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private healthy = true;
   private lastError: Error | undefined;
 
@@ -329,15 +372,19 @@ export class TcpTransport extends BufferedTransport {
       if (this.length > 0 && !this.reconnectTimer) this.connect();
       return;
     }
-    if (!this.connected) return;
+    if (!this.connected || this.halfClosed || this.finReceived) return;
     const socket = this.socket;
-    while (!this.blocked && this.inFlight < this.length) {
-      const { chunk, count } = this.batchFrom(this.inFlight);
-      this.inFlight += count;
+    while (!this.blocked && this.written < this.length && !this.full()) {
+      const { chunk, count, bytes } = this.batchFrom(this.written);
+      if (this.written === 0) this.armConfirmTimer(this.settings.confirmIntervalMs);
+      this.written += count;
+      this.writtenBytes += bytes;
       this.armStallTimer();
-      const accepted = socket.write(chunk, (error) => this.onWritten(socket, count, error));
+      const accepted = socket.write(chunk, (error) => this.onWritten(socket, error));
       if (!accepted) this.blocked = true;
     }
+    if (this.full() || (this.closing && this.written > 0 && this.written === this.length)) this.halfClose();
+    else if (this.written > 0 && this.written === this.length) this.armIdleTimer();
   }
 
   protected onClosing(): void {
@@ -349,33 +396,49 @@ export class TcpTransport extends BufferedTransport {
   }
 
   protected onDrainedWhileClosing(): void {
+    // Nothing is buffered, so nothing awaits confirmation: the connection can simply end.
     const socket = this.socket;
     if (!socket || !this.connected) {
       this.finishClose("drained");
       return;
     }
-    // end() sends FIN after the kernel has the data; the agent needs nothing else from us.
     socket.end(() => this.finishClose("drained"));
   }
 
   protected release(): void {
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.stallTimer);
+    clearTimeout(this.confirmTimer);
+    clearTimeout(this.idleTimer);
     this.reconnectTimer = undefined;
     this.stallTimer = undefined;
+    this.confirmTimer = undefined;
+    this.idleTimer = undefined;
     const socket = this.socket;
     this.socket = undefined;
     socket?.destroy();
+  }
+
+  /** Unconfirmed lines hold a quarter of the buffer: time to have them confirmed. */
+  private full(): boolean {
+    return (
+      this.writtenBytes * 4 >= this.settings.maxBufferedBytes ||
+      this.written * 4 >= this.settings.maxBufferedLines
+    );
   }
 
   private connect(): void {
     const socket = new net.Socket();
     this.socket = socket;
     this.connected = false;
-    this.inFlight = 0;
+    this.written = 0;
+    this.writtenBytes = 0;
     this.blocked = false;
+    this.halfClosed = false;
+    this.finReceived = false;
+    this.lastError = undefined;
     socket.on("error", (error) => {
-      this.lastError = error;
+      if (socket === this.socket) this.lastError ??= error;
     });
     socket.on("close", () => this.onSocketClosed(socket));
     socket.on("drain", () => {
@@ -383,17 +446,19 @@ export class TcpTransport extends BufferedTransport {
       this.blocked = false;
       this.pump();
     });
+    socket.on("end", () => {
+      if (socket !== this.socket) return;
+      // Node answers with our own FIN; writing after it would fail, so this connection is done.
+      this.finReceived = true;
+    });
     socket.on("connect", () => {
       if (socket !== this.socket) return;
       this.connected = true;
       clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
-      if (!this.healthy) {
-        this.settings.logger.info({ endpoint: this.describe() }, "EMF agent connection restored");
-      }
       this.pump();
     });
-    // The agent sends nothing; reading keeps 'end' observable so a closing agent is noticed.
+    // The agent sends nothing; reading keeps its FIN observable.
     socket.resume();
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 10_000);
@@ -402,33 +467,63 @@ export class TcpTransport extends BufferedTransport {
     socket.connect(this.endpoint.port, this.endpoint.host);
   }
 
-  private onWritten(socket: net.Socket, count: number, error: Error | null | undefined): void {
-    // Callbacks of a torn-down connection: its lines went back to the buffer and will be resent.
+  private onWritten(socket: net.Socket, error: Error | null | undefined): void {
     if (socket !== this.socket || error) return;
-    this.inFlight -= count;
-    this.attempt = 0;
-    this.healthy = true;
-    if (this.inFlight > 0 || this.blocked) this.stallTimer?.refresh();
+    if (this.blocked || socket.writableLength > 0) this.stallTimer?.refresh();
     else {
       clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
     }
-    this.acknowledge(count);
+  }
+
+  /** Stops writing and sends FIN; the agent answers with its own once it has read every line. */
+  private halfClose(): void {
+    const socket = this.socket;
+    if (!socket || !this.connected || this.halfClosed || this.finReceived || this.written === 0) return;
+    this.halfClosed = true;
+    this.armConfirmTimer(this.settings.confirmTimeoutMs);
+    socket.end();
   }
 
   private onSocketClosed(socket: net.Socket): void {
     if (socket !== this.socket) return;
+    const confirmed = this.finReceived && !this.lastError;
+    const carried = this.written;
     this.socket = undefined;
     this.connected = false;
-    this.inFlight = 0;
+    this.written = 0;
+    this.writtenBytes = 0;
     this.blocked = false;
+    this.halfClosed = false;
+    this.finReceived = false;
     clearTimeout(this.stallTimer);
+    clearTimeout(this.confirmTimer);
+    clearTimeout(this.idleTimer);
     this.stallTimer = undefined;
+    this.confirmTimer = undefined;
+    this.idleTimer = undefined;
     if (this.closed) return;
+    if (confirmed) {
+      this.attempt = 0;
+      if (!this.healthy) {
+        this.healthy = true;
+        this.settings.logger.info({ endpoint: this.describe() }, "EMF agent connection restored");
+      }
+      // Finishes close() when nothing is left; otherwise the rest goes on a new connection at once.
+      this.acknowledge(carried);
+      if (!this.closed && this.length > 0) this.connect();
+      return;
+    }
+    this.countRetried(carried);
     if (this.healthy) {
       this.healthy = false;
       this.settings.logger.warn(
-        { endpoint: this.describe(), err: this.lastError, bufferedDocuments: this.length },
+        {
+          endpoint: this.describe(),
+          err: this.lastError ?? new Error("closed by the agent before confirming"),
+          unconfirmedDocuments: carried,
+          bufferedDocuments: this.length,
+        },
         "EMF agent connection lost; buffering and reconnecting",
       );
     }
@@ -456,12 +551,48 @@ export class TcpTransport extends BufferedTransport {
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
       if (!socket || socket !== this.socket) return;
-      this.lastError = new Error(
+      this.lastError ??= new Error(
         `no progress for ${this.settings.writeTimeoutMs} ms (${this.connected ? "write" : "connect"} stalled)`,
       );
       socket.destroy();
     }, this.settings.writeTimeoutMs);
     this.stallTimer.unref();
+  }
+
+  /** Everything is written: unless more arrives within IDLE_CONFIRM_MS, have it confirmed now. */
+  private armIdleTimer(): void {
+    if (this.idleTimer) {
+      this.idleTimer.refresh();
+      return;
+    }
+    const socket = this.socket;
+    this.idleTimer = setTimeout(
+      () => {
+        this.idleTimer = undefined;
+        if (socket === this.socket && this.written === this.length) this.halfClose();
+      },
+      Math.min(IDLE_CONFIRM_MS, this.settings.confirmIntervalMs),
+    );
+    this.idleTimer.unref();
+  }
+
+  /** `confirmIntervalMs` after the first write: half-close; `confirmTimeoutMs` after that: give up. */
+  private armConfirmTimer(ms: number): void {
+    clearTimeout(this.confirmTimer);
+    const socket = this.socket;
+    this.confirmTimer = setTimeout(() => {
+      this.confirmTimer = undefined;
+      if (!socket || socket !== this.socket) return;
+      if (!this.halfClosed) {
+        this.halfClose();
+        return;
+      }
+      this.lastError ??= new Error(
+        `no confirmation from the agent within ${this.settings.confirmTimeoutMs} ms`,
+      );
+      socket.destroy();
+    }, ms);
+    this.confirmTimer.unref();
   }
 
   private describe(): string {

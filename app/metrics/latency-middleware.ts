@@ -13,7 +13,7 @@ import { type LatencyMetricsOptions, type ResolvedOptions, resolveOptions } from
 
 /** Counters of one middleware; all but `documents` count latency samples (one per measured request). */
 export interface LatencyMetricsStats {
-  /** Samples in documents handed to the agent connection (the kernel accepted them). */
+  /** Samples in documents delivered (over TCP: confirmed by the agent; see TcpTransport). */
   readonly sent: number;
   /** Samples not yet sent: aggregating, or in documents waiting in the transport buffer. */
   readonly buffered: number;
@@ -71,6 +71,8 @@ function createTransport(settings: ResolvedOptions): Transport {
     maxBufferedLines: settings.bufferLines,
     maxDocumentBytes: settings.maxDocumentBytes,
     writeTimeoutMs: settings.writeTimeoutMs,
+    confirmIntervalMs: settings.confirmIntervalMs,
+    confirmTimeoutMs: settings.confirmTimeoutMs,
     reconnectMinDelayMs: settings.reconnectMinDelayMs,
     reconnectMaxDelayMs: settings.reconnectMaxDelayMs,
     logger: settings.logger,

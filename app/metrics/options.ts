@@ -79,6 +79,14 @@ export interface LatencyMetricsOptions {
   bufferLines?: number;
   /** A connect or write without progress for this long drops the connection, in ms. @default 5000 */
   writeTimeoutMs?: number;
+  /**
+   * TCP: written documents are confirmed by half-closing the connection this long after the first
+   * unconfirmed write and waiting for the agent's FIN; bounds what an agent failure can make the
+   * transport send twice, in ms. @default 1000
+   */
+  confirmIntervalMs?: number;
+  /** TCP: how long the agent may take to confirm before its documents are resent, in ms. @default 30000 */
+  confirmTimeoutMs?: number;
   /** First reconnect delay in ms; doubles per failed attempt, with jitter. @default 100 */
   reconnectMinDelayMs?: number;
   /** Cap of the reconnect delay in ms. @default 5000 */
@@ -110,6 +118,8 @@ export interface ResolvedOptions {
   readonly bufferSize: number;
   readonly bufferLines: number;
   readonly writeTimeoutMs: number;
+  readonly confirmIntervalMs: number;
+  readonly confirmTimeoutMs: number;
   readonly reconnectMinDelayMs: number;
   readonly reconnectMaxDelayMs: number;
   readonly maxDocumentBytes: number;
@@ -250,6 +260,20 @@ export function resolveOptions(options: LatencyMetricsOptions): ResolvedOptions 
     "of documents",
   );
   const writeTimeoutMs = integer("writeTimeoutMs", options.writeTimeoutMs ?? 5_000, 1, MAX_TIMER_MS, "of ms");
+  const confirmIntervalMs = integer(
+    "confirmIntervalMs",
+    options.confirmIntervalMs ?? 1_000,
+    1,
+    MAX_TIMER_MS,
+    "of ms",
+  );
+  const confirmTimeoutMs = integer(
+    "confirmTimeoutMs",
+    options.confirmTimeoutMs ?? 30_000,
+    1,
+    MAX_TIMER_MS,
+    "of ms",
+  );
   const reconnectMinDelayMs = integer(
     "reconnectMinDelayMs",
     options.reconnectMinDelayMs ?? 100,
@@ -301,6 +325,8 @@ export function resolveOptions(options: LatencyMetricsOptions): ResolvedOptions 
     bufferSize,
     bufferLines,
     writeTimeoutMs,
+    confirmIntervalMs,
+    confirmTimeoutMs,
     reconnectMinDelayMs,
     reconnectMaxDelayMs,
     maxDocumentBytes,

@@ -166,7 +166,9 @@ export class FakeAgent {
       this.udp = socket;
       return;
     }
-    const server = net.createServer((socket) => this.accept(socket));
+    // Paused until a behaviour reads: a paused stream would still read 16 KiB into Node's buffer, and
+    // a "stall" agent must leave every byte in the kernel, as an agent that never reads does.
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.port, HOST, () => {
@@ -243,7 +245,6 @@ export class FakeAgent {
         socket.resetAndDestroy();
         return;
       case "stall":
-        socket.pause();
         return;
       case "read":
         if (!this.collect) {
@@ -251,6 +252,7 @@ export class FakeAgent {
             this.bytes += chunk.length;
             this.newlines += countNewlines(chunk);
           });
+          socket.resume();
           return;
         }
         socket.setEncoding("utf8");
@@ -261,6 +263,7 @@ export class FakeAgent {
           pending = parts.pop() ?? "";
           for (const line of parts) if (line !== "") this.received.push(line);
         });
+        socket.resume();
     }
   }
 }

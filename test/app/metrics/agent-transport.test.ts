@@ -6,7 +6,7 @@ import {
 import { backoffDelayMs, TcpTransport } from "../../../app/metrics/agent-transport";
 import { PROPERTIES } from "../../../contract/metrics";
 import { FakeAgent } from "../../support/fake-agent";
-import { capturingLogger, listen, parseValid, routedApp, totalSamples } from "./emf-helpers";
+import { capturingLogger, eventually, listen, parseValid, routedApp, totalSamples } from "./emf-helpers";
 
 const FAST_RECONNECT = { reconnectMinDelayMs: 20, reconnectMaxDelayMs: 100 };
 
@@ -70,6 +70,7 @@ describe("agent transport faults", () => {
     // THEN
     expect(whileDown).toMatchObject({ recorded: 20, sent: 0, buffered: 20, dropped: 0 });
     expect(urls(agent).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `/items/a${i}`).sort());
+    await eventually(() => metrics.stats().sent === 20, "the agent's confirmation");
     expect(metrics.stats()).toMatchObject({ recorded: 20, sent: 20, buffered: 0, dropped: 0 });
   });
 
@@ -165,6 +166,7 @@ describe("agent transport faults", () => {
         .filter((url) => url.startsWith("/items/new"))
         .sort(),
     ).toEqual([0, 1, 2, 3, 4].map((i) => `/items/new${i}`));
+    await eventually(() => metrics.stats().sent === 10, "the agent's confirmation");
     expect(metrics.stats()).toMatchObject({ recorded: 10, sent: 10, buffered: 0, dropped: 0 });
   });
 
@@ -258,6 +260,159 @@ describe("agent transport faults", () => {
     expect(metrics.stats()).toMatchObject({ recorded: 3, sent: 0, buffered: 0, dropped: 3 });
   });
 
+  describe("delivery confirmation (TCP)", () => {
+    /** Every sample recorded reached the agent exactly once, or was counted as dropped. */
+    function expectExactlyOnce(
+      metrics: LatencyMetricsMiddleware,
+      agent: FakeAgent,
+      prefix: string,
+      count: number,
+    ) {
+      const received = urls(agent).filter((url) => url.startsWith(`/items/${prefix}`));
+      expect(received.sort()).toEqual(Array.from({ length: count }, (_, i) => `/items/${prefix}${i}`).sort());
+      expect(metrics.stats()).toMatchObject({ recorded: count, sent: count, buffered: 0, dropped: 0 });
+    }
+
+    it("GIVEN an agent that has not read what the kernel accepted WHEN time passes THEN nothing counts as sent", async () => {
+      // GIVEN
+      const agent = await startAgent({ behaviour: "stall" });
+      const { metrics, get } = await service(agent, { mode: "request", confirmIntervalMs: 100 });
+
+      // WHEN
+      await get("u", 5);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+
+      // THEN
+      expect(agent.openConnections).toBe(1);
+      expect(metrics.stats()).toMatchObject({ recorded: 5, sent: 0, buffered: 5, dropped: 0 });
+    });
+
+    it("GIVEN a reading agent WHEN documents are written THEN the agent's FIN, answering the half-close, confirms them", async () => {
+      // GIVEN
+      const agent = await startAgent();
+      const { metrics, get } = await service(agent, { mode: "request" });
+
+      // WHEN
+      await get("c", 5, 5);
+      await agent.waitForLines(5);
+      await agent.waitFor((a) => a.openConnections === 0, "the confirmed connection to close", 3000);
+
+      // THEN
+      await eventually(() => metrics.stats().sent === 5, "the agent's confirmation");
+      expectExactlyOnce(metrics, agent, "c", 5);
+      expect(metrics.stats().documents.retried).toBe(0);
+    });
+
+    it("GIVEN documents the kernel accepted WHEN the agent resets the connection before reading them THEN they are resent, each received once", async () => {
+      // GIVEN an agent that accepts and never reads: the lines sit in the socket buffers
+      const agent = await startAgent({ behaviour: "stall" });
+      const { metrics, records, get } = await service(agent, { mode: "request", confirmIntervalMs: 60_000 });
+      await get("r", 10);
+      await agent.waitFor((a) => a.openConnections === 1, "the connection");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const written = metrics.stats();
+
+      // WHEN it resets them (unread data) and reads new connections
+      agent.behaviour = "read";
+      agent.resetConnections();
+      await agent.waitForLines(10);
+      await metrics.close(2000);
+
+      // THEN
+      expect(written).toMatchObject({ recorded: 10, sent: 0, buffered: 10 });
+      expect(agent.bytesReceived).toBeGreaterThan(0);
+      expectExactlyOnce(metrics, agent, "r", 10);
+      expect(metrics.stats().documents.retried).toBe(10);
+      expect(records).toContainEqual(
+        expect.objectContaining({
+          msg: "EMF agent connection lost; buffering and reconnecting",
+          unconfirmedDocuments: 10,
+          err: expect.objectContaining({ code: "ECONNRESET" }),
+        }),
+      );
+    });
+
+    it("GIVEN an agent that accepts but never reads WHEN it is restarted THEN every document written to the dead connection arrives once", async () => {
+      // GIVEN
+      const agent = await startAgent({ behaviour: "stall" });
+      const { metrics, get } = await service(agent, { mode: "request", confirmIntervalMs: 200 });
+      await get("b", 10);
+      await agent.waitFor((a) => a.openConnections === 1, "the connection");
+      await new Promise((resolve) => setTimeout(resolve, 400));
+
+      // WHEN
+      agent.behaviour = "read";
+      await agent.restart();
+      await get("b", 10).then(() => undefined);
+      await agent.waitForLines(20);
+      await metrics.close(2000);
+
+      // THEN: the ten first requests twice (both batches use the same URLs), each document once
+      const received = urls(agent).sort();
+      expect(received).toEqual(
+        Array.from({ length: 10 }, (_, i) => `/items/b${i}`)
+          .flatMap((url) => [url, url])
+          .sort(),
+      );
+      expect(metrics.stats()).toMatchObject({ recorded: 20, sent: 20, buffered: 0, dropped: 0 });
+      expect(metrics.stats().documents.retried).toBe(10);
+    });
+
+    it("GIVEN a half-closed connection WHEN the agent sends no FIN within confirmTimeoutMs THEN its documents go out again on a new connection", async () => {
+      // GIVEN
+      const agent = await startAgent({ behaviour: "stall" });
+      const { metrics, records, get } = await service(agent, {
+        mode: "request",
+        confirmIntervalMs: 100,
+        confirmTimeoutMs: 300,
+      });
+
+      // WHEN
+      await get("t", 4);
+      await agent.waitFor((a) => a.connectionsAccepted >= 2, "a second connection", 3000);
+      agent.behaviour = "read";
+      await agent.waitFor((a) => a.connectionsAccepted >= 3, "a reading connection", 5000);
+      await agent.waitForLines(4);
+
+      // THEN
+      expect(records).toContainEqual(
+        expect.objectContaining({
+          msg: "EMF agent connection lost; buffering and reconnecting",
+          err: expect.objectContaining({ message: "no confirmation from the agent within 300 ms" }),
+        }),
+      );
+      await eventually(() => metrics.stats().sent === 4, "the agent's confirmation");
+      expectExactlyOnce(metrics, agent, "t", 4);
+    });
+
+    it("GIVEN an agent that resets every connection after taking its data WHEN it keeps doing so THEN reconnects back off instead of hammering it", async () => {
+      // GIVEN min 50 ms and max 400 ms, and RSTs every 50 ms on connections whose data the kernel took:
+      // without backoff that is one connection per ~90 ms (16+ in 1.5 s), with it about 7
+      const agent = await startAgent({ behaviour: "stall" });
+      const { metrics, get } = await service(agent, {
+        mode: "request",
+        reconnectMinDelayMs: 50,
+        reconnectMaxDelayMs: 400,
+      });
+
+      // WHEN
+      await get("x", 3);
+      const resets = setInterval(() => agent.resetConnections(), 50);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      clearInterval(resets);
+      const accepted = agent.connectionsAccepted;
+      agent.behaviour = "read";
+      agent.resetConnections();
+      await agent.waitForLines(3, 3000);
+      await metrics.close(2000);
+
+      // THEN
+      expect(accepted).toBeGreaterThanOrEqual(4);
+      expect(accepted).toBeLessThanOrEqual(10);
+      expectExactlyOnce(metrics, agent, "x", 3);
+    });
+  });
+
   describe("UDP", () => {
     it("GIVEN a UDP agent WHEN closed THEN every document arrived as its own datagram", async () => {
       // GIVEN
@@ -308,6 +463,8 @@ describe("agent transport faults", () => {
           maxBufferedLines: Number.MAX_SAFE_INTEGER,
           maxDocumentBytes: 256 * 1024,
           writeTimeoutMs: 300,
+          confirmIntervalMs: 60_000,
+          confirmTimeoutMs: 60_000,
           ...FAST_RECONNECT,
           logger,
         },

@@ -53,6 +53,14 @@ describe("latencyMetrics options", () => {
       "reconnectMaxDelayMs 100 is not valid; expected an integer of ms from 500 to 2147483647",
     ],
     [
+      { confirmIntervalMs: 0 },
+      "confirmIntervalMs 0 is not valid; expected an integer of ms from 1 to 2147483647",
+    ],
+    [
+      { confirmTimeoutMs: 1.5 },
+      "confirmTimeoutMs 1.5 is not valid; expected an integer of ms from 1 to 2147483647",
+    ],
+    [
       { logGroupName: "my group" },
       'logGroupName "my group" is not valid; expected 1 to 512 characters of a-z A-Z 0-9 . - _ / #',
     ],
@@ -108,6 +116,8 @@ describe("latencyMetrics options", () => {
       flushIntervalMs: 10_000,
       bufferSize: 4 * 1024 * 1024,
       writeTimeoutMs: 5000,
+      confirmIntervalMs: 1000,
+      confirmTimeoutMs: 30_000,
       reconnectMinDelayMs: 100,
       reconnectMaxDelayMs: 5000,
       maxDocumentBytes: 256 * 1024,
