@@ -58,14 +58,28 @@ export interface ErrorBody {
  * database), `GET /ready` (readiness: 503 while the database is down, 200 with
  * `database: "not-configured"` when there is none; see `readiness`), and the `/items` resource.
  *
+ * Errors that reach Koa's `error` event are logged with the request id: those of the client's own
+ * connection (see {@link isClientConnectionError}) at info as "client connection error", any other at
+ * error as "unhandled application error".
+ *
  * @param deps - configuration, logger, database, and the optional metrics middleware
  */
 export function createApp(deps: AppDeps): Koa {
   const { config, logger, db, metrics } = deps;
   const app = new Koa();
-  // Errors the handler below cannot catch (a failing metrics middleware) still become JSON log lines.
-  app.on("error", (err: unknown) => {
-    logger.error({ err }, "unhandled application error");
+  // What the error handler below cannot catch still becomes a JSON line: a failing metrics middleware,
+  // an error after the response started, and errors of the connection itself (which Koa reports too).
+  app.on("error", (err: unknown, ctx?: Koa.Context) => {
+    const log = ctx ? requestStateOf(ctx, logger).logger : logger;
+    if (ctx && isClientConnectionError(err, ctx)) {
+      // Info, like the access line beside it: at most one more line per connection, and visible by default,
+      // since behind the ALB protocol errors mean a proxy mismatch or a desync attempt. Not warn: the
+      // service has nothing to fix.
+      const { method, originalUrl: url } = ctx;
+      log.info({ code: err.code, reason: err.message, method, url }, "client connection error");
+    } else {
+      log.error({ err }, "unhandled application error");
+    }
   });
 
   if (metrics) app.use(metrics);
@@ -87,6 +101,38 @@ export function createApp(deps: AppDeps): Koa {
   app.use(items.routes());
   app.use(items.allowedMethods());
   return app;
+}
+
+/** Codes of errors a client causes on its own connection, besides the HTTP parser's `HPE_*`. */
+const CLIENT_CONNECTION_CODES = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "ERR_STREAM_PREMATURE_CLOSE",
+]);
+
+/**
+ * Whether an error Koa reports is the client's doing on this request's connection rather than a fault of
+ * the service: Node's HTTP parser rejecting what the client sent (`HPE_*`, e.g. bytes after a
+ * `Connection: close` request or a bad chunk size; Node answers 400 when it still can), or the client
+ * resetting or closing the connection (`ECONNRESET`, `EPIPE`, `ECONNABORTED`,
+ * `ERR_STREAM_PREMATURE_CLOSE`, a request `aborted`). Koa hears of these through the socket's `error`
+ * event and emits them as application errors. The connection must be destroyed as well: the same codes
+ * from the service's own connections (the database, the metrics agent) are real failures.
+ *
+ * @param err - what Koa emitted
+ * @param ctx - the request it emitted it for
+ */
+export function isClientConnectionError(
+  err: unknown,
+  ctx: Koa.Context,
+): err is { code?: string; message: string } {
+  // Not `instanceof Error`: errors from Node's own modules come from another realm under jest.
+  if (typeof err !== "object" || err === null || ctx.req.socket?.destroyed !== true) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (typeof message !== "string") return false;
+  if (typeof code === "string" && (code.startsWith("HPE_") || CLIENT_CONNECTION_CODES.has(code))) return true;
+  return message === "aborted";
 }
 
 /**
@@ -113,7 +159,8 @@ function readiness(db: Database): Koa.Middleware {
  * Turns every error into a JSON {@link ErrorBody}: HTTP errors (including {@link DatabaseUnavailableError},
  * 503) keep their status, anything else becomes a 500. Messages are shown only for errors marked `expose`
  * (http-errors does so for 4xx only); 5xx are logged with the request id. Also gives JSON bodies to
- * empty error responses (404 for unknown routes, 405).
+ * empty error responses (404 for unknown routes, 405). An error after the headers were sent closes the
+ * connection and goes on to Koa.
  */
 function errorHandler(logger: Logger): Koa.Middleware {
   return async function errorHandlerMiddleware(ctx, next) {
@@ -132,8 +179,13 @@ function errorHandler(logger: Logger): Koa.Middleware {
       // An unavailable database is an operational state with its own alarms, not a bug in this request.
       if (status >= 500)
         log[err instanceof DatabaseUnavailableError ? "warn" : "error"]({ err, status }, "request failed");
-      // Part of the response is on the wire: only Koa can still end it (by destroying the socket).
-      if (ctx.headerSent) throw err;
+      // Part of the response is on the wire, so it cannot become an error response. Koa only reports the
+      // error and leaves the client waiting for the rest; cutting the connection tells it the response is
+      // incomplete. The rethrow lets the metrics middleware count a failure.
+      if (ctx.headerSent) {
+        ctx.res.destroy();
+        throw err;
+      }
 
       // Headers of a half-built response must not leak into the error response.
       for (const name of ctx.res.getHeaderNames()) {

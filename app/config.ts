@@ -4,6 +4,7 @@
  * Everything is validated at once so a bad deployment reports every problem in one message; an empty
  * variable counts as unset because ECS passes `""` for a value that was left blank.
  */
+import { isIP } from "node:net";
 import type { LevelWithSilent } from "pino";
 import { DEFAULT_NAMESPACE } from "../contract/metrics";
 
@@ -78,6 +79,12 @@ export interface EmfConfig {
 export interface AppConfig {
   /** `PORT`, the HTTP listen port. @default 5000 */
   readonly port: number;
+  /**
+   * `HOST`, the HTTP listen address: an IP address or a hostname. Leave it unset in a container: the load
+   * balancer reaches the task on its VPC address and the container health check on 127.0.0.1.
+   * @default - unset: all interfaces
+   */
+  readonly host: string | undefined;
   /** The database, or `undefined` when no database variable is set ("not configured"). */
   readonly database: DatabaseConfig | undefined;
   /** `APP_SECRET`. @default - unset */
@@ -120,6 +127,13 @@ function parseInteger(value: string, min: number, max: number): number | undefin
   if (!/^\d+$/.test(value)) return undefined;
   const parsed = Number(value);
   return parsed >= min && parsed <= max ? parsed : undefined;
+}
+
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens (RFC 1123). */
+const HOSTNAME = /^(?=.{1,253}$)[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?(?:\.[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?)*$/i;
+
+function isListenHost(value: string): boolean {
+  return isIP(value) !== 0 || HOSTNAME.test(value);
 }
 
 function isAgentEndpoint(value: string): boolean {
@@ -175,6 +189,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 
   const port = integer("PORT", 5000, 1, 65535, "an integer from 1 to 65535");
+  const host = read("HOST");
+  if (host !== undefined && !isListenHost(host)) {
+    problems.push(
+      `${shown("HOST", host)} is not valid; allowed: an IP address (0.0.0.0, ::, 127.0.0.1) or a hostname, ` +
+        "or unset for all interfaces",
+    );
+  }
   const metricsMode = oneOf("METRICS_MODE", METRICS_MODES, "aggregate") ?? "aggregate";
   const logLevel = oneOf("LOG_LEVEL", LOG_LEVELS, "info") ?? "info";
   const shutdownTimeoutMs = integer(
@@ -219,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   return Object.freeze({
     port,
+    host,
     database,
     appSecret: read("APP_SECRET"),
     envType: read("ENV_TYPE") ?? "development",

@@ -3,19 +3,31 @@
  * access log).
  */
 import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import { types } from "node:util";
 import type { Context, Middleware } from "koa";
 import pino, { type DestinationStream, type LevelWithSilent, type Logger } from "pino";
+import { SECRET_VARIABLES } from "./config";
 
-/** Paths pino censors wherever they appear in a log line, up to two levels deep. */
+/**
+ * Paths pino censors in a log line: secret keys at the top level and one level down, request and response
+ * headers one level down, and the one deeper secret the service holds (its own configuration's database
+ * password).
+ *
+ * No path has two wildcard levels (`*.*.password`): pino's redaction copies every value a wildcard reaches
+ * onto a plain object of the same prototype, which breaks a Buffer, typed array or URL found there (the
+ * line then says `"[unable to serialize, circular reference is too complex to analyze]"`, or the call
+ * throws), and a second wildcard level reaches every property of every logged value, such as an error's
+ * `rawPacket`. One level reaches only the top-level values, so log plain data there, not a Buffer or a URL
+ * (errors are made plain by {@link serializeError}).
+ */
 export const REDACTED_PATHS: readonly string[] = [
   "password",
   "*.password",
-  "*.*.password",
-  "APP_SECRET",
-  "*.APP_SECRET",
   "appSecret",
   "*.appSecret",
-  "*.*.appSecret",
+  ...SECRET_VARIABLES.flatMap((name) => [name, `*.${name}`]),
+  "config.database.password",
   "headers.authorization",
   "headers.cookie",
   'headers["set-cookie"]',
@@ -42,7 +54,28 @@ export interface LoggerOptions {
 }
 
 /**
- * A pino logger writing one JSON object per line, with secrets redacted.
+ * pino's standard error serializer (type, message and stack with their causes, and every other enumerable
+ * property such as `code`), without the properties that hold bytes or live objects: Buffers, typed arrays
+ * and ArrayBuffers (Node's HTTP parser puts the offending bytes on its errors as `rawPacket`) and event
+ * emitters (sockets, streams, requests), which are large, circular and client-controlled. The error
+ * itself is not changed.
+ *
+ * @param err - what was logged under `err`; anything that is not error-like is returned as it is
+ */
+export function serializeError(err: unknown): unknown {
+  const serialized: unknown = pino.stdSerializers.err(err as Error);
+  if (serialized === err || typeof serialized !== "object" || serialized === null) return serialized;
+  const fields = serialized as Record<string, unknown>;
+  for (const [key, value] of Object.entries(fields)) {
+    if (ArrayBuffer.isView(value) || types.isAnyArrayBuffer(value) || value instanceof EventEmitter)
+      delete fields[key];
+  }
+  return fields;
+}
+
+/**
+ * A pino logger writing one JSON object per line, with secrets redacted and `err` serialized by
+ * {@link serializeError}.
  *
  * @param options - level and destination
  */
@@ -50,6 +83,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const { level = "info", destination } = options;
   const pinoOptions = {
     level,
+    serializers: { err: serializeError },
     redact: { paths: [...REDACTED_PATHS], censor: REDACTED },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
@@ -108,6 +142,9 @@ export function requestContext(logger: Logger): Middleware {
     const { method, originalUrl } = ctx;
     ctx.res.once("close", () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      // A response ended on a connection that already failed (Node's parser rejected the client's next
+      // bytes, or the client reset it) counts as finished, though none of it was sent.
+      const aborted = !ctx.res.writableFinished || ctx.req.socket?.errored != null;
       log.info(
         {
           method,
@@ -115,7 +152,7 @@ export function requestContext(logger: Logger): Middleware {
           route: typeof ctx._matchedRoute === "string" ? ctx._matchedRoute : undefined,
           status: ctx.res.statusCode,
           durationMs: Math.round(durationMs * 1000) / 1000,
-          aborted: !ctx.res.writableFinished,
+          aborted,
         },
         "request completed",
       );

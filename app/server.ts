@@ -28,7 +28,7 @@ export interface ServerOverrides {
   readonly db?: Database;
   /** The metrics middleware, or `null` for none. @default - built from `config` unless METRICS_MODE is off */
   readonly metrics?: LatencyMetricsMiddleware | null;
-  /** Listen address. @default - all interfaces */
+  /** Listen address. @default config.host (all interfaces when unset) */
   readonly host?: string;
   /** Listen port, `0` for any free one. @default config.port */
   readonly port?: number;
@@ -38,7 +38,10 @@ export interface ServerOverrides {
 export interface RunningServer {
   /** The HTTP server. */
   readonly server: http.Server;
-  /** Base URL of the server on loopback, e.g. `http://127.0.0.1:5000`. */
+  /**
+   * Base URL of the server from this host: on loopback (`http://127.0.0.1:5000`) when it listens on all
+   * interfaces, else on its listen address (`http://[::1]:5000`).
+   */
   readonly url: string;
   /**
    * Stops accepting connections, lets in-flight requests finish, closes idle keep-alive connections,
@@ -107,14 +110,14 @@ export async function startServer(
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
 
   try {
-    await listen(server, overrides.port ?? config.port, overrides.host);
+    await listen(server, overrides.port ?? config.port, overrides.host ?? config.host);
   } catch (err) {
     await metrics?.close(1000);
     await db.close();
     throw err;
   }
   const address = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${address.port}`;
+  const url = localUrl(address);
   logger.info({ url, port: address.port, metricsMode: metrics ? config.metricsMode : "off" }, "listening");
 
   let shuttingDown: Promise<number> | undefined;
@@ -160,6 +163,12 @@ export async function startServer(
       return shuttingDown;
     },
   };
+}
+
+/** The URL this process reaches the server at: loopback when it listens on all interfaces. */
+function localUrl({ address, family, port }: AddressInfo): string {
+  if (address === "0.0.0.0" || address === "::") return `http://127.0.0.1:${port}`;
+  return family === "IPv6" ? `http://[${address}]:${port}` : `http://${address}:${port}`;
 }
 
 function listen(server: http.Server, port: number, host: string | undefined): Promise<void> {

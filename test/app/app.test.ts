@@ -1,10 +1,12 @@
+import http from "node:http";
+import net, { type AddressInfo } from "node:net";
 import type Koa from "koa";
 import type { Logger } from "pino";
 import request from "supertest";
 import { createApp } from "../../app/app";
 import { type AppConfig, loadConfig } from "../../app/config";
 import { Database } from "../../app/db";
-import { createLogger, REDACTED } from "../../app/logger";
+import { createLogger } from "../../app/logger";
 import { version } from "../../package.json";
 import { reservePort } from "../support/fake-agent";
 
@@ -55,6 +57,52 @@ function observingMetrics(observed: Observed[]): Koa.Middleware {
       observed.push({ status: ctx.status, route: (ctx as { _matchedRoute?: unknown })._matchedRoute, threw });
     }
   };
+}
+
+/** The app on a loopback port, for requests that only a raw socket can send. */
+async function listenOnLoopback(
+  app: Koa,
+): Promise<{ server: http.Server; port: number; close: () => Promise<void> }> {
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Writes `bytes` on a new loopback connection and resolves with what came back once the server closed
+ * it. With `resetOnRequest`, the client resets the connection once the server has the request.
+ */
+function sendRaw(
+  port: number,
+  bytes: string,
+  resetOnRequest?: Promise<unknown>,
+): Promise<{ received: string; error: string | undefined }> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1", () => socket.write(bytes));
+    let received = "";
+    let error: string | undefined;
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString("latin1");
+    });
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      error = err.code;
+    });
+    socket.on("close", () => resolve({ received, error }));
+    void resetOnRequest?.then(() => socket.resetAndDestroy());
+  });
+}
+
+/** A log line without pino's base fields (time, pid, hostname). */
+function withoutBase({ time: _time, pid: _pid, hostname: _hostname, ...rest }: LogLine): LogLine {
+  return rest;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -200,36 +248,6 @@ describe("request ids and the access log", () => {
   });
 });
 
-describe("createLogger redaction", () => {
-  it("GIVEN secrets in a log object WHEN logged THEN passwords, APP_SECRET and auth headers are redacted", () => {
-    const { logger, lines } = captureLogger();
-
-    logger.info(
-      {
-        password: "p1",
-        database: { password: "p2" },
-        config: { appSecret: "p3", database: { password: "p4" } },
-        env: { APP_SECRET: "p5" },
-        req: { headers: { authorization: "Bearer p6", cookie: "sid=p7", accept: "application/json" } },
-        res: { headers: { "set-cookie": "sid=p8" } },
-      },
-      "with secrets",
-    );
-
-    expect(lines).toHaveLength(1);
-    expect(JSON.stringify(lines[0])).not.toMatch(/p[1-8]/);
-    expect(lines[0]).toMatchObject({
-      msg: "with secrets",
-      password: REDACTED,
-      database: { password: REDACTED },
-      config: { appSecret: REDACTED, database: { password: REDACTED } },
-      env: { APP_SECRET: REDACTED },
-      req: { headers: { authorization: REDACTED, cookie: REDACTED, accept: "application/json" } },
-      res: { headers: { "set-cookie": REDACTED } },
-    });
-  });
-});
-
 describe("error handling", () => {
   it("GIVEN an unexpected error in a route WHEN requested THEN 500 without details, and the log has them with the request id", async () => {
     const config = loadConfig({});
@@ -284,6 +302,210 @@ describe("error handling", () => {
       expect((failure.err as { message: string }).message).toMatch(/ECONNREFUSED/);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe("errors that reach Koa's error event", () => {
+  const config = loadConfig({});
+  let lines: LogLine[];
+  let logger: Logger;
+  let db: Database;
+
+  beforeEach(() => {
+    ({ logger, lines } = captureLogger());
+    db = new Database({ config: undefined, logger });
+  });
+
+  afterEach(async () => {
+    await db.close();
+  });
+
+  /** What Node writes itself when its parser rejects a request. */
+  const NODE_BAD_REQUEST = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n";
+
+  it.each([
+    [
+      "a PUT with a body and no Content-Length on a Connection: close request",
+      "PUT / HTTP/1.1\r\nHost: localhost\r\nx-request-id: client-error-1\r\nConnection: close\r\n\r\nhello",
+      {
+        reqId: "client-error-1",
+        code: "HPE_CLOSED_CONNECTION",
+        reason: "Parse Error: Data after `Connection: close`",
+        method: "PUT",
+        url: "/",
+      },
+    ],
+    [
+      "a chunked body with an invalid chunk size",
+      "POST /items HTTP/1.1\r\nHost: localhost\r\nx-request-id: client-error-2\r\n" +
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      {
+        reqId: "client-error-2",
+        code: "HPE_INVALID_CHUNK_SIZE",
+        reason: "Parse Error: Invalid character in chunk size",
+        method: "POST",
+        url: "/items",
+      },
+    ],
+    [
+      "a request followed by bytes that are not a request",
+      "GET /health HTTP/1.1\r\nHost: localhost\r\nx-request-id: client-error-3\r\n\r\n\u0001garbage\r\n\r\n",
+      {
+        reqId: "client-error-3",
+        code: "HPE_INVALID_METHOD",
+        reason: "Parse Error: Invalid method encountered",
+        method: "GET",
+        url: "/health",
+      },
+    ],
+  ])(
+    "GIVEN %s WHEN sent on a raw socket THEN Node answers 400 and the app logs a client connection error at info, nothing at warn or above",
+    async (_, bytes, expected) => {
+      const app = createApp({ config, logger, db });
+      const listening = await listenOnLoopback(app);
+
+      try {
+        const { received } = await sendRaw(listening.port, bytes);
+
+        expect(received).toBe(NODE_BAD_REQUEST);
+        const line = await waitForLine(lines, (l) => l.msg === "client connection error");
+        expect(withoutBase(line)).toEqual({ level: 30, ...expected, msg: "client connection error" });
+        const access = await waitForLine(lines, (l) => l.msg === "request completed");
+        expect(access).toMatchObject({ reqId: expected.reqId, aborted: true });
+        expect(lines.filter((l) => Number(l.level) >= 40)).toEqual([]);
+      } finally {
+        await listening.close();
+      }
+    },
+  );
+
+  it("GIVEN a client that resets the connection while sending its body WHEN the app is reading it THEN a client connection error at info, nothing at warn or above", async () => {
+    const app = createApp({ config, logger, db });
+    const listening = await listenOnLoopback(app);
+    const arrived = new Promise((resolve) => listening.server.once("request", resolve));
+
+    try {
+      await sendRaw(
+        listening.port,
+        "POST /items HTTP/1.1\r\nHost: localhost\r\nx-request-id: client-reset-1\r\n" +
+          'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na',
+        arrived,
+      );
+
+      const line = await waitForLine(lines, (l) => l.msg === "client connection error");
+      expect(withoutBase(line)).toEqual({
+        level: 30,
+        reqId: "client-reset-1",
+        code: "ECONNRESET",
+        reason: "read ECONNRESET",
+        method: "POST",
+        url: "/items",
+        msg: "client connection error",
+      });
+      expect(lines.filter((l) => Number(l.level) >= 40)).toEqual([]);
+    } finally {
+      await listening.close();
+    }
+  });
+
+  it("GIVEN a metrics middleware that throws an error carrying a Buffer WHEN a request is served THEN 500 and an error-level line with the err serialized, without the Buffer", async () => {
+    const metrics: Koa.Middleware = async function failingMetricsMiddleware(_ctx, next) {
+      await next();
+      throw Object.assign(new Error("latency sample not encodable"), {
+        code: "ESAMPLE",
+        sample: Buffer.from("sample bytes"),
+      });
+    };
+    const app = createApp({ config, logger, db, metrics });
+
+    const response = await request(app.callback()).get("/health").set("x-request-id", "app-error-1");
+
+    expect(response.status).toBe(500);
+    expect(response.text).toBe("Internal Server Error");
+    const line = await waitForLine(lines, (l) => l.msg === "unhandled application error");
+    expect(withoutBase(line)).toEqual({
+      level: 50,
+      reqId: "app-error-1",
+      err: {
+        type: "Error",
+        message: "latency sample not encodable",
+        stack: expect.stringMatching(/^Error: latency sample not encodable\n\s+at /),
+        code: "ESAMPLE",
+      },
+      msg: "unhandled application error",
+    });
+    expect(lines.filter((l) => l.msg === "client connection error")).toEqual([]);
+  });
+
+  it("GIVEN an ECONNRESET from the app's own connection WHEN the client's connection is fine THEN it is logged as an application error", async () => {
+    const metrics: Koa.Middleware = async function agentResetMiddleware(_ctx, next) {
+      await next();
+      throw Object.assign(new Error("write ECONNRESET"), { code: "ECONNRESET" });
+    };
+    const app = createApp({ config, logger, db, metrics });
+
+    const response = await request(app.callback()).get("/health").set("x-request-id", "app-error-2");
+
+    expect(response.status).toBe(500);
+    const line = await waitForLine(lines, (l) => l.msg === "unhandled application error");
+    expect(line).toMatchObject({
+      level: 50,
+      reqId: "app-error-2",
+      err: { type: "Error", message: "write ECONNRESET", code: "ECONNRESET" },
+    });
+    expect(lines.filter((l) => l.msg === "client connection error")).toEqual([]);
+  });
+
+  it("GIVEN a route that fails after sending its headers WHEN requested THEN the connection is cut rather than left open, and the error is logged at error level", async () => {
+    const app = createApp({ config, logger, db });
+    app.use(async function partialResponse(ctx) {
+      ctx.status = 200;
+      ctx.type = "json";
+      ctx.res.flushHeaders();
+      ctx.res.write('{"items":[');
+      throw new Error("item stream failed");
+    });
+    const listening = await listenOnLoopback(app);
+
+    try {
+      const outcome = await new Promise<{ status: number | undefined; body: string; complete: boolean }>(
+        (resolve, reject) => {
+          http
+            .get(
+              `http://127.0.0.1:${listening.port}/partial`,
+              { headers: { "x-request-id": "app-error-3" } },
+              (res) => {
+                let body = "";
+                res.on("data", (chunk) => {
+                  body += chunk;
+                });
+                // The cut is the expected outcome; `close` with `complete: false` reports it.
+                res.on("error", () => {});
+                res.on("close", () => resolve({ status: res.statusCode, body, complete: res.complete }));
+              },
+            )
+            .on("error", reject);
+        },
+      );
+
+      expect(outcome).toEqual({ status: 200, body: '{"items":[', complete: false });
+      const line = await waitForLine(lines, (l) => l.msg === "unhandled application error");
+      expect(withoutBase(line)).toEqual({
+        level: 50,
+        reqId: "app-error-3",
+        err: {
+          type: "Error",
+          message: "item stream failed",
+          stack: expect.stringMatching(/^Error: item stream failed\n\s+at /),
+          headerSent: true,
+        },
+        msg: "unhandled application error",
+      });
+      const access = await waitForLine(lines, (l) => l.msg === "request completed");
+      expect(access).toMatchObject({ reqId: "app-error-3", status: 200, aborted: true });
+    } finally {
+      await listening.close();
     }
   });
 });

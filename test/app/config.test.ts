@@ -30,6 +30,7 @@ describe("loadConfig defaults", () => {
 
     expect(config).toEqual({
       port: 5000,
+      host: undefined,
       database: undefined,
       appSecret: undefined,
       envType: "development",
@@ -49,9 +50,10 @@ describe("loadConfig defaults", () => {
   });
 
   it("GIVEN variables set to empty strings WHEN loaded THEN they count as unset", () => {
-    const config = loadConfig({ PORT: "", METRICS_MODE: "", RDS_HOSTNAME: "", RDS_PASSWORD: "" });
+    const config = loadConfig({ PORT: "", HOST: "", METRICS_MODE: "", RDS_HOSTNAME: "", RDS_PASSWORD: "" });
 
     expect(config.port).toBe(5000);
+    expect(config.host).toBeUndefined();
     expect(config.metricsMode).toBe("aggregate");
     expect(config.database).toBeUndefined();
   });
@@ -72,6 +74,7 @@ describe("loadConfig with every variable", () => {
   const env = {
     ...DATABASE_ENV,
     PORT: "8080",
+    HOST: "0.0.0.0",
     APP_SECRET: "s3cret-app-value",
     ENV_TYPE: "production",
     AWS_EMF_AGENT_ENDPOINT: "udp://10.0.0.5:25888",
@@ -91,6 +94,7 @@ describe("loadConfig with every variable", () => {
 
     expect(config).toEqual({
       port: 8080,
+      host: "0.0.0.0",
       database: {
         host: "db.internal",
         port: 5432,
@@ -131,6 +135,28 @@ describe("loadConfig validation", () => {
       const error = configErrorFor({ PORT: value });
 
       expect(error.problems).toEqual([`PORT="${value}" is not valid; allowed: an integer from 1 to 65535`]);
+    },
+  );
+
+  it.each([
+    ["http://0.0.0.0"],
+    ["0.0.0.0:5000"],
+    ["[::1]"],
+    ["two words"],
+    ["-leading.example"],
+    ["under_score"],
+  ])("GIVEN HOST=%s WHEN loaded THEN the error names it and what is allowed", (value) => {
+    const error = configErrorFor({ HOST: value });
+
+    expect(error.problems).toEqual([
+      `HOST=${JSON.stringify(value)} is not valid; allowed: an IP address (0.0.0.0, ::, 127.0.0.1) or a hostname, or unset for all interfaces`,
+    ]);
+  });
+
+  it.each([["0.0.0.0"], ["::"], ["127.0.0.1"], ["::1"], ["10.0.3.17"], ["localhost"], ["app.internal"]])(
+    "GIVEN HOST=%s WHEN loaded THEN it is the listen address",
+    (value) => {
+      expect(loadConfig({ HOST: value }).host).toBe(value);
     },
   );
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type Koa from "koa";
 import type { Logger } from "pino";
@@ -277,6 +278,57 @@ describe("startServer graceful shutdown", () => {
   });
 });
 
+describe("startServer listen address", () => {
+  let running: RunningServer | undefined;
+
+  afterEach(async () => {
+    await running?.shutdown("test cleanup");
+    running = undefined;
+  });
+
+  it.each([
+    ["127.0.0.1", "IPv4", (port: number) => `http://127.0.0.1:${port}`],
+    ["::1", "IPv6", (port: number) => `http://[::1]:${port}`],
+  ])(
+    "GIVEN HOST=%s and no host override WHEN started THEN it listens on that address only and its url points there",
+    async (host, family, urlFor) => {
+      const { logger, lines } = captureLogger();
+
+      running = await startServer(loadConfig({ HOST: host }), { logger, metrics: null, port: 0 });
+
+      const address = running.server.address() as AddressInfo;
+      expect(address).toEqual({ address: host, family, port: expect.any(Number) });
+      expect(running.url).toBe(urlFor(address.port));
+      expect(lines.find((line) => line.msg === "listening")).toMatchObject({ url: urlFor(address.port) });
+      expect((await get(`${running.url}/health`)).status).toBe(200);
+    },
+  );
+
+  it("GIVEN HOST unset WHEN started THEN it listens on all interfaces and its url is on loopback", async () => {
+    const { logger } = captureLogger();
+
+    running = await startServer(loadConfig({}), { logger, metrics: null, port: 0 });
+
+    const address = running.server.address() as AddressInfo;
+    expect(["::", "0.0.0.0"]).toContain(address.address);
+    expect(running.url).toBe(`http://127.0.0.1:${address.port}`);
+    expect((await get(`${running.url}/health`)).status).toBe(200);
+  });
+
+  it("GIVEN HOST and a host override WHEN started THEN the override wins", async () => {
+    const { logger } = captureLogger();
+
+    running = await startServer(loadConfig({ HOST: "::1" }), {
+      logger,
+      metrics: null,
+      host: "127.0.0.1",
+      port: 0,
+    });
+
+    expect((running.server.address() as AddressInfo).address).toBe("127.0.0.1");
+  });
+});
+
 describe("server process", () => {
   let child: ChildProcess | undefined;
 
@@ -313,6 +365,7 @@ describe("server process", () => {
     const port = await reservePort();
     const server = spawnServer({
       PORT: String(port),
+      HOST: "127.0.0.1",
       METRICS_MODE: "aggregate",
       AWS_EMF_ENVIRONMENT: "Local",
       ENV_TYPE: "ci",
@@ -338,6 +391,7 @@ describe("server process", () => {
       .map((line) => JSON.parse(line));
     const messages = lines.map((line) => line.msg).filter((msg) => msg !== undefined);
     expect(messages).toEqual(expect.arrayContaining(["listening", "shutting down", "shutdown complete"]));
+    expect(lines.find((line) => line.msg === "listening")).toMatchObject({ url: `http://127.0.0.1:${port}` });
     // The sample is usually flushed by the shutdown; on a slow start the 10 s periodic flush can beat the
     // signal. Either way it must be out before the process reports the shutdown complete.
     const emf = lines.findIndex((line) => line._aws !== undefined && line[DIMENSIONS.path] === "/");
