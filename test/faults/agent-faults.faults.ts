@@ -19,10 +19,11 @@
  */
 import { DEFAULT_BUFFER_BYTES, type LatencyMetricsOptions } from "../../app/metrics";
 import { FakeAgent } from "../support/fake-agent";
-import { startPostgres, type TestPostgres } from "../support/postgres";
+import type { TestPostgres } from "../support/postgres";
 import { type AgentTally, tallyAgent } from "./support/agent-tally";
+import { createItem, serviceEnv, useFaultHarness } from "./support/fault-harness";
 import { type LoadResult, quantile, sleep } from "./support/load";
-import { LoadGenerator } from "./support/load-generator";
+import type { LoadGenerator } from "./support/load-generator";
 import { type ServerExit, type ServerProcess, startServerProcess } from "./support/server-process";
 import { errorRow, recordRow, type SummaryRow, type TargetResult } from "./support/summary";
 import { ThrottleProxy } from "./support/throttle-proxy";
@@ -237,14 +238,7 @@ function pollCounters(server: ServerProcess): { peak: Peak; stop(): Promise<void
 
 function startService(postgres: TestPostgres, endpoint: string, scenario: Scenario): Promise<ServerProcess> {
   return startServerProcess({
-    env: {
-      ...postgres.env,
-      METRICS_MODE: "aggregate",
-      AWS_EMF_AGENT_ENDPOINT: endpoint,
-      // Warnings only: an access line per request would make the pipe to this process part of the load.
-      LOG_LEVEL: "warn",
-      SHUTDOWN_TIMEOUT_MS: "20000",
-    },
+    env: { ...serviceEnv(postgres, endpoint), SHUTDOWN_TIMEOUT_MS: "20000" },
     metrics: scenario.metrics ?? {},
   });
 }
@@ -423,26 +417,18 @@ function summarize(outcome: Outcome, baselineP99Ms: number | undefined): Summary
 }
 
 describe("agent faults under load (real service processes, aggregate mode, real PostgreSQL)", () => {
-  let postgres: TestPostgres;
-  let load: LoadGenerator;
+  const harness = useFaultHarness();
   let baselineP99Ms: number | undefined;
 
   beforeAll(async () => {
-    postgres = await startPostgres();
-    load = await LoadGenerator.start();
-    const seeded = await seedItem(postgres);
+    const seeded = await seedItem(harness.postgres);
     expect(seeded).toBe(201);
-  });
-
-  afterAll(async () => {
-    await load?.close();
-    await postgres?.destroy();
   });
 
   async function check(scenario: Scenario): Promise<void> {
     let outcome: Outcome;
     try {
-      outcome = await runScenario(postgres, load, scenario);
+      outcome = await runScenario(harness.postgres, harness.load, scenario);
     } catch (err) {
       recordRow(errorRow(scenario.order, scenario.name, err));
       throw err;
@@ -497,21 +483,9 @@ describe("agent faults under load (real service processes, aggregate mode, real 
 /** Creates item 1, which `GET /items/1` of the load reads, through a short-lived service. */
 async function seedItem(postgres: TestPostgres): Promise<number> {
   const agent = await FakeAgent.start();
-  const server = await startServerProcess({
-    env: {
-      ...postgres.env,
-      METRICS_MODE: "aggregate",
-      AWS_EMF_AGENT_ENDPOINT: agent.endpoint,
-      LOG_LEVEL: "warn",
-    },
-  });
+  const server = await startServerProcess({ env: serviceEnv(postgres, agent.endpoint) });
   try {
-    const response = await fetch(`${server.url}/items`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "fault suite item" }),
-    });
-    return response.status;
+    return await createItem(server.url, "fault suite item");
   } finally {
     await server.terminate();
     await agent.stop();

@@ -8,14 +8,9 @@
  * - while the database is down: database routes answer 503;
  * - after it is back: database routes recover by themselves within {@link MAX_RECOVERY_MS} and stay 2xx.
  */
-import { FakeAgent } from "../support/fake-agent";
-import { startPostgres, type TestPostgres } from "../support/postgres";
-import { tallyAgent } from "./support/agent-tally";
+import { createItem, createItemRequest, sampleCounts, useFaultHarness } from "./support/fault-harness";
 import { epochMs, type RequestRecord } from "./support/http-loop";
 import { quantile, sleep } from "./support/load";
-import { LoadGenerator } from "./support/load-generator";
-import { type ServerProcess, startServerProcess } from "./support/server-process";
-import { errorRow, recordRow, type SummaryRow } from "./support/summary";
 
 const SCENARIO = "4 database stopped 8 s and restarted under load";
 
@@ -31,12 +26,7 @@ const REQUESTS = [
   { path: "/health" },
   { path: "/items?limit=5" },
   { path: "/ready" },
-  {
-    method: "POST" as const,
-    path: "/items",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name: "made while the database comes and goes" }),
-  },
+  createItemRequest("made while the database comes and goes"),
 ];
 
 const NON_DB_ROUTES = new Set(["GET /", "GET /health"]);
@@ -46,38 +36,11 @@ const describeRecord = (r: RequestRecord): string =>
   `${r.route} → ${r.status ?? r.error} in ${Math.round(r.endMs - r.startMs)} ms`;
 
 describe("database stopped and restarted under load", () => {
-  let postgres: TestPostgres;
-  let load: LoadGenerator;
+  const harness = useFaultHarness();
 
-  beforeAll(async () => {
-    postgres = await startPostgres();
-    load = await LoadGenerator.start();
-  });
-
-  afterAll(async () => {
-    await load?.close();
-    await postgres?.destroy();
-  });
-
-  it("GIVEN load on database and other routes WHEN PostgreSQL stops and starts again THEN database routes answer 503 while it is down and recover by themselves, and the other routes never fail", async () => {
-    const agent = await FakeAgent.start();
-    let server: ServerProcess | undefined;
-    let row: SummaryRow | undefined;
-    try {
-      server = await startServerProcess({
-        env: {
-          ...postgres.env,
-          METRICS_MODE: "aggregate",
-          AWS_EMF_AGENT_ENDPOINT: agent.endpoint,
-          LOG_LEVEL: "warn",
-        },
-      });
-      const seeded = await fetch(`${server.url}/items`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "item 1" }),
-      });
-      expect(seeded.status).toBe(201);
+  it("GIVEN load on database and other routes WHEN PostgreSQL stops and starts again THEN database routes answer 503 while it is down and recover by themselves, and the other routes never fail", () =>
+    harness.run({ order: 4, scenario: SCENARIO }, async ({ postgres, load, server, report, close }) => {
+      expect(await createItem(server.url, "item 1")).toBe(201);
 
       const loop = load.httpLoop({
         url: server.url,
@@ -98,11 +61,7 @@ describe("database stopped and restarted under load", () => {
       await sleep(8000);
       loop.stop();
       const records = await loop.done;
-      const alive = server.alive();
-      const exit = await server.terminate("SIGTERM", 30_000);
-      await agent.waitFor((a) => a.openConnections === 0, "the service's agent connection to close", 10_000);
-      const tally = tallyAgent(agent);
-      const stats = exit.snapshot?.stats;
+      const { alive, exit, stats, tally } = await close();
 
       const nonDb = records.filter((r) => NON_DB_ROUTES.has(r.route));
       const db = records.filter((r) => !NON_DB_ROUTES.has(r.route));
@@ -126,9 +85,9 @@ describe("database stopped and restarted under load", () => {
         whileDown.map((r) => r.endMs - r.startMs),
         1,
       );
-      const lost = stats ? stats.recorded - tally.samples - stats.dropped : null;
+      const counts = sampleCounts(stats, tally);
       const failed = nonDbFailures.length + dbMisbehaving.length;
-      row = {
+      report({
         order: 4,
         scenario: SCENARIO,
         requests: records.length,
@@ -136,10 +95,7 @@ describe("database stopped and restarted under load", () => {
         p99Ms: nonDbP99During,
         p99Ratio: nonDbP99During / nonDbP99Before,
         alive: alive && exit.exitCode === 0,
-        recorded: stats?.recorded ?? null,
-        received: tally.samples,
-        dropped: stats?.dropped ?? null,
-        lost,
+        ...counts,
         notes: [
           `p99 is of / and /health while the database is down, vs before (${nonDbP99Before.toFixed(1)} ms)`,
           `database routes while down: ${whileDown.length} answers, ${whileDown.filter((r) => r.status === 503).length} × 503, slowest ${dbLatencyDown.toFixed(0)} ms`,
@@ -170,10 +126,10 @@ describe("database stopped and restarted under load", () => {
               recoveryMs <= MAX_RECOVERY_MS && afterRecovery.length > 0 && notOkAfterRecovery.length === 0,
             actual: `${recoveryMs.toFixed(0)} ms, ${notOkAfterRecovery.length} not 2xx after`,
           },
-          { name: "received + dropped == recorded", pass: lost === 0, actual: String(lost) },
+          { name: "received + dropped == recorded", pass: counts.lost === 0, actual: String(counts.lost) },
           { name: "alive, exit 0", pass: alive && exit.exitCode === 0, actual: `exit ${exit.exitCode}` },
         ],
-      };
+      });
 
       expect({
         nonDbFailures: nonDbFailures.slice(0, 10).map(describeRecord),
@@ -200,13 +156,5 @@ describe("database stopped and restarted under load", () => {
       // The phases really happened under load.
       expect(whileDown.length).toBeGreaterThan(100);
       expect(afterRecovery.length).toBeGreaterThan(100);
-    } catch (err) {
-      row ??= errorRow(4, SCENARIO, err);
-      throw err;
-    } finally {
-      if (row) recordRow(row);
-      await server?.kill();
-      await agent.stop();
-    }
-  });
+    }));
 });

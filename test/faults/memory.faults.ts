@@ -8,14 +8,10 @@
  * collection (the child runs with --expose-gc) so that the comparison is between live memory, not
  * between two points of the collector's cycle; the peak RSS during the run is reported as well.
  */
-import { FakeAgent } from "../support/fake-agent";
-import { startPostgres, type TestPostgres } from "../support/postgres";
-import { tallyAgent } from "./support/agent-tally";
+import { sampleCounts, useFaultHarness } from "./support/fault-harness";
 import { sleep } from "./support/load";
-import { LoadGenerator } from "./support/load-generator";
 import type { ChildSnapshot } from "./support/server-child";
-import { type ServerProcess, startServerProcess } from "./support/server-process";
-import { errorRow, recordRow, type SummaryRow } from "./support/summary";
+import type { ServerProcess } from "./support/server-process";
 
 const SCENARIO = "3 memory over 1,000,000 requests (GET /, aggregate)";
 
@@ -50,33 +46,10 @@ async function settledSnapshot(server: ServerProcess): Promise<ChildSnapshot> {
 }
 
 describe("memory over one million requests", () => {
-  let postgres: TestPostgres;
-  let load: LoadGenerator;
+  const harness = useFaultHarness();
 
-  beforeAll(async () => {
-    postgres = await startPostgres();
-    load = await LoadGenerator.start();
-  });
-
-  afterAll(async () => {
-    await load?.close();
-    await postgres?.destroy();
-  });
-
-  it(`GIVEN aggregate mode WHEN ${REQUESTS.toLocaleString("en-US")} requests are served THEN RSS grows by less than ${MAX_RSS_GROWTH_MB} MB and every sample reaches the agent`, async () => {
-    const agent = await FakeAgent.start();
-    let server: ServerProcess | undefined;
-    let row: SummaryRow | undefined;
-    try {
-      server = await startServerProcess({
-        env: {
-          ...postgres.env,
-          METRICS_MODE: "aggregate",
-          AWS_EMF_AGENT_ENDPOINT: agent.endpoint,
-          LOG_LEVEL: "warn",
-        },
-        exposeGc: true,
-      });
+  it(`GIVEN aggregate mode WHEN ${REQUESTS.toLocaleString("en-US")} requests are served THEN RSS grows by less than ${MAX_RSS_GROWTH_MB} MB and every sample reaches the agent`, () =>
+    harness.run({ order: 3, scenario: SCENARIO, exposeGc: true }, async ({ load, server, report, close }) => {
       const options = {
         url: server.url,
         requests: [{ path: "/" }],
@@ -92,7 +65,7 @@ describe("memory over one million requests", () => {
       let sampling = true;
       const sampler = (async () => {
         while (sampling) {
-          const { memory } = await (server as ServerProcess).snapshot();
+          const { memory } = await server.snapshot();
           peakRss = Math.max(peakRss, memory.rss);
           await sleep(1000);
         }
@@ -105,18 +78,14 @@ describe("memory over one million requests", () => {
       await sampler;
       const atEnd = await server.snapshot();
       const settled = await settledSnapshot(server);
-      const alive = server.alive();
-      const exit = await server.terminate("SIGTERM", 30_000);
-      await agent.waitFor((a) => a.openConnections === 0, "the service's agent connection to close", 10_000);
-      const tally = tallyAgent(agent);
-      const stats = exit.snapshot?.stats;
+      const { alive, exit, stats, tally } = await close();
 
       const growthMb = (settled.memory.rss - afterWarmup.memory.rss) / MB;
       const heapGrowthMb = (settled.memory.heapUsed - afterWarmup.memory.heapUsed) / MB;
       const failed = warmup.non2xx + warmup.errors + measured.non2xx + measured.errors;
-      const lost = stats ? stats.recorded - tally.samples - stats.dropped : null;
+      const counts = sampleCounts(stats, tally);
       const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
-      row = {
+      report({
         order: 3,
         scenario: SCENARIO,
         requests: warmup.requests + measured.requests,
@@ -124,10 +93,7 @@ describe("memory over one million requests", () => {
         p99Ms: null,
         p99Ratio: null,
         alive: alive && exit.exitCode === 0,
-        recorded: stats?.recorded ?? null,
-        received: tally.samples,
-        dropped: stats?.dropped ?? null,
-        lost,
+        ...counts,
         notes: [
           `RSS after warm-up ${mb(afterWarmup.memory.rss)} → end ${mb(settled.memory.rss)} (${growthMb >= 0 ? "+" : ""}${growthMb.toFixed(1)} MB, bound ${MAX_RSS_GROWTH_MB} MB)`,
           `before the final GC ${mb(atEnd.memory.rss)}, peak ${mb(peakRss)}`,
@@ -143,10 +109,10 @@ describe("memory over one million requests", () => {
           },
           { name: "failed requests == 0", pass: failed === 0, actual: String(failed) },
           { name: "1,000,000 served", pass: measured.ok >= REQUESTS, actual: String(measured.ok) },
-          { name: "received + dropped == recorded", pass: lost === 0, actual: String(lost) },
+          { name: "received + dropped == recorded", pass: counts.lost === 0, actual: String(counts.lost) },
           { name: "alive, exit 0", pass: alive && exit.exitCode === 0, actual: `exit ${exit.exitCode}` },
         ],
-      };
+      });
 
       expect({
         growthBelowBound: growthMb < MAX_RSS_GROWTH_MB,
@@ -168,13 +134,5 @@ describe("memory over one million requests", () => {
         recordedCoversResponses: true,
         receivedPlusDropped: stats?.recorded,
       });
-    } catch (err) {
-      row ??= errorRow(3, SCENARIO, err);
-      throw err;
-    } finally {
-      if (row) recordRow(row);
-      await server?.kill();
-      await agent.stop();
-    }
-  });
+    }));
 });

@@ -8,14 +8,15 @@
  * access line marked aborted" together mean no accepted request was lost.
  */
 import http from "node:http";
-import { FakeAgent } from "../support/fake-agent";
-import { startPostgres, type TestPostgres } from "../support/postgres";
-import { tallyAgent } from "./support/agent-tally";
+import {
+  createItem,
+  createItemRequest,
+  type FaultScenarioOptions,
+  sampleCounts,
+  useFaultHarness,
+} from "./support/fault-harness";
 import { epochMs } from "./support/http-loop";
 import { quantile, sleep } from "./support/load";
-import { LoadGenerator } from "./support/load-generator";
-import { startServerProcess } from "./support/server-process";
-import { errorRow, recordRow, type SummaryRow } from "./support/summary";
 
 const SCENARIO = "2 SIGTERM under load (32 clients + 4 half-sent POSTs)";
 
@@ -28,12 +29,7 @@ const REQUESTS = [
   { path: "/" },
   { path: "/items/1" },
   { path: "/items?limit=5" },
-  {
-    method: "POST" as const,
-    path: "/items",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name: "made during shutdown" }),
-  },
+  createItemRequest("made during shutdown"),
 ];
 
 interface SlowPost {
@@ -66,41 +62,23 @@ function slowPost(url: string, index: number): SlowPost {
 }
 
 describe("SIGTERM under load", () => {
-  let postgres: TestPostgres;
-  let load: LoadGenerator;
+  const harness = useFaultHarness();
 
-  beforeAll(async () => {
-    postgres = await startPostgres();
-    load = await LoadGenerator.start();
-  });
+  const service: FaultScenarioOptions = {
+    order: 2,
+    scenario: SCENARIO,
+    env: {
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      // Info: the access lines are the server's own record of each request (aborted or not).
+      LOG_LEVEL: "info",
+    },
+    keepLogLines: (line) =>
+      line.msg === "request completed" && (line.aborted === true || Number(line.status) >= 500),
+  };
 
-  afterAll(async () => {
-    await load?.close();
-    await postgres?.destroy();
-  });
-
-  it("GIVEN 32 busy clients and 4 half-sent POSTs WHEN the service gets SIGTERM THEN every accepted request completes, all metrics reach the agent and it exits 0 before the deadline", async () => {
-    const agent = await FakeAgent.start();
-    const server = await startServerProcess({
-      env: {
-        ...postgres.env,
-        METRICS_MODE: "aggregate",
-        AWS_EMF_AGENT_ENDPOINT: agent.endpoint,
-        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-        // Info: the access lines are the server's own record of each request (aborted or not).
-        LOG_LEVEL: "info",
-      },
-      keepLogLines: (line) =>
-        line.msg === "request completed" && (line.aborted === true || Number(line.status) >= 500),
-    });
-    let row: SummaryRow | undefined;
-    try {
-      const seeded = await fetch(`${server.url}/items`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "item 1" }),
-      });
-      expect(seeded.status).toBe(201);
+  it("GIVEN 32 busy clients and 4 half-sent POSTs WHEN the service gets SIGTERM THEN every accepted request completes, all metrics reach the agent and it exits 0 before the deadline", () =>
+    harness.run(service, async ({ load, server, report, delivered }) => {
+      expect(await createItem(server.url, "item 1")).toBe(201);
       const loop = load.httpLoop({ url: server.url, requests: REQUESTS, workers: 32, maxDurationMs: 60_000 });
       await loop.started;
       await sleep(3000);
@@ -118,8 +96,7 @@ describe("SIGTERM under load", () => {
       loop.stop();
       const records = await loop.done;
       const slowOutcomes = await Promise.all(slow.map((post) => post.outcome));
-      await agent.waitFor((a) => a.openConnections === 0, "the service's agent connection to close", 10_000);
-      const tally = tallyAgent(agent);
+      const tally = await delivered();
       const stats = exit.snapshot?.stats;
 
       const responses = records.filter((r) => r.status !== undefined);
@@ -140,8 +117,8 @@ describe("SIGTERM under load", () => {
         abortedOrFailedOnServer.length +
         Math.abs((stats?.recorded ?? 0) - clientResponses);
       const duringDrain = responses.filter((r) => r.endMs >= signalAtMs);
-      const lost = stats ? stats.recorded - tally.samples - stats.dropped : null;
-      row = {
+      const counts = sampleCounts(stats, tally);
+      report({
         order: 2,
         scenario: SCENARIO,
         requests: records.length + SLOW_POSTS,
@@ -152,10 +129,7 @@ describe("SIGTERM under load", () => {
         ),
         p99Ratio: null,
         alive: null,
-        recorded: stats?.recorded ?? null,
-        received: tally.samples,
-        dropped: stats?.dropped ?? null,
-        lost,
+        ...counts,
         notes: [
           `exit ${exit.exitCode} after ${exit.elapsedMs} ms (deadline ${SHUTDOWN_TIMEOUT_MS} ms)`,
           `slow POSTs ${slowOutcomes.map((o) => o.status ?? o.error).join("/")}`,
@@ -178,11 +152,11 @@ describe("SIGTERM under load", () => {
           },
           {
             name: "all buffered metrics delivered",
-            pass: lost === 0 && stats?.dropped === 0 && stats.buffered === 0,
+            pass: counts.lost === 0 && stats?.dropped === 0 && stats.buffered === 0,
             actual: `received ${tally.samples}, dropped ${stats?.dropped}, recorded ${stats?.recorded}`,
           },
         ],
-      };
+      });
 
       expect({
         exitCode: exit.exitCode,
@@ -215,13 +189,5 @@ describe("SIGTERM under load", () => {
       // The signal really landed in the middle of the load.
       expect(duringDrain.length).toBeGreaterThan(0);
       expect(responses.filter((r) => r.endMs < signalAtMs).length).toBeGreaterThan(1000);
-    } catch (err) {
-      row ??= errorRow(2, SCENARIO, err);
-      throw err;
-    } finally {
-      if (row) recordRow(row);
-      await server.kill();
-      await agent.stop();
-    }
-  });
+    }));
 });
