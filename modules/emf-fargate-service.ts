@@ -331,6 +331,11 @@ export class EmfFargateService extends Construct {
         `environment.${reserved} is set by the construct; allowed: the construct's own prop for it`,
       );
     }
+    const host = props.environment?.HOST;
+    problems.check(
+      isKnown(host) && host !== "0.0.0.0" && host !== "::",
+      `environment.HOST ${show(host)} would hide the app from ingress on the task's address and from its health check; allowed: unset, "0.0.0.0" or "::" (all interfaces)`,
+    );
     for (const name of Object.keys(props.environment ?? {})) {
       problems.check(
         name.startsWith("AWS_EMF_"),

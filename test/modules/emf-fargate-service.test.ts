@@ -892,6 +892,16 @@ describe("EmfFargateService validation", () => {
     },
   );
 
+  it("GIVEN environment.HOST bound to loopback WHEN built THEN it is refused, all interfaces are allowed", () => {
+    expect(() => build({ environment: { HOST: "127.0.0.1" } })).toThrow(
+      problemLine(
+        'environment.HOST "127.0.0.1" would hide the app from ingress on the task\'s address and from its health check; allowed: unset, "0.0.0.0" or "::" (all interfaces)',
+      ),
+    );
+    expect(() => build({ environment: { HOST: "0.0.0.0" } })).not.toThrow();
+    expect(() => build({ environment: { HOST: "::" } })).not.toThrow();
+  });
+
   it("GIVEN an AWS_EMF_ variable in environment WHEN built THEN it is refused in favour of the metrics prop", () => {
     expect(() => build({ environment: { AWS_EMF_NAMESPACE: "other" } })).toThrow(
       problemLine(
