@@ -7,6 +7,18 @@ import { tableRows } from "./support/markdown";
 
 const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
 
+/** A row of the JSON block in test/faults/last-run.md (the fields compared here). */
+interface FaultRow {
+  readonly order: number;
+  readonly requests: number | null;
+  readonly failed: number | null;
+  readonly recorded: number | null;
+  readonly received: number | null;
+  readonly dropped: number | null;
+  readonly lost: number | null;
+  readonly targets: readonly { readonly pass: boolean }[];
+}
+
 describe("README", () => {
   it("documents every stack setting with its context key and variable", () => {
     const rows = tableRows(readme);
@@ -42,6 +54,24 @@ describe("README", () => {
     ]);
     const firstCells = tableRows(readme).map((cells) => cells[0]);
     for (const name of declared) expect(firstCells).toContain(`\`${name}\``);
+  });
+
+  it("shows the fault suite's figures as test/faults/last-run.md recorded them", () => {
+    const lastRun = readFileSync(join(__dirname, "faults", "last-run.md"), "utf8");
+    const json = lastRun.slice(lastRun.indexOf("```json") + 7, lastRun.lastIndexOf("```"));
+    const rows = (JSON.parse(json) as { rows: FaultRow[] }).rows.sort((a, b) => a.order - b.order);
+    const section = readme.slice(readme.indexOf("## Reliability"), readme.indexOf("## Alarms"));
+    const shown = tableRows(section).slice(2);
+    const count = (value: number | null): string => (value === null ? "–" : value.toLocaleString("en-US"));
+
+    expect(shown.map((cells) => [cells[1], cells[2], cells[5], cells[6], cells[7], cells[8]])).toEqual(
+      rows.map((row) =>
+        [row.requests, row.failed, row.recorded, row.received, row.dropped, row.lost].map(count),
+      ),
+    );
+    expect(shown.map((cells) => cells[9]?.startsWith("pass"))).toEqual(
+      rows.map((row) => row.targets.every((t) => t.pass)),
+    );
   });
 
   it("gives the two quick-start commands", () => {

@@ -328,9 +328,9 @@ export function backoffDelayMs(attempt: number, minMs: number, maxMs: number, ra
  * - Written lines stay in the buffer, unconfirmed. When nothing more has come to write for
  *   {@link IDLE_CONFIRM_MS}, `confirmIntervalMs` after the first of them at the latest, once they fill a
  *   quarter of the buffer, and at close(), the transport half-closes the connection (stops writing,
- *   sends FIN) and waits up to `confirmTimeoutMs` for the agent's FIN. A connection
- *   that ends with the agent's FIN and no error confirms every line it carried: they count as sent.
- *   The next connection starts at once.
+ *   sends FIN) and waits up to `confirmTimeoutMs` for the agent's FIN. A connection that ends with the
+ *   agent's FIN and no error confirms every line it carried: they count as sent. The next connection
+ *   starts at once.
  * - A connection that ends any other way (RST, EPIPE, no progress for `writeTimeoutMs` while
  *   connecting or writing, no FIN within `confirmTimeoutMs`) puts its lines back, counted as
  *   `retried`, and they are written again from the first one on the next connection (capped

@@ -391,6 +391,8 @@ function summarize(outcome: Outcome, baselineP99Ms: number | undefined): Summary
       ? ""
       : `vs the baseline run before: ${(outcome.p99Ms / baselineP99Ms).toFixed(2)}× (not asserted)`,
     `sent ${stats?.sent ?? "?"}`,
+    // Documents written to a connection that died before the agent confirmed it, then written again.
+    stats?.documents.retried ? `resent ${stats.documents.retried} docs` : "",
     `peak buffer ${peak.documents} docs / ${kib(peak.bytes)} of ${capacity}`,
     `agent connections ${tally.connections}`,
     peak.pollFailures ? `counter polls unanswered ${peak.pollFailures}` : "",
