@@ -6,20 +6,9 @@ import request from "supertest";
 import { createApp } from "../../app/app";
 import { type AppConfig, loadConfig } from "../../app/config";
 import { Database } from "../../app/db";
-import { createLogger } from "../../app/logger";
 import { version } from "../../package.json";
 import { reservePort } from "../support/fake-agent";
-
-type LogLine = Record<string, unknown> & { msg?: string; reqId?: string };
-
-function captureLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = createLogger({
-    level: "debug",
-    destination: { write: (line) => lines.push(JSON.parse(line)) },
-  });
-  return { logger, lines };
-}
+import { captureLogger, type LogLine } from "../support/log-capture";
 
 /** The access log is written when the response closes, just after supertest sees the response. */
 async function waitForLine(lines: LogLine[], predicate: (line: LogLine) => boolean): Promise<LogLine> {

@@ -1,24 +1,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type Koa from "koa";
-import type { Logger } from "pino";
 import request from "supertest";
 import { createApp } from "../../app/app";
 import { type AppConfig, loadConfig } from "../../app/config";
 import { Database, DatabaseUnavailableError } from "../../app/db";
-import { createLogger } from "../../app/logger";
+import { captureLogger, type LogLine } from "../support/log-capture";
 import { startPostgres, type TestPostgres } from "../support/postgres";
-
-type LogLine = Record<string, unknown> & { msg?: string };
-
-function captureLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = createLogger({
-    level: "debug",
-    destination: { write: (line) => lines.push(JSON.parse(line)) },
-  });
-  return { logger, lines };
-}
 
 async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
   const deadline = Date.now() + 10_000;

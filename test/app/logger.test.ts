@@ -1,19 +1,8 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import type { Logger } from "pino";
 import { loadConfig } from "../../app/config";
-import { createLogger, REDACTED, serializeError } from "../../app/logger";
-
-type LogLine = Record<string, unknown> & { msg?: string };
-
-function captureLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = createLogger({
-    level: "debug",
-    destination: { write: (line) => lines.push(JSON.parse(line)) },
-  });
-  return { logger, lines };
-}
+import { REDACTED, serializeError } from "../../app/logger";
+import { captureLogger } from "../support/log-capture";
 
 /** The error Node's HTTP parser raises for `bytes`, caught from a real server on loopback. */
 async function parserErrorFor(bytes: string): Promise<NodeJS.ErrnoException & { rawPacket?: Buffer }> {

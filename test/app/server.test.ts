@@ -3,28 +3,16 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type Koa from "koa";
-import type { Logger } from "pino";
 import { loadConfig } from "../../app/config";
 import { Database } from "../../app/db";
-import { createLogger } from "../../app/logger";
 import type { LatencyMetricsMiddleware } from "../../app/metrics";
 import { metricsOptions, type RunningServer, startServer } from "../../app/server";
 import { DEFAULT_NAMESPACE, DIMENSIONS, LATENCY_METRIC } from "../../contract/metrics";
 import { reservePort } from "../support/fake-agent";
+import { captureLogger, type LogLine } from "../support/log-capture";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 
-type LogLine = Record<string, unknown> & { msg?: string };
-
 const ROOT = path.resolve(__dirname, "../..");
-
-function captureLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = createLogger({
-    level: "info",
-    destination: { write: (line) => lines.push(JSON.parse(line)) },
-  });
-  return { logger, lines };
-}
 
 interface MetricsDouble {
   middleware: LatencyMetricsMiddleware;
@@ -65,7 +53,7 @@ function get(
 }
 
 describe("metricsOptions", () => {
-  const { logger } = captureLogger();
+  const { logger } = captureLogger("info");
 
   it("GIVEN no EMF variables WHEN mapped THEN the sidecar endpoint and the contract's namespace are used", () => {
     const options = metricsOptions(loadConfig({}), logger);
@@ -129,7 +117,7 @@ describe("startServer graceful shutdown", () => {
   });
 
   it("GIVEN a slow in-flight request and an idle keep-alive connection WHEN SIGTERM THEN the request completes, metrics are flushed after it, and shutdown resolves 0", async () => {
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogger("info");
     const config = loadConfig({ ...postgres.env, SHUTDOWN_TIMEOUT_MS: "5000" });
     const db = new Database({ config: config.database, logger });
     const metrics = metricsDouble();
@@ -208,7 +196,7 @@ describe("startServer graceful shutdown", () => {
   });
 
   it("GIVEN a request that never finishes WHEN SIGTERM THEN shutdown gives up at the deadline, logs it, and resolves 1", async () => {
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogger("info");
     const config = loadConfig({ SHUTDOWN_TIMEOUT_MS: "300" });
     running = await startServer(config, { logger, metrics: null, host: "127.0.0.1", port: 0 });
     const { server, url } = running;
@@ -240,7 +228,7 @@ describe("startServer graceful shutdown", () => {
   });
 
   it("GIVEN METRICS_MODE=off WHEN startServer builds its own metrics THEN none are installed", async () => {
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogger("info");
 
     running = await startServer(loadConfig({ METRICS_MODE: "off" }), { logger, host: "127.0.0.1", port: 0 });
 
@@ -248,7 +236,7 @@ describe("startServer graceful shutdown", () => {
   });
 
   it("GIVEN a shutdown in progress WHEN shutdown is called again THEN the same outcome is returned", async () => {
-    const { logger } = captureLogger();
+    const { logger } = captureLogger("info");
     running = await startServer(loadConfig({}), { logger, metrics: null, host: "127.0.0.1", port: 0 });
 
     const first = running.shutdown("SIGTERM");
@@ -259,7 +247,7 @@ describe("startServer graceful shutdown", () => {
   });
 
   it("GIVEN the port is taken WHEN startServer THEN it rejects with EADDRINUSE and closes metrics and the database", async () => {
-    const { logger } = captureLogger();
+    const { logger } = captureLogger("info");
     const blocker = http.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const { port } = blocker.address() as { port: number };
@@ -292,7 +280,7 @@ describe("startServer listen address", () => {
   ])(
     "GIVEN HOST=%s and no host override WHEN started THEN it listens on that address only and its url points there",
     async (host, family, urlFor) => {
-      const { logger, lines } = captureLogger();
+      const { logger, lines } = captureLogger("info");
 
       running = await startServer(loadConfig({ HOST: host }), { logger, metrics: null, port: 0 });
 
@@ -305,7 +293,7 @@ describe("startServer listen address", () => {
   );
 
   it("GIVEN HOST unset WHEN started THEN it listens on all interfaces and its url is on loopback", async () => {
-    const { logger } = captureLogger();
+    const { logger } = captureLogger("info");
 
     running = await startServer(loadConfig({}), { logger, metrics: null, port: 0 });
 
@@ -316,7 +304,7 @@ describe("startServer listen address", () => {
   });
 
   it("GIVEN HOST and a host override WHEN started THEN the override wins", async () => {
-    const { logger } = captureLogger();
+    const { logger } = captureLogger("info");
 
     running = await startServer(loadConfig({ HOST: "::1" }), {
       logger,
