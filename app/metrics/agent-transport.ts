@@ -316,6 +316,70 @@ export function backoffDelayMs(attempt: number, minMs: number, maxMs: number, ra
 }
 
 /**
+ * A socket to the agent (TCP or UDP) that is replaced after a failure, with capped exponential backoff
+ * and jitter between attempts. Subclasses open the socket, write to it once it is connected, and reset
+ * `attempt` on whatever proves the agent healthy.
+ */
+abstract class AgentSocketTransport<S extends { ref(): unknown }> extends BufferedTransport {
+  protected socket: S | undefined;
+  protected connected = false;
+  /** Reconnect attempts since the agent last proved healthy. */
+  protected attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    protected readonly endpoint: AgentEndpoint,
+    settings: TransportSettings,
+  ) {
+    super(settings);
+  }
+
+  protected pump(): void {
+    if (this.closed) return;
+    if (!this.socket) {
+      if (this.length > 0 && !this.reconnectTimer) this.open();
+      return;
+    }
+    if (this.connected) this.write(this.socket);
+  }
+
+  protected onClosing(): void {
+    this.socket?.ref();
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  }
+
+  protected release(): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) this.dispose(socket);
+  }
+
+  /** Opens a new socket after the backoff delay (the minimum while closing, to meet the deadline). */
+  protected scheduleReconnect(): void {
+    const { reconnectMinDelayMs, reconnectMaxDelayMs } = this.settings;
+    const delay = this.closing
+      ? reconnectMinDelayMs
+      : backoffDelayMs(this.attempt, reconnectMinDelayMs, reconnectMaxDelayMs);
+    this.attempt++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.pump();
+    }, delay);
+    if (!this.closing) this.reconnectTimer.unref();
+  }
+
+  /** Creates `this.socket` and starts connecting it. */
+  protected abstract open(): void;
+  /** Moves entries to the connected socket as far as it accepts them now. */
+  protected abstract write(socket: S): void;
+  /** Closes a socket that is no longer `this.socket`. */
+  protected abstract dispose(socket: S): void;
+}
+
+/**
  * Newline-delimited JSON over TCP to the agent, with delivery confirmed by the agent itself.
  *
  * The agent's EMF listener never answers, and "the kernel accepted the bytes" is not delivery: bytes
@@ -340,9 +404,7 @@ export function backoffDelayMs(attempt: number, minMs: number, maxMs: number, ra
  * - An 'error' listener is attached to every socket before it connects. Writing stops when
  *   `socket.write` returns false and resumes on 'drain'. The socket is unref'd except during close().
  */
-export class TcpTransport extends BufferedTransport {
-  private socket: net.Socket | undefined;
-  private connected = false;
+export class TcpTransport extends AgentSocketTransport<net.Socket> {
   /** Oldest buffered entries already written on this connection and awaiting its confirmation. */
   private written = 0;
   private writtenBytes = 0;
@@ -351,29 +413,14 @@ export class TcpTransport extends BufferedTransport {
   private halfClosed = false;
   /** The agent's FIN arrived on this connection: it takes no more writes. */
   private finReceived = false;
-  private attempt = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
   private confirmTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private healthy = true;
   private lastError: Error | undefined;
 
-  constructor(
-    private readonly endpoint: AgentEndpoint,
-    settings: TransportSettings,
-  ) {
-    super(settings);
-  }
-
-  protected pump(): void {
-    if (this.closed) return;
-    if (!this.socket) {
-      if (this.length > 0 && !this.reconnectTimer) this.connect();
-      return;
-    }
-    if (!this.connected || this.halfClosed || this.finReceived) return;
-    const socket = this.socket;
+  protected write(socket: net.Socket): void {
+    if (this.halfClosed || this.finReceived) return;
     while (!this.blocked && this.written < this.length && !this.full()) {
       const { chunk, count, bytes } = this.batchFrom(this.written);
       if (this.written === 0) this.armConfirmTimer(this.settings.confirmIntervalMs);
@@ -387,14 +434,6 @@ export class TcpTransport extends BufferedTransport {
     else if (this.written > 0 && this.written === this.length) this.armIdleTimer();
   }
 
-  protected onClosing(): void {
-    this.socket?.ref();
-    if (this.reconnectTimer) {
-      clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = undefined;
-    }
-  }
-
   protected onDrainedWhileClosing(): void {
     // Nothing is buffered, so nothing awaits confirmation: the connection can simply end.
     const socket = this.socket;
@@ -406,17 +445,17 @@ export class TcpTransport extends BufferedTransport {
   }
 
   protected release(): void {
-    clearTimeout(this.reconnectTimer);
     clearTimeout(this.stallTimer);
     clearTimeout(this.confirmTimer);
     clearTimeout(this.idleTimer);
-    this.reconnectTimer = undefined;
     this.stallTimer = undefined;
     this.confirmTimer = undefined;
     this.idleTimer = undefined;
-    const socket = this.socket;
-    this.socket = undefined;
-    socket?.destroy();
+    super.release();
+  }
+
+  protected dispose(socket: net.Socket): void {
+    socket.destroy();
   }
 
   /** Unconfirmed lines hold a quarter of the buffer: time to have them confirmed. */
@@ -427,7 +466,7 @@ export class TcpTransport extends BufferedTransport {
     );
   }
 
-  private connect(): void {
+  protected open(): void {
     const socket = new net.Socket();
     this.socket = socket;
     this.connected = false;
@@ -511,7 +550,7 @@ export class TcpTransport extends BufferedTransport {
       }
       // Finishes close() when nothing is left; otherwise the rest goes on a new connection at once.
       this.acknowledge(carried);
-      if (!this.closed && this.length > 0) this.connect();
+      if (!this.closed && this.length > 0) this.open();
       return;
     }
     this.countRetried(carried);
@@ -530,19 +569,6 @@ export class TcpTransport extends BufferedTransport {
     this.lastError = undefined;
     if (this.length > 0) this.scheduleReconnect();
     else if (this.closing) this.finishClose("drained");
-  }
-
-  private scheduleReconnect(): void {
-    const { reconnectMinDelayMs, reconnectMaxDelayMs } = this.settings;
-    const delay = this.closing
-      ? reconnectMinDelayMs
-      : backoffDelayMs(this.attempt, reconnectMinDelayMs, reconnectMaxDelayMs);
-    this.attempt++;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (!this.closed && !this.socket) this.connect();
-    }, delay);
-    if (!this.closing) this.reconnectTimer.unref();
   }
 
   private armStallTimer(): void {
@@ -606,29 +632,11 @@ export class TcpTransport extends BufferedTransport {
  * errors (such as ECONNREFUSED after an ICMP port-unreachable) drop that document, counted. At most
  * {@link MAX_UDP_IN_FLIGHT} datagrams wait in the kernel queue at once; the rest wait in the buffer.
  */
-export class UdpTransport extends BufferedTransport {
-  private socket: dgram.Socket | undefined;
-  private connected = false;
+export class UdpTransport extends AgentSocketTransport<dgram.Socket> {
   private inFlight = 0;
-  private attempt = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
   private errorLogged = false;
 
-  constructor(
-    private readonly endpoint: AgentEndpoint,
-    settings: TransportSettings,
-  ) {
-    super(settings);
-  }
-
-  protected pump(): void {
-    if (this.closed) return;
-    if (!this.socket) {
-      if (this.length > 0 && !this.reconnectTimer) this.open();
-      return;
-    }
-    if (!this.connected) return;
-    const socket = this.socket;
+  protected write(socket: dgram.Socket): void {
     while (this.inFlight < MAX_UDP_IN_FLIGHT && this.inFlight < this.length) {
       const entry = this.entryAt(this.inFlight);
       this.inFlight++;
@@ -644,27 +652,15 @@ export class UdpTransport extends BufferedTransport {
     }
   }
 
-  protected onClosing(): void {
-    this.socket?.ref();
-    if (this.reconnectTimer) {
-      clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = undefined;
-    }
-  }
-
   protected onDrainedWhileClosing(): void {
     this.finishClose("drained");
   }
 
-  protected release(): void {
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-    const socket = this.socket;
-    this.socket = undefined;
-    socket?.close();
+  protected dispose(socket: dgram.Socket): void {
+    socket.close();
   }
 
-  private open(): void {
+  protected open(): void {
     const socket = dgram.createSocket(net.isIPv6(this.endpoint.host) ? "udp6" : "udp4");
     this.socket = socket;
     this.connected = false;
@@ -702,18 +698,7 @@ export class UdpTransport extends BufferedTransport {
     this.connected = false;
     this.inFlight = 0;
     socket.close();
-    if (this.closed) return;
-    const { reconnectMinDelayMs, reconnectMaxDelayMs } = this.settings;
-    this.reconnectTimer = setTimeout(
-      () => {
-        this.reconnectTimer = undefined;
-        this.pump();
-      },
-      this.closing
-        ? reconnectMinDelayMs
-        : backoffDelayMs(this.attempt++, reconnectMinDelayMs, reconnectMaxDelayMs),
-    );
-    if (!this.closing) this.reconnectTimer.unref();
+    if (!this.closed) this.scheduleReconnect();
   }
 }
 
