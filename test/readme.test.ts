@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type App, Testing } from "cdktf";
-import { loadKoaAppConfig, SETTINGS } from "../stacks/koaapp-config";
-import { KoaAppStack } from "../stacks/koaapp-stack";
+import { SETTINGS } from "../stacks/koaapp-config";
+import { koaAppStack } from "./support/koaapp";
 import { tableRows } from "./support/markdown";
 
 const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
@@ -34,13 +33,7 @@ describe("README", () => {
   it("documents every Terraform variable the stack can declare", () => {
     const declared = new Set<string>();
     for (const env of [{}, { KOAAPP_IMAGE_URI: "example.com/app:1" }]) {
-      const app = Testing.app();
-      const stack = new KoaAppStack(
-        app as App,
-        "koaapp",
-        loadKoaAppConfig(() => undefined, env),
-      );
-      for (const doc of stack.variables.docs) declared.add(doc.name);
+      for (const doc of koaAppStack(env).variables.docs) declared.add(doc.name);
     }
     expect([...declared].sort()).toEqual([
       "app_secret",

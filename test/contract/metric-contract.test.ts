@@ -1,11 +1,9 @@
-import { type App, Testing } from "cdktf";
 import pino from "pino";
 import { loadConfig } from "../../app/config";
 import { startServer } from "../../app/server";
-import { loadKoaAppConfig } from "../../stacks/koaapp-config";
-import { KoaAppStack } from "../../stacks/koaapp-stack";
 import { eventually, parseValid } from "../app/metrics/emf-helpers";
 import { FakeAgent } from "../support/fake-agent";
+import { synthKoaApp } from "../support/koaapp";
 
 /** A metric identity: namespace, name and dimensions; a `*` value stands for "every value" (SEARCH). */
 interface Identity {
@@ -109,13 +107,7 @@ describe("the metric contract across the app and the infrastructure", () => {
 
   beforeAll(async () => {
     // GIVEN the synthesized stack and the namespace and log group its task definition gives the app
-    const app = Testing.app();
-    const stack = new KoaAppStack(
-      app as App,
-      "koaapp",
-      loadKoaAppConfig(() => undefined, {}),
-    );
-    tf = JSON.parse(Testing.synth(stack));
+    tf = synthKoaApp();
     const environment = Object.fromEntries(
       (
         JSON.parse((Object.values(tf.resource.aws_ecs_task_definition)[0] as any).container_definitions)[0]

@@ -11,8 +11,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { type App, Aspects, TerraformStack, Testing } from "cdktf";
 import { EmfFargateService } from "../../modules/emf-fargate-service";
 import { exemptFromPolicy, SecurityPolicyChecks } from "../../modules/security-policy";
-import { loadKoaAppConfig } from "../../stacks/koaapp-config";
-import { KoaAppStack } from "../../stacks/koaapp-stack";
+import { koaAppStack } from "../support/koaapp";
 
 /** Builds a stack with the checks applied, runs the aspects, and returns what they found. */
 function check(build: (stack: TerraformStack) => void) {
@@ -45,12 +44,7 @@ function taskDefinition(stack: TerraformStack, containers: unknown[]) {
 describe("SecurityPolicyChecks on the koaapp stack", () => {
   it("finds no violation but the agent container's exempted ones, as warnings", () => {
     // GIVEN the sample stack (it applies the checks itself) WHEN synthesized
-    const app = Testing.app();
-    const stack = new KoaAppStack(
-      app as App,
-      "koaapp",
-      loadKoaAppConfig(() => undefined, {}),
-    );
+    const stack = koaAppStack();
     Testing.synth(stack);
     const metadata = stack.node.findAll().flatMap((c) => c.node.metadata);
     // THEN no error, and exactly the two documented exemptions of the agent image
@@ -62,12 +56,7 @@ describe("SecurityPolicyChecks on the koaapp stack", () => {
   });
 
   it("turns a user's opt-out into a warning, not an error", () => {
-    const app = Testing.app();
-    const stack = new KoaAppStack(
-      app as App,
-      "koaapp",
-      loadKoaAppConfig(() => undefined, {}),
-    );
+    const stack = koaAppStack();
     Testing.synth(stack);
     const checks = Aspects.of(stack).all.find(
       (a) => a instanceof SecurityPolicyChecks,

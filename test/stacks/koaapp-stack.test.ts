@@ -1,21 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type App, Testing } from "cdktf";
 import type { ContainerDefinition } from "../../modules/container-definition";
-import { loadKoaAppConfig } from "../../stacks/koaapp-config";
-import { KoaAppStack } from "../../stacks/koaapp-stack";
+import { synthKoaApp as synth } from "../support/koaapp";
 
 type Json = Record<string, any>;
-
-function synth(env: Record<string, string> = {}): Json {
-  const app = Testing.app();
-  const stack = new KoaAppStack(
-    app as App,
-    "koaapp",
-    loadKoaAppConfig(() => undefined, env),
-  );
-  return JSON.parse(Testing.synth(stack)) as Json;
-}
 
 function resources(tf: Json, type: string): Json[] {
   return Object.values(tf.resource?.[type] ?? {}) as Json[];
