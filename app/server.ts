@@ -5,17 +5,12 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { APP_KEEP_ALIVE_TIMEOUT_MS } from "../contract/http";
 import { createApp } from "./app";
 import { type AppConfig, ConfigError, loadConfig } from "./config";
 import { Database } from "./db";
 import { createLogger } from "./logger";
 import type { LatencyMetricsMiddleware, LatencyMetricsOptions } from "./metrics";
-
-/**
- * Longer than the ALB's 60 s idle timeout, so the load balancer, not Node, closes idle connections;
- * otherwise the ALB can reuse a connection Node just closed and answer 502.
- */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** How often idle keep-alive connections are closed while draining. */
 const IDLE_SWEEP_MS = 100;
@@ -106,8 +101,9 @@ export async function startServer(
     if (draining) res.setHeader("Connection", "close");
     void handle(req, res);
   });
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+  // Longer than the load balancer's idle timeout, which then closes idle connections first (contract/http.ts).
+  server.keepAliveTimeout = APP_KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = APP_KEEP_ALIVE_TIMEOUT_MS + 1000;
 
   try {
     await listen(server, overrides.port ?? config.port, overrides.host ?? config.host);
