@@ -1,68 +1,64 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
-import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
-import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
-import { EcsTaskDefinition, type EcsTaskDefinitionVolume } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
-import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
-import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Fn, Op, Token } from "cdktf";
+import type { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import type { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
-import { AGENT_EMF_PORT, EMF_SERVICE_TYPE } from "../contract/metrics";
+import { movedFrom } from "./addresses";
+import { appContainer, type EmfSettings, type MetricsMode } from "./app-container";
 import type { ServiceSecret } from "./app-parameters";
 import { CloudWatchAgentSidecar, type CloudWatchAgentSidecarProps } from "./cloudwatch-agent-sidecar";
+import type { ContainerDefinition, HealthCheck, LogConfiguration } from "./container-definition";
 import {
-  type ContainerDefinition,
-  type HealthCheck,
-  type LogConfiguration,
-  type MountPoint,
-  renderContainerDefinitions,
-} from "./container-definition";
+  checkEmfFargateServiceProps,
+  type ResolvedServiceSettings,
+  resolveServiceSettings,
+} from "./emf-fargate-service-settings";
 import { EmfQueryDefinitions } from "./emf-query-definitions";
+import {
+  type CapacityProviderShare,
+  type DeploymentOptions,
+  FargateService,
+  type LoadBalancerTarget,
+} from "./fargate-service";
 import { exemptFromPolicy } from "./security-policy";
 import { ServiceAlarms, type ServiceAlarmsProps } from "./service-alarms";
 import { ServiceDashboard } from "./service-dashboard";
-import {
-  checkContainers,
-  checkFargateSize,
-  checkImagePinned,
-  checkIntRange,
-  checkLogGroupName,
-  checkNamespace,
-  isIpv4Cidr,
-  isKnown,
-  Problems,
-  show,
-} from "./validation";
+import { type LoadBalancerOptions, ServiceLoadBalancer } from "./service-load-balancer";
+import { ServiceRoles, type TaskRoleStatement } from "./service-roles";
+import { type ScalingOptions, ServiceScaling } from "./service-scaling";
+import { type ListenerRuleOptions, ServiceTargetGroup, type TargetHealthCheck } from "./service-target-group";
+import { ServiceTaskDefinition } from "./service-task-definition";
+import { checkContainers, Problems } from "./validation";
 
-/** Retention values CloudWatch Logs accepts, in days. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+export { defaultHealthCheck, type EmfSettings, type MetricsMode } from "./app-container";
+export { LOG_RETENTION_DAYS } from "./emf-fargate-service-settings";
+export { secretArnOf } from "./service-roles";
 
-/** How the app publishes metrics: `off` installs no middleware. */
-export type MetricsMode = "off" | "aggregate" | "request";
-
-/** The metric settings the app container and the rest of the stack share. */
-export interface EmfSettings {
-  /** CloudWatch namespace of the service's metrics. */
-  readonly namespace: string;
-  /** Log group the agent writes EMF documents to (`_aws.LogGroupName`). */
-  readonly logGroupName: string;
-  /** Log stream of the EMF documents. */
-  readonly logStreamName: string;
-  /** `ServiceName` the documents carry. */
-  readonly serviceName: string;
-  /** Agent endpoint as the app sees it. */
-  readonly agentEndpoint: string;
-  /** How the app publishes. */
-  readonly mode: MetricsMode;
+/** Where the service's traffic comes from: exactly one of the three. */
+export interface FrontDoorOptions {
+  /** Create an Application Load Balancer for the service. @default - not created */
+  readonly create?: Omit<LoadBalancerOptions, "healthCheck"> & {
+    readonly healthCheck?: Omit<TargetHealthCheck, "path">;
+  };
+  /** Create a target group and a rule on an existing listener. @default - none */
+  readonly existingListener?: ListenerRuleOptions & {
+    /** Security group of that listener's load balancer (admitted to the container port). */
+    readonly securityGroupId: string;
+    /** Health check of the target group (its path is `healthCheckPath`). @default - see TargetHealthCheck */
+    readonly healthCheck?: Omit<TargetHealthCheck, "path">;
+    /** Seconds a deregistering task keeps its in-flight requests. @default 15 */
+    readonly deregistrationDelaySeconds?: number;
+  };
+  /** Register the tasks with an existing `ip` target group. @default - none */
+  readonly existingTargetGroup?: {
+    /** ARN of the target group. */
+    readonly targetGroupArn: string;
+    /** Security group of its load balancer (admitted to the container port). */
+    readonly securityGroupId: string;
+  };
 }
 
 /** Props of {@link EmfFargateService}. */
@@ -85,16 +81,18 @@ export interface EmfFargateServiceProps {
   readonly repositoryName?: string;
   /** Accept images tagged `latest` or untagged. @default false */
   readonly allowLatestImage?: boolean;
-  /** Existing cluster to run in. @default - a cluster named after the service is created */
+  /** Existing cluster to run in (with FARGATE_SPOT among its providers, for a Spot strategy). @default - a cluster named after the service is created */
   readonly existingCluster?: { readonly arn: string; readonly name: string };
   /** Turn on Container Insights for a created cluster. @default false */
   readonly containerInsights?: boolean;
-  /** Number of tasks. @default 1 */
+  /** Tasks at creation; with `autoScaling`, later changes are ignored (autoscaling owns the count). @default 1 */
   readonly desiredCount?: number;
   /** Task CPU units (Fargate table). @default 512 */
   readonly taskCpu?: number;
   /** Task memory in MiB (Fargate table). @default 1024 */
   readonly taskMemoryMiB?: number;
+  /** Ephemeral storage of the task in GiB (21-200). @default - Fargate's 20 GiB */
+  readonly ephemeralStorageGiB?: number;
   /** CPU architecture of the image. @default "X86_64" */
   readonly cpuArchitecture?: "X86_64" | "ARM64";
   /** App container name. @default serviceName */
@@ -114,10 +112,9 @@ export interface EmfFargateServiceProps {
   readonly databaseSslMode?: "disable" | "no-verify" | "require" | "verify-full";
   /** Extra plain environment variables for the app. @default - none */
   readonly environment?: Readonly<Record<string, string>>;
-  /**
-   * App container health check.
-   * @default - `node` fetches http://127.0.0.1:<port>/health (no curl needed in the image)
-   */
+  /** Liveness path of the app: the load balancer's health check and the default container health check request it. @default "/health" */
+  readonly healthCheckPath?: string;
+  /** App container health check. @default - `node` fetches http://127.0.0.1:<port><healthCheckPath> (no curl needed in the image) */
   readonly healthCheck?: HealthCheck;
   /**
    * Seconds between SIGTERM and SIGKILL for the app. The app's `SHUTDOWN_TIMEOUT_MS` is set 5 s below
@@ -148,22 +145,35 @@ export interface EmfFargateServiceProps {
   readonly kmsKeyArn?: string;
   /** CloudWatch agent sidecar settings. @default - see CloudWatchAgentSidecarProps */
   readonly agent?: Omit<CloudWatchAgentSidecarProps, "logConfiguration" | "tags">;
+  /** Extra statements for the task role, for AWS APIs the app calls. @default - none: the role writes EMF documents only */
+  readonly taskRoleStatements?: readonly TaskRoleStatement[];
+  /** The front door: a created load balancer, or an existing listener or target group. @default - none */
+  readonly loadBalancer?: FrontDoorOptions;
   /** CIDR blocks admitted to the container port. @default - none */
   readonly ingressCidrs?: readonly string[];
-  /** Security groups admitted to the container port (e.g. a load balancer's). @default - none */
+  /** Security groups admitted to the container port. @default - none */
   readonly ingressSecurityGroupIds?: readonly string[];
   /** Accept 0.0.0.0/0 in `ingressCidrs`. @default false */
   readonly allowIngressFromAnywhere?: boolean;
+  /** More security groups for the tasks (at most 4), e.g. to reach shared resources. @default - none */
+  readonly extraSecurityGroupIds?: readonly string[];
   /** Give tasks public IPs (needed in public subnets without NAT). @default false */
   readonly assignPublicIp?: boolean;
   /** Turn on ECS Exec; with a read-only root, writable volumes are mounted for the SSM agent. @default false */
   readonly enableExecuteCommand?: boolean;
+  /** Autoscaling of the task count. @default - none: the service runs desiredCount tasks */
+  readonly autoScaling?: ScalingOptions;
+  /** Rollout settings: steady-state wait, healthy percentages, alarm rollback, grace period. @default - see DeploymentOptions */
+  readonly deployment?: DeploymentOptions;
   /** Roll back deployments whose tasks fail to start. @default true */
   readonly circuitBreakerRollback?: boolean;
+  /** FARGATE / FARGATE_SPOT shares instead of the FARGATE launch type. @default - on-demand only (launch type FARGATE) */
+  readonly capacityProviderStrategy?: readonly CapacityProviderShare[];
   /** Fargate platform version. @default "1.4.0" */
   readonly platformVersion?: string;
   /**
-   * Alarms on the EMF metrics, notifying an SNS topic; `false` for none.
+   * Alarms on the EMF metrics, notifying an SNS topic; the p99 latency and 5xx-rate alarms also roll
+   * deployments back. `false` for none.
    * @default - p99 latency, 5xx rate and no-metrics alarms with ServiceAlarms' defaults, to a created topic
    */
   readonly alarms?: Omit<ServiceAlarmsProps, "name" | "namespace" | "tags"> | false;
@@ -175,14 +185,10 @@ export interface EmfFargateServiceProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
-const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const EXEC_PATHS = ["/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"];
-
 /**
  * A Koa (or any HTTP) service on ECS Fargate with the CloudWatch agent as a sidecar receiving
- * Embedded Metric Format: task definition, roles, log groups, ECR repository, cluster, security group
- * and service, with the app's EMF environment derived from one {@link EmfSettings}.
+ * Embedded Metric Format: log groups, image, roles, task definition, the ECS service, optionally a load
+ * balancer and autoscaling, and alarms, dashboard and queries read from the same metric contract.
  */
 export class EmfFargateService extends Construct {
   /** The metric settings the app container was given. */
@@ -217,6 +223,12 @@ export class EmfFargateService extends Construct {
   readonly executionRole: IamRole;
   /** The agent sidecar. */
   readonly agent: CloudWatchAgentSidecar;
+  /** The created load balancer, if any. */
+  readonly loadBalancer?: ServiceLoadBalancer;
+  /** URL of the service through the created load balancer, if any. */
+  readonly url?: string;
+  /** Autoscaling, if configured. */
+  readonly scaling?: ServiceScaling;
   /** The alarms, unless turned off. */
   readonly alarms?: ServiceAlarms;
   /** The dashboard, unless turned off. */
@@ -226,136 +238,22 @@ export class EmfFargateService extends Construct {
 
   constructor(scope: Construct, id: string, props: EmfFargateServiceProps) {
     super(scope, id);
-    const serviceName = props.serviceName;
-    const environmentName = props.environmentName ?? "prod";
-    const allowLatestImage = props.allowLatestImage ?? false;
-    const repositoryName = props.repositoryName ?? serviceName.toLowerCase();
-    const desiredCount = props.desiredCount ?? 1;
-    const taskCpu = props.taskCpu ?? 512;
-    const taskMemoryMiB = props.taskMemoryMiB ?? 1024;
-    const cpuArchitecture = props.cpuArchitecture ?? "X86_64";
-    const containerName = props.containerName ?? serviceName;
-    const appCpu = props.appCpu ?? 256;
-    const appMemoryMiB = props.appMemoryMiB ?? 512;
-    const containerPort = props.containerPort ?? 5000;
-    const stopTimeoutSeconds = props.stopTimeoutSeconds ?? 30;
-    const readonlyRootFilesystem = props.readonlyRootFilesystem ?? true;
-    const user = props.user ?? "1000:1000";
-    const logGroupName = props.logGroupName ?? `/ecs/${serviceName}`;
-    const logRetentionDays = props.logRetentionDays ?? 30;
-    const ingressCidrs = props.ingressCidrs ?? [];
-    const ingressSecurityGroupIds = props.ingressSecurityGroupIds ?? [];
-    const allowIngressFromAnywhere = props.allowIngressFromAnywhere ?? false;
-    const assignPublicIp = props.assignPublicIp ?? false;
-    const enableExecuteCommand = props.enableExecuteCommand ?? false;
-    const circuitBreakerRollback = props.circuitBreakerRollback ?? true;
-    const platformVersion = props.platformVersion ?? "1.4.0";
-    const containerInsights = props.containerInsights ?? false;
-    const healthCheck = props.healthCheck ?? defaultHealthCheck(containerPort);
-    const databaseSslMode = props.databaseSslMode ?? "no-verify";
-    const emfSettings: EmfSettings = {
-      namespace: props.metrics?.namespace ?? serviceName,
-      logGroupName: props.metrics?.logGroupName ?? `/ecs/${serviceName}/emf`,
-      logStreamName: props.metrics?.logStreamName ?? serviceName,
-      serviceName,
-      agentEndpoint: `tcp://127.0.0.1:${AGENT_EMF_PORT}`,
-      mode: props.metrics?.mode ?? "aggregate",
-    };
+    const settings = resolveServiceSettings(props);
+    const { serviceName, containerPort, taskCpu, taskMemoryMiB, enableExecuteCommand } = settings;
 
     const problems = new Problems();
-    problems.check(
-      isKnown(serviceName) && !SERVICE_NAME.test(serviceName),
-      `serviceName ${show(serviceName)} is not an ECS service name; allowed: 1-255 letters, digits, hyphens and underscores, starting with a letter or digit`,
-    );
-    problems.check(
-      (props.imageUri === undefined) === (props.imageTag === undefined),
-      `imageUri ${show(props.imageUri)} and imageTag ${show(props.imageTag)}: allowed: exactly one of them`,
-    );
-    if (props.imageUri !== undefined)
-      checkImagePinned(problems, "imageUri", props.imageUri, allowLatestImage);
-    if (props.imageTag !== undefined) {
-      problems.check(
-        isKnown(repositoryName) &&
-          (!ECR_REPOSITORY.test(repositoryName) || repositoryName.length < 2 || repositoryName.length > 256),
-        `repositoryName ${show(repositoryName)} is not an ECR repository name; allowed: 2-256 lowercase letters, digits and . _ - separators, with / between path parts`,
-      );
-    }
-    if (props.imageTag !== undefined && isKnown(props.imageTag)) {
-      problems.check(
-        !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(props.imageTag),
-        `imageTag ${show(props.imageTag)} is not an image tag; allowed: up to 128 of A-Z a-z 0-9 _ . -, not starting with . or -`,
-      );
-      problems.check(
-        props.imageTag === "latest" && !allowLatestImage,
-        `imageTag "latest" is not pinned; allowed: a version tag (set allowLatestImage to accept "latest")`,
-      );
-    }
-    checkFargateSize(problems, "taskCpu", taskCpu, "taskMemoryMiB", taskMemoryMiB);
-    checkIntRange(problems, "desiredCount", desiredCount, 0, 5000);
-    checkIntRange(problems, "containerPort", containerPort, 1, 65535);
-    problems.check(
-      containerPort === AGENT_EMF_PORT,
-      `containerPort ${containerPort} is the agent's EMF port; allowed: any port but ${AGENT_EMF_PORT}`,
-    );
-    problems.check(
-      isKnown(logRetentionDays) && !(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays),
-      `logRetentionDays ${show(logRetentionDays)} is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(", ")}`,
-    );
-    checkLogGroupName(problems, "logGroupName", logGroupName);
-    checkLogGroupName(problems, "metrics.logGroupName", emfSettings.logGroupName);
-    checkNamespace(problems, "metrics.namespace", emfSettings.namespace);
-    problems.check(
-      !["disable", "no-verify", "require", "verify-full"].includes(databaseSslMode),
-      `databaseSslMode ${show(databaseSslMode)} is not a PGSSLMODE; allowed: disable, no-verify, require, verify-full`,
-    );
-    problems.check(
-      !["off", "aggregate", "request"].includes(emfSettings.mode),
-      `metrics.mode ${show(emfSettings.mode)} is not a metrics mode; allowed: off, aggregate, request`,
-    );
-    for (const cidr of ingressCidrs) {
-      if (!isKnown(cidr)) continue;
-      problems.check(
-        !isIpv4Cidr(cidr),
-        `ingressCidrs ${show(cidr)} is not an IPv4 CIDR; allowed: e.g. "10.0.0.0/16"`,
-      );
-      problems.check(
-        cidr === "0.0.0.0/0" && !allowIngressFromAnywhere,
-        `ingressCidrs "0.0.0.0/0" opens port ${containerPort} to the internet; allowed: narrower CIDRs, or set allowIngressFromAnywhere`,
-      );
-    }
-    problems.check(props.subnetIds.length === 0, `subnetIds [] is empty; allowed: at least one subnet`);
-    const names = new Set(props.secrets.map((s) => s.name));
-    for (const reserved of ["PORT", "ENV_TYPE", "METRICS_MODE", "SHUTDOWN_TIMEOUT_MS", "PGSSLMODE"]) {
-      problems.check(
-        props.environment?.[reserved] !== undefined,
-        `environment.${reserved} is set by the construct; allowed: the construct's own prop for it`,
-      );
-    }
-    const host = props.environment?.HOST;
-    problems.check(
-      isKnown(host) && host !== "0.0.0.0" && host !== "::",
-      `environment.HOST ${show(host)} would hide the app from ingress on the task's address and from its health check; allowed: unset, "0.0.0.0" or "::" (all interfaces)`,
-    );
-    for (const name of Object.keys(props.environment ?? {})) {
-      problems.check(
-        name.startsWith("AWS_EMF_"),
-        `environment.${name} would disagree with the stack's metric settings; allowed: the metrics prop`,
-      );
-      problems.check(names.has(name), `environment.${name} is also a secret; allowed: each variable once`);
-    }
+    checkEmfFargateServiceProps(problems, settings);
 
-    const partition = new DataAwsPartition(this, "Partition");
     const region = new DataAwsRegion(this, "Region");
-
     const logGroup = new CloudwatchLogGroup(this, "Logs", {
-      name: logGroupName,
-      retentionInDays: logRetentionDays,
+      name: settings.logGroupName,
+      retentionInDays: settings.logRetentionDays,
       kmsKeyId: props.kmsKeyArn,
       tags: props.tags,
     });
     const emfLogGroup = new CloudwatchLogGroup(this, "EmfLogs", {
-      name: emfSettings.logGroupName,
-      retentionInDays: logRetentionDays,
+      name: settings.emf.logGroupName,
+      retentionInDays: settings.logRetentionDays,
       kmsKeyId: props.kmsKeyArn,
       tags: props.tags,
     });
@@ -369,18 +267,16 @@ export class EmfFargateService extends Construct {
         "max-buffer-size": "4m",
       },
     };
-
-    const agent = new CloudWatchAgentSidecar(this, "Agent", {
+    this.agent = new CloudWatchAgentSidecar(this, "Agent", {
       ...props.agent,
       logConfiguration,
       tags: props.tags,
     });
-    this.agent = agent;
 
     let image = props.imageUri ?? "";
     if (props.imageTag !== undefined) {
       const repository = new EcrRepository(this, "Repository", {
-        name: repositoryName,
+        name: settings.repositoryName,
         imageTagMutability: "IMMUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfiguration: props.kmsKeyArn
@@ -395,271 +291,126 @@ export class EmfFargateService extends Construct {
 
     // The app and the infrastructure read the metric settings from here only, so the log group and
     // namespace in the environment cannot disagree with the ones alarms and queries use.
-    const emf: EmfSettings = { ...emfSettings, logGroupName: emfLogGroup.name };
-    this.emf = emf;
-    // The app must finish before ECS's SIGKILL: its deadline is the stop timeout less 5 s (at least 1 s).
-    const shutdownTimeoutMs = isKnown(stopTimeoutSeconds)
-      ? String(Math.max(1000, stopTimeoutSeconds * 1000 - 5000))
-      : Token.asString(Fn.max([1000, Op.sub(Op.mul(stopTimeoutSeconds, 1000), 5000)]));
-    const environment: Record<string, string> = {
-      PORT: String(containerPort),
-      ENV_TYPE: environmentName,
-      METRICS_MODE: emf.mode,
-      SHUTDOWN_TIMEOUT_MS: shutdownTimeoutMs,
-      PGSSLMODE: databaseSslMode,
-      AWS_EMF_AGENT_ENDPOINT: emf.agentEndpoint,
-      AWS_EMF_SERVICE_NAME: emf.serviceName,
-      AWS_EMF_SERVICE_TYPE: EMF_SERVICE_TYPE,
-      AWS_EMF_LOG_GROUP_NAME: emf.logGroupName,
-      AWS_EMF_LOG_STREAM_NAME: emf.logStreamName,
-      AWS_EMF_NAMESPACE: emf.namespace,
-      ...props.environment,
-    };
-
-    const execVolumes = enableExecuteCommand && readonlyRootFilesystem;
-    const mountPoints: MountPoint[] = execVolumes
-      ? EXEC_PATHS.map((containerPath) => ({ sourceVolume: volumeName(containerPath), containerPath }))
-      : [];
-    const app: ContainerDefinition = {
-      name: containerName,
+    this.emf = { ...settings.emf, logGroupName: emfLogGroup.name };
+    const app = appContainer({
+      ...settings,
+      name: settings.containerName,
       image,
-      cpu: appCpu,
-      memory: appMemoryMiB,
-      essential: true,
-      portMappings: [{ containerPort, hostPort: containerPort, protocol: "tcp" }],
-      environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
-      secrets: props.secrets.map(({ name, valueFrom }) => ({ name, valueFrom })),
+      cpu: settings.appCpu,
+      memoryMiB: settings.appMemoryMiB,
+      port: containerPort,
+      emf: this.emf,
       logConfiguration,
-      dependsOn: [{ containerName: agent.container.name, condition: "START" }],
-      healthCheck,
-      linuxParameters: { initProcessEnabled: true },
-      stopTimeout: stopTimeoutSeconds,
-      readonlyRootFilesystem,
-      user,
-      ...(mountPoints.length > 0 ? { mountPoints } : {}),
-    };
-    this.containers = [app, agent.container];
-    // Opt-outs the user chose, and the agent image's own needs, are warnings under SecurityPolicyChecks.
-    exemptFromPolicy(
-      this,
-      "read-only-root",
-      "the CloudWatch agent image writes its generated configuration",
-      {
-        container: agent.container.name,
-      },
-    );
-    exemptFromPolicy(this, "non-root-user", "the CloudWatch agent image runs as root", {
-      container: agent.container.name,
+      startsAfter: this.agent.container.name,
+      execVolumes: enableExecuteCommand && settings.readonlyRootFilesystem,
     });
-    if (!readonlyRootFilesystem) {
-      exemptFromPolicy(this, "read-only-root", "readonlyRootFilesystem: false was set", {
-        container: app.name,
-      });
-    }
-    if (allowIngressFromAnywhere)
-      exemptFromPolicy(this, "no-open-ingress", "allowIngressFromAnywhere was set");
-    if (allowLatestImage)
-      exemptFromPolicy(this, "pinned-images", "allowLatestImage was set", { container: app.name });
-    if (props.agent?.allowLatestImage) {
-      exemptFromPolicy(this, "pinned-images", "agent.allowLatestImage was set", {
-        container: agent.container.name,
-      });
-    }
+    this.containers = [app.container, this.agent.container];
+    this.exemptChosenOptOuts(settings, app.container);
     // The app image was judged as imageUri/imageTag above and the agent's by the sidecar, each with its own flag.
     checkContainers(problems, this.containers, {
       cpu: taskCpu,
       memoryMiB: taskMemoryMiB,
-      allowLatestImage,
-      imagesChecked: [app.name, agent.container.name],
+      allowLatestImage: settings.allowLatestImage,
+      imagesChecked: this.containers.map((c) => c.name),
     });
     problems.throwIfAny(this.node.path);
 
-    const assumeByEcsTasks = new DataAwsIamPolicyDocument(this, "AssumeByEcsTasks", {
-      statement: [
-        {
-          actions: ["sts:AssumeRole"],
-          principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }],
-        },
+    const roles = new ServiceRoles(this, "Roles", {
+      serviceName,
+      emfLogGroupArn: emfLogGroup.arn,
+      secrets: [
+        ...props.secrets,
+        { name: "CW_CONFIG_CONTENT", valueFrom: this.agent.parameterArn, store: "ssm" },
       ],
-    });
-    const managedPolicy = (name: string) => `arn:${partition.partition}:iam::aws:policy/${name}`;
-
-    this.executionRole = new IamRole(this, "ExecutionRole", {
-      namePrefix: `${serviceName.slice(0, 20)}-exec-`,
-      description: `ECS execution role of ${serviceName}: image pull, logs, secrets`,
-      assumeRolePolicy: assumeByEcsTasks.json,
-      tags: props.tags,
-    });
-    new IamRolePolicyAttachment(this, "ExecutionRoleManaged", {
-      role: this.executionRole.name,
-      policyArn: managedPolicy("service-role/AmazonECSTaskExecutionRolePolicy"),
-    });
-    const allSecrets = [
-      ...props.secrets,
-      { name: "CW_CONFIG_CONTENT", valueFrom: agent.parameterArn, store: "ssm" },
-    ];
-    const ssmArns = allSecrets.filter((s) => s.store === "ssm").map((s) => s.valueFrom);
-    const secretsManagerArns = [
-      ...new Set(allSecrets.filter((s) => s.store === "secretsmanager").map((s) => secretArnOf(s.valueFrom))),
-    ];
-    const readSecrets = new DataAwsIamPolicyDocument(this, "ReadSecrets", {
-      statement: [
-        { sid: "ReadParameters", actions: ["ssm:GetParameters"], resources: ssmArns },
-        ...(secretsManagerArns.length > 0
-          ? [
-              {
-                sid: "ReadSecrets",
-                actions: ["secretsmanager:GetSecretValue"],
-                resources: secretsManagerArns,
-              },
-            ]
-          : []),
-        ...(props.kmsKeyArn
-          ? [{ sid: "DecryptWithKey", actions: ["kms:Decrypt"], resources: [props.kmsKeyArn] }]
-          : []),
-      ],
-    });
-    new IamRolePolicy(this, "ExecutionRoleSecrets", {
-      name: "read-task-secrets",
-      role: this.executionRole.id,
-      policy: readSecrets.json,
-    });
-
-    this.taskRole = new IamRole(this, "TaskRole", {
-      namePrefix: `${serviceName.slice(0, 20)}-task-`,
-      description: `ECS task role of ${serviceName}: the CloudWatch agent publishes EMF`,
-      assumeRolePolicy: assumeByEcsTasks.json,
-      tags: props.tags,
-    });
-    new IamRolePolicyAttachment(this, "TaskRoleAgent", {
-      role: this.taskRole.name,
-      policyArn: managedPolicy("CloudWatchAgentServerPolicy"),
-    });
-    if (enableExecuteCommand) {
-      // Session Manager's data channel actions do not support resource-level permissions.
-      const exec = new DataAwsIamPolicyDocument(this, "ExecuteCommand", {
-        statement: [
-          {
-            actions: [
-              "ssmmessages:CreateControlChannel",
-              "ssmmessages:CreateDataChannel",
-              "ssmmessages:OpenControlChannel",
-              "ssmmessages:OpenDataChannel",
-            ],
-            resources: ["*"],
-          },
-        ],
-      });
-      new IamRolePolicy(this, "TaskRoleExec", {
-        name: "ecs-exec",
-        role: this.taskRole.id,
-        policy: exec.json,
-      });
-    }
-
-    const volumes: EcsTaskDefinitionVolume[] = mountPoints.map((m) => ({ name: m.sourceVolume }));
-    this.taskDefinition = new EcsTaskDefinition(this, "TaskDefinition", {
-      family: serviceName,
-      requiresCompatibilities: ["FARGATE"],
-      networkMode: "awsvpc",
-      cpu: String(taskCpu),
-      memory: String(taskMemoryMiB),
-      executionRoleArn: this.executionRole.arn,
-      taskRoleArn: this.taskRole.arn,
-      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture },
-      containerDefinitions: renderContainerDefinitions(this.containers),
-      volume: volumes.length > 0 ? volumes : undefined,
-      tags: props.tags,
-    });
-    this.taskDefinitionFamily = this.taskDefinition.family;
-
-    if (props.existingCluster) {
-      this.clusterArn = props.existingCluster.arn;
-      this.clusterName = props.existingCluster.name;
-    } else {
-      const cluster = new EcsCluster(this, "Cluster", {
-        name: serviceName,
-        setting: [{ name: "containerInsights", value: containerInsights ? "enabled" : "disabled" }],
-        tags: props.tags,
-      });
-      this.clusterArn = cluster.arn;
-      this.clusterName = cluster.name;
-    }
-
-    const securityGroup = new SecurityGroup(this, "SecurityGroup", {
-      namePrefix: `${serviceName}-`,
-      description: `Tasks of ${serviceName}`,
-      vpcId: props.vpcId,
-      tags: props.tags,
-      lifecycle: { createBeforeDestroy: true },
-    });
-    this.securityGroupId = securityGroup.id;
-    ingressCidrs.forEach((cidr, i) => {
-      new VpcSecurityGroupIngressRule(this, `IngressCidr${i}`, {
-        securityGroupId: securityGroup.id,
-        description: `${serviceName} port from ${cidr}`,
-        ipProtocol: "tcp",
-        fromPort: containerPort,
-        toPort: containerPort,
-        cidrIpv4: cidr,
-      });
-    });
-    ingressSecurityGroupIds.forEach((groupId, i) => {
-      new VpcSecurityGroupIngressRule(this, `IngressGroup${i}`, {
-        securityGroupId: securityGroup.id,
-        description: `${serviceName} port from a security group`,
-        ipProtocol: "tcp",
-        fromPort: containerPort,
-        toPort: containerPort,
-        referencedSecurityGroupId: groupId,
-      });
-    });
-    // Tasks pull images and read secrets over HTTPS and reach the database; outbound stays open as in
-    // the default security group, inbound is what the props admit.
-    new VpcSecurityGroupEgressRule(this, "Egress", {
-      securityGroupId: securityGroup.id,
-      description: "All outbound",
-      ipProtocol: "-1",
-      cidrIpv4: "0.0.0.0/0",
-    });
-
-    this.service = new EcsService(this, "Resource", {
-      name: serviceName,
-      cluster: this.clusterArn,
-      taskDefinition: this.taskDefinition.arn,
-      desiredCount,
-      launchType: "FARGATE",
-      platformVersion,
-      networkConfiguration: {
-        subnets: props.subnetIds,
-        securityGroups: [securityGroup.id],
-        assignPublicIp,
-      },
-      deploymentCircuitBreaker: { enable: true, rollback: circuitBreakerRollback },
-      deploymentMinimumHealthyPercent: 100,
-      deploymentMaximumPercent: 200,
+      kmsKeyArn: props.kmsKeyArn,
       enableExecuteCommand,
-      enableEcsManagedTags: true,
-      propagateTags: "SERVICE",
+      taskRoleStatements: props.taskRoleStatements,
       tags: props.tags,
     });
-    this.serviceName = this.service.name;
-    this.logGroupName = logGroup.name;
-    this.emfLogGroupName = emfLogGroup.name;
+    this.executionRole = roles.executionRole;
+    this.taskRole = roles.taskRole;
+    const task = new ServiceTaskDefinition(this, "TaskDefinition", {
+      family: serviceName,
+      containers: this.containers,
+      executionRoleArn: roles.executionRole.arn,
+      taskRoleArn: roles.taskRole.arn,
+      cpu: taskCpu,
+      memoryMiB: taskMemoryMiB,
+      cpuArchitecture: props.cpuArchitecture,
+      volumes: app.volumes,
+      ephemeralStorageGiB: props.ephemeralStorageGiB,
+      imagesChecked: this.containers.map((c) => c.name),
+      allowLatestImage: settings.allowLatestImage,
+      tags: props.tags,
+    });
+    this.taskDefinition = task.resource;
+    this.taskDefinitionFamily = task.resource.family;
+    this.keepFormerAddresses(roles, task.resource);
+
+    const { loadBalancer, target } = this.createFrontDoor(settings);
+    this.loadBalancer = loadBalancer;
+    this.url = loadBalancer?.url;
 
     if (props.alarms !== false) {
       this.alarms = new ServiceAlarms(this, "Alarms", {
         ...props.alarms,
         name: serviceName,
-        namespace: emf.namespace,
+        namespace: this.emf.namespace,
         topicKmsKeyArn: props.alarms?.topicKmsKeyArn ?? props.kmsKeyArn,
+        tags: props.tags,
+      });
+    }
+    // Id "Default" keeps the service, its security group and cluster at the addresses they had when
+    // they were children of this construct.
+    const service = new FargateService(this, "Default", {
+      serviceName,
+      taskDefinitionArn: task.resource.arn,
+      vpcId: props.vpcId,
+      subnetIds: props.subnetIds,
+      containerPort,
+      existingCluster: props.existingCluster,
+      containerInsights: props.containerInsights,
+      desiredCount: settings.desiredCount,
+      ignoreDesiredCountChanges: props.autoScaling !== undefined,
+      assignPublicIp: props.assignPublicIp,
+      ingressCidrs: settings.ingressCidrs,
+      ingressSecurityGroupIds: props.ingressSecurityGroupIds,
+      extraSecurityGroupIds: props.extraSecurityGroupIds,
+      loadBalancer: target,
+      deploymentAlarmNames: [this.alarms?.latencyP99, this.alarms?.errorRate].flatMap((a) =>
+        a ? [a.alarmName] : [],
+      ),
+      deployment: props.deployment,
+      circuitBreakerRollback: props.circuitBreakerRollback,
+      capacityProviderStrategy: props.capacityProviderStrategy,
+      enableExecuteCommand,
+      platformVersion: props.platformVersion,
+      tags: props.tags,
+    });
+    this.loadBalancer?.allowTargetsIn(service.securityGroupId);
+    this.service = service.resource;
+    this.serviceName = service.resource.name;
+    this.clusterArn = service.clusterArn;
+    this.clusterName = service.clusterName;
+    this.securityGroupId = service.securityGroupId;
+    this.logGroupName = logGroup.name;
+    this.emfLogGroupName = emfLogGroup.name;
+
+    if (props.autoScaling) {
+      this.scaling = new ServiceScaling(this, "Scaling", {
+        ...props.autoScaling,
+        clusterName: this.clusterName,
+        serviceName: this.serviceName,
+        name: serviceName,
+        namespace: this.emf.namespace,
+        requestCountResourceLabel: this.loadBalancer?.requestCountResourceLabel,
         tags: props.tags,
       });
     }
     if (props.dashboard ?? true) {
       this.dashboard = new ServiceDashboard(this, "Dashboard", {
         name: serviceName,
-        namespace: emf.namespace,
+        namespace: this.emf.namespace,
         region: region.name,
         clusterName: this.clusterName,
         // The name, not the service resource: a new image must not touch the dashboard.
@@ -675,33 +426,99 @@ export class EmfFargateService extends Construct {
       });
     }
   }
-}
 
-/**
- * The secret's own ARN for IAM: ECS `valueFrom` may append `:json-key:version-stage:version-id`, which
- * no IAM resource matches.
- */
-export function secretArnOf(valueFrom: string): string {
-  if (!isKnown(valueFrom)) return valueFrom;
-  return /^(arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:[^:]+)/.exec(valueFrom)?.[1] ?? valueFrom;
-}
+  /** The front door the props ask for, and the target group the service registers with. */
+  private createFrontDoor(props: ResolvedServiceSettings): {
+    loadBalancer?: ServiceLoadBalancer;
+    target?: LoadBalancerTarget;
+  } {
+    const { healthCheckPath, containerName, containerPort } = props;
+    const door = props.loadBalancer ?? {};
+    if (door.create) {
+      const loadBalancer = new ServiceLoadBalancer(this, "LoadBalancer", {
+        ...door.create,
+        healthCheck: { ...door.create.healthCheck, path: healthCheckPath },
+        defaultName: props.serviceName,
+        defaultSubnetIds: props.subnetIds,
+        vpcId: props.vpcId,
+        targetPort: containerPort,
+        tags: props.tags,
+      });
+      const target = {
+        targetGroupArn: loadBalancer.targetGroup.resource.arn,
+        securityGroupId: loadBalancer.securityGroupId,
+        dependsOn: loadBalancer.listeners,
+        containerName,
+        containerPort,
+      };
+      return { loadBalancer, target };
+    }
+    if (door.existingListener) {
+      const { securityGroupId, healthCheck, deregistrationDelaySeconds, ...rule } = door.existingListener;
+      const targets = new ServiceTargetGroup(this, "Targets", {
+        vpcId: props.vpcId,
+        port: containerPort,
+        healthCheck: { ...healthCheck, path: healthCheckPath },
+        deregistrationDelaySeconds,
+        listenerRule: rule,
+        tags: props.tags,
+      });
+      const dependsOn = targets.listenerRule ? [targets.listenerRule] : [];
+      return {
+        target: {
+          targetGroupArn: targets.resource.arn,
+          securityGroupId,
+          dependsOn,
+          containerName,
+          containerPort,
+        },
+      };
+    }
+    if (door.existingTargetGroup)
+      return { target: { ...door.existingTargetGroup, containerName, containerPort } };
+    return {};
+  }
 
-function volumeName(path: string): string {
-  return `exec${path.replace(/[^A-Za-z0-9]+/g, "-")}`;
-}
+  /** Resources that lived directly in this construct before it was split up keep their state. */
+  private keepFormerAddresses(roles: ServiceRoles, taskDefinition: EcsTaskDefinition): void {
+    for (const [resource, formerId] of [
+      [roles.executionRole, "ExecutionRole"],
+      [roles.node.findChild("ExecutionRoleManaged"), "ExecutionRoleManaged"],
+      [roles.node.findChild("ExecutionRoleSecrets"), "ExecutionRoleSecrets"],
+      [roles.taskRole, "TaskRole"],
+      [roles.node.tryFindChild("TaskRoleExec"), "TaskRoleExec"],
+      [taskDefinition, "TaskDefinition"],
+    ] as const) {
+      if (resource) movedFrom(resource as TerraformResource, this, formerId);
+    }
+  }
 
-/** A health check that needs only `node` in the image. */
-export function defaultHealthCheck(port: number): HealthCheck {
-  return {
-    command: [
-      "CMD",
-      "node",
-      "-e",
-      `require("http").get("http://127.0.0.1:${port}/health",r=>process.exit(r.statusCode===200?0:1)).on("error",()=>process.exit(1))`,
-    ],
-    interval: 15,
-    timeout: 5,
-    retries: 3,
-    startPeriod: 10,
-  };
+  /** Opt-outs the user chose, and the agent image's own needs, are warnings under SecurityPolicyChecks. */
+  private exemptChosenOptOuts(
+    options: {
+      readonly allowLatestImage: boolean;
+      readonly allowIngressFromAnywhere: boolean;
+      readonly agent?: { readonly allowLatestImage?: boolean };
+    },
+    app: ContainerDefinition,
+  ): void {
+    const agent = { container: this.agent.container.name };
+    exemptFromPolicy(
+      this,
+      "read-only-root",
+      "the CloudWatch agent image writes its generated configuration",
+      agent,
+    );
+    exemptFromPolicy(this, "non-root-user", "the CloudWatch agent image runs as root", agent);
+    if (!app.readonlyRootFilesystem)
+      exemptFromPolicy(this, "read-only-root", "readonlyRootFilesystem: false was set", {
+        container: app.name,
+      });
+    if (options.allowIngressFromAnywhere)
+      exemptFromPolicy(this, "no-open-ingress", "allowIngressFromAnywhere was set");
+    if (options.allowLatestImage)
+      exemptFromPolicy(this, "pinned-images", "allowLatestImage was set", { container: app.name });
+    if (options.agent?.allowLatestImage)
+      exemptFromPolicy(this, "pinned-images", "agent.allowLatestImage was set", agent);
+  }
 }

@@ -4,13 +4,14 @@ import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Annotations, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
 import type { ContainerDefinition } from "./container-definition";
-import { checkImagePinned, isKnown, Problems } from "./validation";
+import { checkImagePinned, isKnown, isTls12OrNewerPolicy, Problems } from "./validation";
 
 /** The rules {@link SecurityPolicyChecks} enforces. */
 export const POLICY_RULES = [
@@ -22,6 +23,7 @@ export const POLICY_RULES = [
   "read-only-root",
   "non-root-user",
   "pinned-images",
+  "encrypted-listeners",
 ] as const;
 
 /** One of {@link POLICY_RULES}. */
@@ -86,7 +88,8 @@ const ROOT_USERS = new Set(["root", "0", "0:0"]);
  * Rules: no plaintext secrets in cdk.tf.json or the state; least-privilege roles (no `*` action, no
  * `*` resource on secret reads, no administrator policies); no ingress from 0.0.0.0/0 or ::/0; log
  * groups with retention; ECR repositories with immutable tags and scan on push; containers with a
- * read-only root filesystem, a non-root user, and pinned images.
+ * read-only root filesystem, a non-root user, and pinned images; load-balancer listeners that serve
+ * traffic only over TLS 1.2 or newer (plain HTTP only to redirect to HTTPS).
  */
 export class SecurityPolicyChecks implements IAspect {
   /** Every violation found, for tests and reports: rule, construct path, message, and whether exempted. */
@@ -102,6 +105,7 @@ export class SecurityPolicyChecks implements IAspect {
     else if (node instanceof CloudwatchLogGroup) this.checkLogGroup(node);
     else if (node instanceof EcrRepository) this.checkRepository(node);
     else if (node instanceof EcsTaskDefinition) this.checkTaskDefinition(node);
+    else if (node instanceof LbListener) this.checkListener(node);
   }
 
   private report(node: IConstruct, rule: PolicyRule, message: string, container?: string): void {
@@ -215,6 +219,32 @@ export class SecurityPolicyChecks implements IAspect {
         node,
         "ecr-hardening",
         "images are not scanned on push; allowed: image_scanning_configuration.scan_on_push = true",
+      );
+    }
+  }
+
+  private checkListener(node: LbListener): void {
+    const protocol = node.protocolInput;
+    if (protocol === "HTTP" || protocol === "TCP") {
+      const actions = node.defaultActionInput;
+      const redirectsOnly =
+        Array.isArray(actions) &&
+        actions.length > 0 &&
+        actions.every((a) => a.type === "redirect" && a.redirect?.protocol === "HTTPS");
+      if (!redirectsOnly) {
+        this.report(
+          node,
+          "encrypted-listeners",
+          `port ${node.portInput ?? "?"} serves ${protocol} unencrypted; allowed: HTTPS with a certificate, HTTP only to redirect to HTTPS`,
+        );
+      }
+    }
+    const policy = node.sslPolicyInput;
+    if (protocol === "HTTPS" && isKnown(policy) && policy !== undefined && !isTls12OrNewerPolicy(policy)) {
+      this.report(
+        node,
+        "encrypted-listeners",
+        `ssl_policy ${policy} allows TLS older than 1.2; allowed: a TLS 1.2+ policy`,
       );
     }
   }

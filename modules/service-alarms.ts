@@ -77,6 +77,10 @@ export class ServiceAlarms extends Construct {
   readonly alarms: CloudwatchMetricAlarm[] = [];
   /** What each alarm watches, for documentation. */
   readonly summaries: AlarmSummary[] = [];
+  /** The service-wide p99 latency alarm, unless turned off. */
+  readonly latencyP99?: CloudwatchMetricAlarm;
+  /** The 5xx-rate alarm, unless turned off. */
+  readonly errorRate?: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
     super(scope, id);
@@ -138,7 +142,7 @@ export class ServiceAlarms extends Construct {
     const latency = LATENCY_METRIC.name;
 
     if (latencyAlarm) {
-      this.percentileAlarm(
+      this.latencyP99 = this.percentileAlarm(
         "LatencyP99",
         `${props.name}-latency-p99`,
         serviceLatency(props.namespace),
@@ -161,7 +165,7 @@ export class ServiceAlarms extends Construct {
 
     if (errorRateAlarm) {
       const name = `${props.name}-5xx-rate`;
-      this.add(
+      this.errorRate = this.add(
         "ErrorRate",
         {
           alarmName: name,
@@ -233,8 +237,8 @@ export class ServiceAlarms extends Construct {
     thresholdMs: number,
     actions: Pick<CloudwatchMetricAlarmConfig, "alarmActions" | "okActions" | "tags">,
     scope: string,
-  ): void {
-    this.add(
+  ): CloudwatchMetricAlarm {
+    return this.add(
       id,
       {
         alarmName: name,
@@ -270,9 +274,11 @@ export class ServiceAlarms extends Construct {
     return isKnown(value) ? String(value) : "(set at deploy)";
   }
 
-  private add(id: string, config: CloudwatchMetricAlarmConfig, summary: AlarmSummary): void {
-    this.alarms.push(new CloudwatchMetricAlarm(this, id, config));
+  private add(id: string, config: CloudwatchMetricAlarmConfig, summary: AlarmSummary): CloudwatchMetricAlarm {
+    const alarm = new CloudwatchMetricAlarm(this, id, config);
+    this.alarms.push(alarm);
     this.summaries.push(summary);
+    return alarm;
   }
 }
 

@@ -60,6 +60,14 @@ export function show(value: unknown): string {
   return typeof value === "string" ? `"${value}"` : JSON.stringify(value);
 }
 
+/** ALB TLS policies that accept TLS 1.2 or newer only (1.3 and 1.2, 1.3 only, 1.2 only, forward secrecy 1.2). */
+const TLS_1_2_OR_NEWER = /^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)-/;
+
+/** True when an ALB TLS policy name accepts TLS 1.2 or newer only. */
+export function isTls12OrNewerPolicy(policy: string): boolean {
+  return TLS_1_2_OR_NEWER.test(policy);
+}
+
 /** True for an IPv4 CIDR `a.b.c.d/n` with octets 0-255 and a prefix in [minPrefix, maxPrefix]. */
 export function isIpv4Cidr(value: string, minPrefix = 0, maxPrefix = 32): boolean {
   const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);

@@ -67,6 +67,25 @@ describe("README", () => {
     );
   });
 
+  it("documents every production prop of EmfFargateService in its table", () => {
+    const section = readme.slice(readme.indexOf("**Production props of `EmfFargateService`**"));
+    const documented = tableRows(section).map((cells) => cells[0]);
+    for (const prop of [
+      "healthCheckPath",
+      "loadBalancer.create",
+      "loadBalancer.existingListener",
+      "loadBalancer.existingTargetGroup",
+      "autoScaling",
+      "deployment.waitForSteadyState",
+      "capacityProviderStrategy",
+      "taskRoleStatements",
+      "extraSecurityGroupIds",
+      "ephemeralStorageGiB",
+    ]) {
+      expect({ prop, documented: documented.includes(`\`${prop}\``) }).toEqual({ prop, documented: true });
+    }
+  });
+
   it("gives the two quick-start commands", () => {
     expect(readme).toContain("npm ci && npm run synth");
     expect(readme).toContain("npm test");

@@ -1,5 +1,4 @@
 import { LATENCY_METRIC } from "../../contract/metrics";
-import { APP_SECRET_NAMES, type ServiceSecret } from "../../modules/app-parameters";
 import { EmfFargateService, type EmfFargateServiceProps } from "../../modules/emf-fargate-service";
 import type { ServiceAlarms } from "../../modules/service-alarms";
 import {
@@ -10,6 +9,7 @@ import {
   ref,
   resolved,
   resourcesOf,
+  SSM_SECRETS,
   type Synthesized,
   synthStack,
   type TerraformJson,
@@ -30,13 +30,7 @@ const BASE: EmfFargateServiceProps = {
   serviceName: "koaapp",
   vpcId: "vpc-0123",
   subnetIds: ["subnet-a", "subnet-b"],
-  secrets: APP_SECRET_NAMES.map(
-    (name): ServiceSecret => ({
-      name,
-      valueFrom: `arn:aws:ssm:eu-west-1:123456789012:parameter/koaapp/${name}`,
-      store: "ssm",
-    }),
-  ),
+  secrets: SSM_SECRETS,
   imageTag: "1.2.3",
   metrics: { namespace: NAMESPACE },
 };
@@ -135,7 +129,7 @@ describe("EmfFargateService observability with defaults", () => {
         "AWS/ECS",
         metric,
         "ClusterName",
-        at("Cluster", "name"),
+        at("Default/Cluster", "name"),
         "ServiceName",
         "koaapp",
         { stat: "Average" },

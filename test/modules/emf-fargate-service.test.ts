@@ -1,5 +1,5 @@
 import { TerraformVariable } from "cdktf";
-import { APP_SECRET_NAMES, AppParameters, type ServiceSecret } from "../../modules/app-parameters";
+import { APP_SECRET_NAMES, AppParameters } from "../../modules/app-parameters";
 import { DEFAULT_AGENT_IMAGE } from "../../modules/cloudwatch-agent-sidecar";
 import type { ContainerDefinition } from "../../modules/container-definition";
 import {
@@ -21,6 +21,7 @@ import {
   ref,
   resolved,
   resourcesOf,
+  SSM_SECRETS,
   secretsOf,
   statementsOf,
   synthStack,
@@ -28,13 +29,6 @@ import {
 
 const KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const SUBNETS = ["subnet-a", "subnet-b"];
-
-/** The six app secrets as existing SSM parameter ARNs. */
-const SSM_SECRETS: ServiceSecret[] = APP_SECRET_NAMES.map((name) => ({
-  name,
-  valueFrom: `arn:aws:ssm:eu-west-1:123456789012:parameter/koaapp/${name}`,
-  store: "ssm",
-}));
 
 const BASE: EmfFargateServiceProps = {
   serviceName: "koaapp",
@@ -91,7 +85,7 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
   };
 
   it("GIVEN no size WHEN synthesized THEN the task is a 512 CPU / 1024 MiB awsvpc Fargate task on Linux X86_64 with both roles", () => {
-    const { container_definitions: _, ...task } = block("TaskDefinition");
+    const { container_definitions: _, ...task } = block("TaskDefinition/Resource");
 
     expect(task).toEqual({
       family: "koaapp",
@@ -107,7 +101,7 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
 
   it("GIVEN the containers WHEN synthesized THEN container_definitions parses as JSON (references only inside strings), app first, agent second", () => {
     expect(containers.map((c) => c.name)).toEqual(["koaapp", "cloudwatch-agent"]);
-    expect(String(block("TaskDefinition").container_definitions)).toContain("${");
+    expect(String(block("TaskDefinition/Resource").container_definitions)).toContain("${");
   });
 
   it("GIVEN defaults WHEN synthesized THEN the app container runs the repository image at the tag with 256 CPU, 512 MiB and port 5000", () => {
@@ -211,30 +205,45 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
     });
   });
 
-  it("GIVEN defaults WHEN synthesized THEN the service runs one Fargate task with the circuit breaker rolling back", () => {
-    expect(block("Resource")).toEqual({
+  it("GIVEN defaults WHEN synthesized THEN the service runs one Fargate task, the circuit breaker and the p99 and 5xx alarms rolling back, apply failing on a rolled-back rollout", () => {
+    expect(block("Default/Resource")).toEqual({
       name: "koaapp",
-      cluster: at("Cluster", "arn"),
-      task_definition: at("TaskDefinition", "arn"),
+      cluster: at("Default/Cluster", "arn"),
+      task_definition: at("TaskDefinition/Resource", "arn"),
       desired_count: 1,
       launch_type: "FARGATE",
       platform_version: "1.4.0",
       network_configuration: {
         subnets: SUBNETS,
-        security_groups: [at("SecurityGroup", "id")],
+        security_groups: [at("Default/SecurityGroup", "id")],
         assign_public_ip: false,
       },
       deployment_circuit_breaker: { enable: true, rollback: true },
+      alarms: {
+        alarm_names: [at("Alarms/LatencyP99", "alarm_name"), at("Alarms/ErrorRate", "alarm_name")],
+        enable: true,
+        rollback: true,
+      },
       deployment_minimum_healthy_percent: 100,
       deployment_maximum_percent: 200,
+      wait_for_steady_state: true,
       enable_execute_command: false,
       enable_ecs_managed_tags: true,
       propagate_tags: "SERVICE",
+      lifecycle: {
+        postcondition: [
+          {
+            condition: `\${(self.task_definition == ${at("TaskDefinition/Resource", "arn").slice(2, -1)})}`,
+            error_message:
+              "koaapp did not reach a steady state on the task definition this apply registered: ECS rolled the deployment back (circuit breaker or a deployment alarm). See the service's events.",
+          },
+        ],
+      },
     });
   });
 
   it("GIVEN no ingress props WHEN synthesized THEN the security group admits nothing and allows all egress", () => {
-    expect(block("SecurityGroup")).toEqual({
+    expect(block("Default/SecurityGroup")).toEqual({
       name_prefix: "koaapp-",
       description: "Tasks of koaapp",
       vpc_id: "vpc-0123",
@@ -243,7 +252,7 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
     expect(resourcesOf(synth.json, "aws_vpc_security_group_ingress_rule")).toEqual([]);
     expect(resourcesOf(synth.json, "aws_vpc_security_group_egress_rule")).toEqual([
       {
-        security_group_id: at("SecurityGroup", "id"),
+        security_group_id: at("Default/SecurityGroup", "id"),
         description: "All outbound",
         ip_protocol: "-1",
         cidr_ipv4: "0.0.0.0/0",
@@ -251,46 +260,77 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
     ]);
   });
 
-  it("GIVEN both roles WHEN synthesized THEN only ECS tasks may assume them", () => {
-    const assume = at("AssumeByEcsTasks", "json");
+  it("GIVEN both roles WHEN synthesized THEN only ECS tasks of this account may assume them, the task role only from this region's ECS", () => {
+    const emfArn = at("EmfLogs", "arn");
+    const account = `\${element(split(":", ${emfArn.slice(2, -1)}), 4)}`;
+    const region = `\${element(split(":", ${emfArn.slice(2, -1)}), 3)}`;
+    const assumedByTasks = {
+      actions: ["sts:AssumeRole"],
+      principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }],
+    };
+    const fromThisAccount = { test: "StringEquals", variable: "aws:SourceAccount", values: [account] };
 
     expect(blockOf(synth, service.executionRole)).toMatchObject({
       name_prefix: "koaapp-exec-",
-      assume_role_policy: assume,
+      assume_role_policy: at("Roles/ExecutionRoleTrust", "json"),
     });
     expect(blockOf(synth, service.taskRole)).toMatchObject({
       name_prefix: "koaapp-task-",
-      assume_role_policy: assume,
+      assume_role_policy: at("Roles/TaskRoleTrust", "json"),
     });
-    expect(statementsOf(synth.json, assume)).toEqual([
+    expect(statementsOf(synth.json, at("Roles/ExecutionRoleTrust", "json"))).toEqual([
+      { ...assumedByTasks, condition: [fromThisAccount] },
+    ]);
+    expect(statementsOf(synth.json, at("Roles/TaskRoleTrust", "json"))).toEqual([
       {
-        actions: ["sts:AssumeRole"],
-        principals: [{ type: "Service", identifiers: ["ecs-tasks.amazonaws.com"] }],
+        ...assumedByTasks,
+        condition: [
+          fromThisAccount,
+          {
+            test: "ArnLike",
+            variable: "aws:SourceArn",
+            values: [
+              `\${join(":", ["arn", ${at("Roles/Partition", "partition").slice(2, -1)}, "ecs", ${region.slice(2, -1)}, ${account.slice(2, -1)}, "*"])}`,
+            ],
+          },
+        ],
+      },
+    ]);
+    // The account comes from a resource the stack creates: no data source has to call AWS at plan time.
+    expect(synth.json.data?.aws_caller_identity).toBeUndefined();
+  });
+
+  it("GIVEN the roles WHEN synthesized THEN the execution role has AmazonECSTaskExecutionRolePolicy and the task role may only create streams in and write to the EMF log group", () => {
+    const partition = at("Roles/Partition", "partition");
+    const emfArn = at("EmfLogs", "arn");
+
+    expect(resourcesOf(synth.json, "aws_iam_role_policy_attachment")).toEqual([
+      {
+        role: ref(synth.stack, service.executionRole, "name"),
+        policy_arn: `arn:${partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`,
+      },
+    ]);
+    expect(block("Roles/TaskRoleEmf")).toEqual({
+      name: "write-emf",
+      role: ref(synth.stack, service.taskRole, "id"),
+      policy: at("Roles/WriteEmf", "json"),
+    });
+    expect(statementsOf(synth.json, at("Roles/WriteEmf", "json"))).toEqual([
+      {
+        sid: "WriteEmfDocuments",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [emfArn, `${emfArn}:log-stream:*`],
       },
     ]);
   });
 
-  it("GIVEN the roles WHEN synthesized THEN the execution role has AmazonECSTaskExecutionRolePolicy and the task role CloudWatchAgentServerPolicy", () => {
-    const partition = at("Partition", "partition");
-
-    expect(resourcesOf(synth.json, "aws_iam_role_policy_attachment")).toHaveLength(2);
-    expect(block("ExecutionRoleManaged")).toEqual({
-      role: ref(synth.stack, service.executionRole, "name"),
-      policy_arn: `arn:${partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`,
-    });
-    expect(block("TaskRoleAgent")).toEqual({
-      role: ref(synth.stack, service.taskRole, "name"),
-      policy_arn: `arn:${partition}:iam::aws:policy/CloudWatchAgentServerPolicy`,
-    });
-  });
-
   it("GIVEN SSM secrets only WHEN synthesized THEN the execution role may ssm:GetParameters on exactly the referenced parameters, nothing else", () => {
-    const policy = block("ExecutionRoleSecrets");
+    const policy = block("Roles/ExecutionRoleSecrets");
 
     expect(policy).toEqual({
       name: "read-task-secrets",
       role: ref(synth.stack, service.executionRole, "id"),
-      policy: at("ReadSecrets", "json"),
+      policy: at("Roles/ReadSecrets", "json"),
     });
     expect(statementsOf(synth.json, policy.policy)).toEqual([
       {
@@ -301,10 +341,14 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
     ]);
   });
 
-  it("GIVEN ECS Exec off WHEN synthesized THEN the task role has no inline policy", () => {
-    expect(resourcesOf(synth.json, "aws_iam_role_policy")).toHaveLength(1);
-    expect(service.node.tryFindChild("TaskRoleExec")).toBeUndefined();
-    expect(service.node.tryFindChild("ExecuteCommand")).toBeUndefined();
+  it("GIVEN ECS Exec off and no extra statements WHEN synthesized THEN the task role has only its EMF policy", () => {
+    expect(resourcesOf(synth.json, "aws_iam_role_policy").map((p) => p.name)).toEqual([
+      "read-task-secrets",
+      "write-emf",
+    ]);
+    const roles = service.node.findChild("Roles");
+    expect(roles.node.tryFindChild("TaskRoleExec")).toBeUndefined();
+    expect(roles.node.tryFindChild("TaskRoleApp")).toBeUndefined();
   });
 
   it("GIVEN the resources WHEN read THEN the attributes are their references and emf mirrors the container environment", () => {
@@ -329,15 +373,15 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
         securityGroupId: service.securityGroupId,
       }),
     ).toEqual({
-      clusterName: at("Cluster", "name"),
-      clusterArn: at("Cluster", "arn"),
-      serviceName: at("Resource", "name"),
-      taskDefinitionFamily: at("TaskDefinition", "family"),
+      clusterName: at("Default/Cluster", "name"),
+      clusterArn: at("Default/Cluster", "arn"),
+      serviceName: at("Default/Resource", "name"),
+      taskDefinitionFamily: at("TaskDefinition/Resource", "family"),
       logGroupName: at("Logs", "name"),
       emfLogGroupName: at("EmfLogs", "name"),
       repositoryUrl: at("Repository", "repository_url"),
       image: `${at("Repository", "repository_url")}:1.2.3`,
-      securityGroupId: at("SecurityGroup", "id"),
+      securityGroupId: at("Default/SecurityGroup", "id"),
     });
   });
 });
@@ -404,7 +448,7 @@ describe("EmfFargateService with every optional prop", () => {
   const execVolumes = ["exec-managed-agents", "exec-var-lib-amazon-ssm", "exec-var-log-amazon-ssm"];
 
   it("GIVEN a size, architecture, tags and ECS Exec on a read-only root WHEN synthesized THEN the task carries them and three exec volumes", () => {
-    expect(block("TaskDefinition")).toMatchObject({
+    expect(block("TaskDefinition/Resource")).toMatchObject({
       cpu: "1024",
       memory: "2048",
       runtime_platform: { operating_system_family: "LINUX", cpu_architecture: "ARM64" },
@@ -499,13 +543,13 @@ describe("EmfFargateService with every optional prop", () => {
 
   it("GIVEN an existing cluster WHEN synthesized THEN no cluster is created and the service runs in the given one", () => {
     expect(resourcesOf(synth.json, "aws_ecs_cluster")).toEqual([]);
-    expect(block("Resource").cluster).toBe("arn:aws:ecs:eu-west-1:123456789012:cluster/shared");
+    expect(block("Default/Resource").cluster).toBe("arn:aws:ecs:eu-west-1:123456789012:cluster/shared");
     expect(service.clusterName).toBe("shared");
     expect(service.clusterArn).toBe("arn:aws:ecs:eu-west-1:123456789012:cluster/shared");
   });
 
   it("GIVEN service props WHEN synthesized THEN count, platform, public IP, rollback off and ECS Exec follow them", () => {
-    expect(block("Resource")).toMatchObject({
+    expect(block("Default/Resource")).toMatchObject({
       desired_count: 3,
       platform_version: "LATEST",
       network_configuration: { assign_public_ip: true },
@@ -516,21 +560,21 @@ describe("EmfFargateService with every optional prop", () => {
   });
 
   it("GIVEN ingress CIDRs and a security group WHEN synthesized THEN each is admitted on the container port only", () => {
-    const group = at("SecurityGroup", "id");
+    const group = at("Default/SecurityGroup", "id");
     const rule = { security_group_id: group, ip_protocol: "tcp", from_port: 8080, to_port: 8080 };
 
     expect(resourcesOf(synth.json, "aws_vpc_security_group_ingress_rule")).toHaveLength(3);
-    expect(block("IngressCidr0")).toEqual({
+    expect(block("Default/IngressCidr0")).toEqual({
       ...rule,
       description: "koaapp port from 10.0.0.0/16",
       cidr_ipv4: "10.0.0.0/16",
     });
-    expect(block("IngressCidr1")).toEqual({
+    expect(block("Default/IngressCidr1")).toEqual({
       ...rule,
       description: "koaapp port from 192.168.1.0/24",
       cidr_ipv4: "192.168.1.0/24",
     });
-    expect(block("IngressGroup0")).toEqual({
+    expect(block("Default/IngressGroup0")).toEqual({
       ...rule,
       description: "koaapp port from a security group",
       referenced_security_group_id: "sg-0alb",
@@ -538,7 +582,7 @@ describe("EmfFargateService with every optional prop", () => {
   });
 
   it("GIVEN SSM and Secrets Manager secrets and a KMS key WHEN synthesized THEN the execution role reads exactly those and decrypts with the key", () => {
-    expect(statementsOf(synth.json, block("ExecutionRoleSecrets").policy)).toEqual([
+    expect(statementsOf(synth.json, block("Roles/ExecutionRoleSecrets").policy)).toEqual([
       {
         sid: "ReadParameters",
         actions: ["ssm:GetParameters"],
@@ -550,12 +594,12 @@ describe("EmfFargateService with every optional prop", () => {
   });
 
   it("GIVEN ECS Exec WHEN synthesized THEN the task role may open SSM message channels", () => {
-    const policy = block("TaskRoleExec");
+    const policy = block("Roles/TaskRoleExec");
 
     expect(policy).toEqual({
       name: "ecs-exec",
       role: ref(synth.stack, service.taskRole, "id"),
-      policy: at("ExecuteCommand", "json"),
+      policy: at("Roles/ExecuteCommand", "json"),
     });
     expect(statementsOf(synth.json, policy.policy)).toEqual([
       {
@@ -573,7 +617,7 @@ describe("EmfFargateService with every optional prop", () => {
   it("GIVEN tags WHEN synthesized THEN the roles and the security group carry them", () => {
     expect(blockOf(synth, service.executionRole).tags).toEqual({ Team: "platform" });
     expect(blockOf(synth, service.taskRole).tags).toEqual({ Team: "platform" });
-    expect(block("SecurityGroup").tags).toEqual({ Team: "platform" });
+    expect(block("Default/SecurityGroup").tags).toEqual({ Team: "platform" });
   });
 });
 
@@ -608,8 +652,12 @@ describe("EmfFargateService with an image URI", () => {
   });
 
   it("GIVEN ECS Exec with a writable root WHEN synthesized THEN the exec policy exists but no volumes or mount points", () => {
-    expect(blockOf(synth, childOf(service, "TaskRoleExec")).name).toBe("ecs-exec");
-    expect(resourcesOf(synth.json, "aws_iam_role_policy")).toHaveLength(2);
+    expect(blockOf(synth, childOf(service, "Roles/TaskRoleExec")).name).toBe("ecs-exec");
+    expect(resourcesOf(synth.json, "aws_iam_role_policy").map((p) => p.name)).toEqual([
+      "read-task-secrets",
+      "write-emf",
+      "ecs-exec",
+    ]);
     expect(Object.keys(onlyResource(synth.json, "aws_ecs_task_definition"))).not.toContain("volume");
     expect(app).toMatchObject({ readonlyRootFilesystem: false });
     expect(Object.keys(app)).not.toContain("mountPoints");
@@ -656,7 +704,8 @@ describe("EmfFargateService with token inputs", () => {
     );
     expect(secretsOf(app).RDS_USERNAME).toBe("${var.secret_arn}");
     expect(
-      statementsOf(synth.json, blockOf(synth, childOf(service, "ExecutionRoleSecrets")).policy)[0]?.resources,
+      statementsOf(synth.json, blockOf(synth, childOf(service, "Roles/ExecutionRoleSecrets")).policy)[0]
+        ?.resources,
     ).toContain("${var.secret_arn}");
   });
 });
@@ -995,7 +1044,7 @@ describe("EmfFargateService edge cases", () => {
           ],
         }),
     );
-    const policy = blockOf(synth, childOf(synth.built, "ExecutionRoleSecrets")).policy;
+    const policy = blockOf(synth, childOf(synth.built, "Roles/ExecutionRoleSecrets")).policy;
 
     expect(statementsOf(synth.json, policy).find((s) => s.sid === "ReadSecrets")).toEqual({
       sid: "ReadSecrets",

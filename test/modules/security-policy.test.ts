@@ -4,6 +4,7 @@ import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
@@ -11,7 +12,9 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { type App, Aspects, TerraformStack, Testing } from "cdktf";
 import { EmfFargateService } from "../../modules/emf-fargate-service";
 import { exemptFromPolicy, SecurityPolicyChecks } from "../../modules/security-policy";
-import { koaAppStack } from "../support/koaapp";
+import { CERTIFICATE, koaAppStack } from "../support/koaapp";
+
+const TARGET_GROUP = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/tg/1";
 
 /** Builds a stack with the checks applied, runs the aspects, and returns what they found. */
 function check(build: (stack: TerraformStack) => void) {
@@ -50,8 +53,8 @@ describe("SecurityPolicyChecks on the koaapp stack", () => {
     // THEN no error, and exactly the two documented exemptions of the agent image
     expect(metadata.filter((m) => m.type === "@cdktf/error")).toEqual([]);
     expect(metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data)).toEqual([
-      '[read-only-root] koaapp/Service/TaskDefinition: container "cloudwatch-agent" has a writable root filesystem; allowed: readonlyRootFilesystem true (exempted: the CloudWatch agent image writes its generated configuration)',
-      '[non-root-user] koaapp/Service/TaskDefinition: container "cloudwatch-agent" runs as the image\'s user (root unless the image says otherwise); allowed: a non-root user (exempted: the CloudWatch agent image runs as root)',
+      '[read-only-root] koaapp/Service/TaskDefinition/Resource: container "cloudwatch-agent" has a writable root filesystem; allowed: readonlyRootFilesystem true (exempted: the CloudWatch agent image writes its generated configuration)',
+      '[non-root-user] koaapp/Service/TaskDefinition/Resource: container "cloudwatch-agent" runs as the image\'s user (root unless the image says otherwise); allowed: a non-root user (exempted: the CloudWatch agent image runs as root)',
     ]);
   });
 
@@ -191,6 +194,32 @@ describe("SecurityPolicyChecks rules", () => {
       (s: TerraformStack) => taskDefinition(s, [container({ image: "example.com/app:latest" })]),
       '[pinned-images] test/Task: container "app" image "example.com/app:latest" is not pinned; allowed: an image with a version tag or @sha256 digest (set allowLatestImage to accept "latest")',
     ],
+    [
+      "encrypted-listeners",
+      "an HTTP listener that forwards",
+      (s: TerraformStack) =>
+        new LbListener(s, "Http", {
+          loadBalancerArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:loadbalancer/app/lb/1",
+          port: 80,
+          protocol: "HTTP",
+          defaultAction: [{ type: "forward", targetGroupArn: TARGET_GROUP }],
+        }),
+      "[encrypted-listeners] test/Http: port 80 serves HTTP unencrypted; allowed: HTTPS with a certificate, HTTP only to redirect to HTTPS",
+    ],
+    [
+      "encrypted-listeners",
+      "an HTTPS listener accepting TLS 1.0",
+      (s: TerraformStack) =>
+        new LbListener(s, "Https", {
+          loadBalancerArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:loadbalancer/app/lb/1",
+          port: 443,
+          protocol: "HTTPS",
+          certificateArn: CERTIFICATE,
+          sslPolicy: "ELBSecurityPolicy-2016-08",
+          defaultAction: [{ type: "forward", targetGroupArn: TARGET_GROUP }],
+        }),
+      "[encrypted-listeners] test/Https: ssl_policy ELBSecurityPolicy-2016-08 allows TLS older than 1.2; allowed: a TLS 1.2+ policy",
+    ],
   ])(
     "GIVEN %s (%s) WHEN synthesized THEN a synth error names the construct path",
     (_rule, _case, build, message) => {
@@ -253,6 +282,22 @@ describe("SecurityPolicyChecks rules", () => {
         imageScanningConfiguration: { scanOnPush: true },
       });
       taskDefinition(s, [container()]);
+      new LbListener(s, "Https", {
+        loadBalancerArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:loadbalancer/app/lb/1",
+        port: 443,
+        protocol: "HTTPS",
+        certificateArn: CERTIFICATE,
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        defaultAction: [{ type: "forward", targetGroupArn: TARGET_GROUP }],
+      });
+      new LbListener(s, "Http", {
+        loadBalancerArn: "arn:aws:elasticloadbalancing:eu-west-2:123456789012:loadbalancer/app/lb/1",
+        port: 80,
+        protocol: "HTTP",
+        defaultAction: [
+          { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+        ],
+      });
     });
     expect(annotations).toEqual([]);
   });

@@ -9,6 +9,7 @@ import {
   Tokenization,
 } from "cdktf";
 import type { Construct } from "constructs";
+import { APP_SECRET_NAMES, type ServiceSecret } from "../../modules/app-parameters";
 import type { ContainerDefinition } from "../../modules/container-definition";
 
 /** A resource or data source block of the synthesized Terraform JSON. */
@@ -28,6 +29,11 @@ export interface PolicyStatement {
   readonly actions?: readonly string[];
   readonly resources?: readonly string[];
   readonly principals?: readonly { readonly type: string; readonly identifiers: readonly string[] }[];
+  readonly condition?: readonly {
+    readonly test: string;
+    readonly variable: string;
+    readonly values: readonly string[];
+  }[];
 }
 
 /** A synthesized stack, the stack itself (for logical ids) and what the build callback returned. */
@@ -39,6 +45,13 @@ export interface Synthesized<T> {
 
 /** A resource or data source construct. */
 export type TerraformElement = TerraformResource | TerraformDataSource;
+
+/** The six app secrets as existing SSM parameter ARNs. */
+export const SSM_SECRETS: readonly ServiceSecret[] = APP_SECRET_NAMES.map((name) => ({
+  name,
+  valueFrom: `arn:aws:ssm:eu-west-1:123456789012:parameter/koaapp/${name}`,
+  store: "ssm",
+}));
 
 /** The region every test stack's provider is configured with. */
 export const REGION = "eu-west-1";
@@ -79,9 +92,11 @@ export function dataOf(json: TerraformJson, type: string): Block[] {
   return Object.values(json.data?.[type] ?? {});
 }
 
-/** The resource or data source child of a construct, by construct id. */
-export function childOf(scope: Construct, id: string): TerraformElement {
-  return scope.node.findChild(id) as TerraformElement;
+/** The resource or data source below a construct, by construct id or a path of ids ("Default/Cluster"). */
+export function childOf(scope: Construct, path: string): TerraformElement {
+  return path
+    .split("/")
+    .reduce((node: Construct, id) => node.node.findChild(id) as Construct, scope) as TerraformElement;
 }
 
 /** The block of a given element (resource or data source) in the synthesized JSON. */

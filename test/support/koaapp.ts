@@ -2,6 +2,10 @@ import { type App, Testing } from "cdktf";
 import { loadKoaAppConfig } from "../../stacks/koaapp-config";
 import { KoaAppStack } from "../../stacks/koaapp-stack";
 
+/** An ACM certificate ARN of the right form, for stacks configured with HTTPS. */
+export const CERTIFICATE =
+  "arn:aws:acm:eu-west-2:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+
 /** The sample koaapp stack in a test app, configured from `env` alone (no cdktf.json context, not `process.env`). */
 export function koaAppStack(env: NodeJS.ProcessEnv = {}): KoaAppStack {
   return new KoaAppStack(
