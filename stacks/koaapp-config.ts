@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
-import { DEFAULT_NAMESPACE } from "../contract/metrics";
-import type { MetricsMode } from "../modules/emf-fargate-service";
+import { APP_KEEP_ALIVE_TIMEOUT_MS } from "../contract/http";
+import type { MetricsMode } from "../modules/app-container";
+import { checkCapacityProviderStrategy } from "../modules/fargate-service";
+import { checkTaskBounds } from "../modules/service-scaling";
+import { checkHealthCheckPath } from "../modules/service-target-group";
+import { Problems } from "../modules/validation";
+import { SETTINGS, type Setting, type Sources } from "./koaapp-settings";
+
+export { SETTINGS } from "./koaapp-settings";
 
 /** Where the stack's network comes from. */
 export type NetworkConfig =
@@ -40,6 +47,49 @@ export type DatabaseConfig =
       readonly parameters: Readonly<Record<string, string>>;
     };
 
+/** The front door of the stack. */
+export type LoadBalancerConfig =
+  | {
+      /** No load balancer: the tasks admit `ingressCidrs` on the container port. */
+      readonly type: "none";
+    }
+  | {
+      /** A load balancer reachable from the internet, or only inside the VPC. */
+      readonly type: "public" | "internal";
+      /** ACM certificate for HTTPS. */
+      readonly certificateArn?: string;
+      /** Subnets of the load balancer; empty for the task subnets. */
+      readonly subnetIds: readonly string[];
+      /** Idle timeout (s), below the app's keep-alive. */
+      readonly idleTimeoutSeconds: number;
+      /** Deregistration delay (s). */
+      readonly deregistrationDelaySeconds: number;
+      /** Deletion protection. */
+      readonly deletionProtection: boolean;
+      /** Access-log bucket. */
+      readonly accessLogsBucket?: string;
+    };
+
+/** Autoscaling and capacity of the stack. */
+export interface ScalingConfig {
+  /** Default of the min_count variable. */
+  readonly minCount: number;
+  /** Default of the max_count variable. */
+  readonly maxCount: number;
+  /** CPU target (percent). */
+  readonly cpuTargetPercent: number;
+  /** Requests per task per minute (target tracking, with a load balancer). */
+  readonly requestsPerTarget: number;
+  /** Default of the scale_out_latency_p99_ms variable. */
+  readonly scaleOutLatencyP99Ms: number;
+  /** Tasks on on-demand Fargate before weights apply. */
+  readonly onDemandBase: number;
+  /** Weight of on-demand Fargate. */
+  readonly onDemandWeight: number;
+  /** Weight of Fargate Spot. */
+  readonly spotWeight: number;
+}
+
 /** Where Terraform keeps the state. */
 export type BackendConfig =
   | { readonly type: "local" }
@@ -74,8 +124,16 @@ export interface KoaAppConfig {
   readonly metricsMode: MetricsMode;
   /** Days to keep logs. */
   readonly logRetentionDays: number;
-  /** CIDR blocks admitted to the app port. */
+  /** CIDR blocks admitted to the load balancer's listeners (or, without one, to the app port). */
   readonly ingressCidrs: readonly string[];
+  /** The front door. */
+  readonly loadBalancer: LoadBalancerConfig;
+  /** Path of the health checks. */
+  readonly healthCheckPath: string;
+  /** Autoscaling and capacity. */
+  readonly scaling: ScalingConfig;
+  /** Apply waits for the rollout and fails when it was rolled back. */
+  readonly waitForSteadyState: boolean;
   /** Network. */
   readonly network: NetworkConfig;
   /** Database. */
@@ -89,209 +147,6 @@ export interface KoaAppConfig {
   /** Existing SNS topic for alarm notifications. */
   readonly alarmTopicArn?: string;
 }
-
-/** One configuration setting: its context key, environment variable, and default. */
-interface Setting {
-  readonly key: keyof Sources;
-  readonly env: string;
-  readonly description: string;
-  readonly default: string;
-}
-
-type Sources = {
-  region: string;
-  serviceName: string;
-  environmentName: string;
-  imageTag: string;
-  imageUri: string;
-  desiredCount: string;
-  taskCpu: string;
-  taskMemoryMiB: string;
-  appCpu: string;
-  appMemoryMiB: string;
-  namespace: string;
-  metricsMode: string;
-  logRetentionDays: string;
-  ingressCidrs: string;
-  vpcCidr: string;
-  availabilityZones: string;
-  vpcId: string;
-  subnetIds: string;
-  databaseSubnetIds: string;
-  database: string;
-  databaseInstanceClass: string;
-  databaseDeletionProtection: string;
-  existingParameters: string;
-  backend: string;
-  stateBucket: string;
-  stateKey: string;
-  stateRegion: string;
-  latencyP99ThresholdMs: string;
-  errorRateThresholdPercent: string;
-  alarmTopicArn: string;
-};
-
-/**
- * Every setting, in the order of the README's configuration table. Context keys go in cdktf.json's
- * `context`; environment variables win over context.
- */
-export const SETTINGS: readonly Setting[] = [
-  { key: "region", env: "KOAAPP_REGION", default: "eu-west-2", description: "AWS region" },
-  {
-    key: "serviceName",
-    env: "KOAAPP_SERVICE_NAME",
-    default: "koaapp",
-    description: "ECS service, task family, ECR repository and log group names",
-  },
-  {
-    key: "environmentName",
-    env: "KOAAPP_ENVIRONMENT",
-    default: "prod",
-    description: "Environment name, passed to the app as ENV_TYPE",
-  },
-  {
-    key: "imageTag",
-    env: "KOAAPP_IMAGE_TAG",
-    default: "0.1.0",
-    description: "Default of the image_tag variable (ignored when imageUri is set)",
-  },
-  {
-    key: "imageUri",
-    env: "KOAAPP_IMAGE_URI",
-    default: "",
-    description: "Run this image instead of a created repository: default of the image_uri variable",
-  },
-  {
-    key: "desiredCount",
-    env: "KOAAPP_DESIRED_COUNT",
-    default: "1",
-    description: "Default of the desired_count variable",
-  },
-  { key: "taskCpu", env: "KOAAPP_TASK_CPU", default: "512", description: "Task CPU units (Fargate table)" },
-  {
-    key: "taskMemoryMiB",
-    env: "KOAAPP_TASK_MEMORY_MIB",
-    default: "1024",
-    description: "Task memory in MiB (Fargate table)",
-  },
-  { key: "appCpu", env: "KOAAPP_APP_CPU", default: "256", description: "App container CPU units" },
-  {
-    key: "appMemoryMiB",
-    env: "KOAAPP_APP_MEMORY_MIB",
-    default: "512",
-    description: "App container memory limit in MiB",
-  },
-  {
-    key: "namespace",
-    env: "KOAAPP_NAMESPACE",
-    default: DEFAULT_NAMESPACE,
-    description: "CloudWatch namespace of the metrics",
-  },
-  {
-    key: "metricsMode",
-    env: "KOAAPP_METRICS_MODE",
-    default: "aggregate",
-    description: "off, aggregate or request",
-  },
-  {
-    key: "logRetentionDays",
-    env: "KOAAPP_LOG_RETENTION_DAYS",
-    default: "30",
-    description: "Days to keep container logs and EMF documents",
-  },
-  {
-    key: "ingressCidrs",
-    env: "KOAAPP_INGRESS_CIDRS",
-    default: "",
-    description: "Comma-separated CIDRs admitted to port 5000 (default: the VPC's own CIDR)",
-  },
-  { key: "vpcCidr", env: "KOAAPP_VPC_CIDR", default: "10.0.0.0/16", description: "CIDR of the created VPC" },
-  {
-    key: "availabilityZones",
-    env: "KOAAPP_AZS",
-    default: "",
-    description: "Comma-separated zones of the created VPC (default: <region>a,<region>b)",
-  },
-  { key: "vpcId", env: "KOAAPP_VPC_ID", default: "", description: "Existing VPC: no VPC is created" },
-  {
-    key: "subnetIds",
-    env: "KOAAPP_SUBNET_IDS",
-    default: "",
-    description: "Existing subnets for the tasks (with vpcId)",
-  },
-  {
-    key: "databaseSubnetIds",
-    env: "KOAAPP_DB_SUBNET_IDS",
-    default: "",
-    description: "Existing private subnets for a created database (with vpcId)",
-  },
-  {
-    key: "database",
-    env: "KOAAPP_DATABASE",
-    default: "create",
-    description: "create (RDS PostgreSQL) or existing",
-  },
-  {
-    key: "databaseInstanceClass",
-    env: "KOAAPP_DB_INSTANCE_CLASS",
-    default: "db.t4g.micro",
-    description: "Instance class of a created database",
-  },
-  {
-    key: "databaseDeletionProtection",
-    env: "KOAAPP_DB_DELETION_PROTECTION",
-    default: "true",
-    description: "Deletion protection of a created database",
-  },
-  {
-    key: "existingParameters",
-    env: "KOAAPP_EXISTING_PARAMETERS",
-    default: "",
-    description: "With database=existing: JSON object of the six variables to SSM parameter names or ARNs",
-  },
-  {
-    key: "backend",
-    env: "KOAAPP_BACKEND",
-    default: "local",
-    description: "local, s3, or none (no backend block: for use as a child module)",
-  },
-  {
-    key: "stateBucket",
-    env: "KOAAPP_STATE_BUCKET",
-    default: "",
-    description: "S3 bucket of the state (backend=s3)",
-  },
-  {
-    key: "stateKey",
-    env: "KOAAPP_STATE_KEY",
-    default: "koaapp/terraform.tfstate",
-    description: "S3 key of the state (backend=s3)",
-  },
-  {
-    key: "latencyP99ThresholdMs",
-    env: "KOAAPP_LATENCY_P99_THRESHOLD_MS",
-    default: "1000",
-    description: "Default of the latency_p99_threshold_ms variable",
-  },
-  {
-    key: "errorRateThresholdPercent",
-    env: "KOAAPP_ERROR_RATE_THRESHOLD_PERCENT",
-    default: "5",
-    description: "Default of the error_rate_threshold_percent variable",
-  },
-  {
-    key: "alarmTopicArn",
-    env: "KOAAPP_ALARM_TOPIC_ARN",
-    default: "",
-    description: "Existing SNS topic for alarm notifications (default: a topic is created)",
-  },
-  {
-    key: "stateRegion",
-    env: "KOAAPP_STATE_REGION",
-    default: "",
-    description: "Region of the state bucket (default: region)",
-  },
-];
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
@@ -332,7 +187,7 @@ export function loadKoaAppConfig(
             : JSON.stringify(fromContext)
           : s.default;
   }
-  const problems: string[] = [];
+  const problems = new Problems();
   const where = (key: keyof Sources) => {
     const s = SETTINGS.find((x) => x.key === key) as Setting;
     return `${key} (${s.env})`;
@@ -340,7 +195,7 @@ export function loadKoaAppConfig(
   const int = (key: keyof Sources): number => {
     const n = Number(raw[key]);
     if (!/^\d+$/.test(raw[key]) || !Number.isSafeInteger(n)) {
-      problems.push(`${where(key)} "${raw[key]}" is not a whole number; allowed: digits only`);
+      problems.add(`${where(key)} "${raw[key]}" is not a whole number; allowed: digits only`);
     }
     return n;
   };
@@ -353,7 +208,7 @@ export function loadKoaAppConfig(
       } catch {
         // Reported below as not a list.
       }
-      problems.push(
+      problems.add(
         `${where(key)} ${value} is not a list; allowed: a JSON array of strings or comma-separated values`,
       );
       return [];
@@ -362,14 +217,14 @@ export function loadKoaAppConfig(
   };
   const oneOf = <T extends string>(key: keyof Sources, allowed: readonly T[]): T => {
     if (!(allowed as readonly string[]).includes(raw[key])) {
-      problems.push(`${where(key)} "${raw[key]}" is not allowed; allowed: ${allowed.join(", ")}`);
+      problems.add(`${where(key)} "${raw[key]}" is not allowed; allowed: ${allowed.join(", ")}`);
     }
     return raw[key] as T;
   };
 
   const region = raw.region;
   if (!REGION.test(region))
-    problems.push(`${where("region")} "${region}" is not an AWS region; allowed: e.g. eu-west-2`);
+    problems.add(`${where("region")} "${region}" is not an AWS region; allowed: e.g. eu-west-2`);
   const imageUri = raw.imageUri === "" ? undefined : raw.imageUri;
   const desiredCount = int("desiredCount");
   const taskCpu = int("taskCpu");
@@ -385,7 +240,7 @@ export function loadKoaAppConfig(
   if (raw.vpcId === "") {
     const subnets = list("subnetIds");
     if (subnets.length > 0)
-      problems.push(`${where("subnetIds")} is set without vpcId; allowed: both, or neither to create a VPC`);
+      problems.add(`${where("subnetIds")} is set without vpcId; allowed: both, or neither to create a VPC`);
     network = {
       create: true,
       cidrBlock: raw.vpcCidr,
@@ -394,7 +249,7 @@ export function loadKoaAppConfig(
   } else {
     const subnetIds = list("subnetIds");
     if (subnetIds.length === 0)
-      problems.push(`${where("subnetIds")} is empty while vpcId is set; allowed: one or more subnet IDs`);
+      problems.add(`${where("subnetIds")} is empty while vpcId is set; allowed: one or more subnet IDs`);
     network = { create: false, vpcId: raw.vpcId, subnetIds, databaseSubnetIds: list("databaseSubnetIds") };
   }
 
@@ -405,14 +260,14 @@ export function loadKoaAppConfig(
     try {
       parameters = JSON.parse(raw.existingParameters || "{}") as Record<string, string>;
     } catch (error) {
-      problems.push(
+      problems.add(
         `${where("existingParameters")} is not JSON (${(error as Error).message}); allowed: {"RDS_USERNAME": "<name or ARN>", ...}`,
       );
     }
     database = { create: false, parameters };
   } else {
     if (!network.create && network.databaseSubnetIds.length < 2) {
-      problems.push(
+      problems.add(
         `${where("databaseSubnetIds")} has ${network.databaseSubnetIds.length} subnets; allowed: two or more private subnets to create a database in an existing VPC`,
       );
     }
@@ -424,7 +279,7 @@ export function loadKoaAppConfig(
   const backendType = oneOf("backend", ["local", "s3", "none"] as const);
   if (backendType === "s3") {
     if (raw.stateBucket === "")
-      problems.push(`${where("stateBucket")} is empty; allowed: the name of an S3 bucket when backend is s3`);
+      problems.add(`${where("stateBucket")} is empty; allowed: the name of an S3 bucket when backend is s3`);
     backend = { type: "s3", bucket: raw.stateBucket, key: raw.stateKey, region: raw.stateRegion || region };
   } else {
     backend = { type: backendType === "none" ? "none" : "local" };
@@ -437,7 +292,7 @@ export function loadKoaAppConfig(
     errorRateThresholdPercent <= 0 ||
     errorRateThresholdPercent > 100
   ) {
-    problems.push(
+    problems.add(
       `${where("errorRateThresholdPercent")} "${raw.errorRateThresholdPercent}" is not a percentage; allowed: a number above 0, at most 100`,
     );
   }
@@ -445,12 +300,33 @@ export function loadKoaAppConfig(
     raw.alarmTopicArn !== "" &&
     !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(raw.alarmTopicArn)
   ) {
-    problems.push(
+    problems.add(
       `${where("alarmTopicArn")} "${raw.alarmTopicArn}" is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>`,
     );
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  const loadBalancer = loadBalancerConfig(raw, network, ingressCidrs, { problems, int, list, oneOf, where });
+  const healthCheckPath = raw.healthCheckPath;
+  checkHealthCheckPath(problems, where("healthCheckPath"), healthCheckPath);
+  const scaling: ScalingConfig = {
+    minCount: int("minCount"),
+    maxCount: int("maxCount"),
+    cpuTargetPercent: int("cpuTargetPercent"),
+    requestsPerTarget: int("requestsPerTarget"),
+    scaleOutLatencyP99Ms: int("scaleOutLatencyP99Ms"),
+    onDemandBase: int("onDemandBase"),
+    onDemandWeight: int("onDemandWeight"),
+    spotWeight: int("spotWeight"),
+  };
+  checkTaskBounds(problems, where("minCount"), scaling.minCount, where("maxCount"), scaling.maxCount);
+  checkCapacityProviderStrategy(
+    problems,
+    `${where("onDemandWeight")} and ${where("spotWeight")}`,
+    capacityStrategyOf(scaling) ?? [],
+  );
+  const waitForSteadyState = oneOf("waitForSteadyState", ["true", "false"] as const) === "true";
+
+  if (problems.all.length > 0) throw new ConfigError(problems.all);
   return {
     region,
     serviceName: raw.serviceName,
@@ -465,11 +341,85 @@ export function loadKoaAppConfig(
     metricsMode,
     logRetentionDays,
     ingressCidrs,
+    loadBalancer,
+    healthCheckPath,
+    scaling,
+    waitForSteadyState,
     network,
     database,
     backend,
     latencyP99ThresholdMs,
     errorRateThresholdPercent,
     ...(raw.alarmTopicArn ? { alarmTopicArn: raw.alarmTopicArn } : {}),
+  };
+}
+
+/** The capacity provider strategy of a scaling configuration; undefined for on-demand only (launch type). */
+export function capacityStrategyOf(
+  scaling: ScalingConfig,
+): { capacityProvider: "FARGATE" | "FARGATE_SPOT"; base?: number; weight: number }[] | undefined {
+  if (scaling.spotWeight === 0 && scaling.onDemandBase === 0 && scaling.onDemandWeight > 0) return undefined;
+  return [
+    { capacityProvider: "FARGATE", base: scaling.onDemandBase, weight: scaling.onDemandWeight },
+    { capacityProvider: "FARGATE_SPOT", weight: scaling.spotWeight },
+  ];
+}
+
+/** The parsers of {@link loadKoaAppConfig}, shared with the helpers that read groups of settings. */
+interface Readers {
+  readonly problems: Problems;
+  readonly int: (key: keyof Sources) => number;
+  readonly list: (key: keyof Sources) => string[];
+  readonly oneOf: <T extends string>(key: keyof Sources, allowed: readonly T[]) => T;
+  readonly where: (key: keyof Sources) => string;
+}
+
+function loadBalancerConfig(
+  raw: Record<keyof Sources, string>,
+  network: NetworkConfig,
+  ingressCidrs: readonly string[],
+  { problems, int, list, oneOf, where }: Readers,
+): LoadBalancerConfig {
+  const type = oneOf("loadBalancer", ["public", "internal", "none"] as const);
+  if (type === "none") return { type };
+  const subnetIds = list("loadBalancerSubnetIds");
+  problems.check(
+    network.create && subnetIds.length > 0,
+    `${where("loadBalancerSubnetIds")} is set without vpcId; allowed: with an existing VPC only (a created VPC puts the load balancer in its public subnets)`,
+  );
+  problems.check(
+    !network.create && subnetIds.length === 0 && network.subnetIds.length === 1,
+    `${where("loadBalancerSubnetIds")} is empty and subnetIds has 1 subnet; allowed: two or more subnets in different zones for the load balancer`,
+  );
+  problems.check(
+    type === "internal" && !network.create && ingressCidrs.length === 0,
+    `${where("ingressCidrs")} is empty for an internal load balancer in an existing VPC; allowed: the CIDRs of the clients that call it`,
+  );
+  const certificateArn = raw.certificateArn === "" ? undefined : raw.certificateArn;
+  problems.check(
+    certificateArn !== undefined &&
+      !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/.test(certificateArn),
+    `${where("certificateArn")} "${raw.certificateArn}" is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>`,
+  );
+  const idleTimeoutSeconds = int("idleTimeoutSeconds");
+  const keepAliveSeconds = APP_KEEP_ALIVE_TIMEOUT_MS / 1000;
+  // The app closes idle connections after its keep-alive; the load balancer must give up on them first,
+  // or it reuses a connection the app just closed and answers 502.
+  problems.check(
+    idleTimeoutSeconds >= keepAliveSeconds || idleTimeoutSeconds < 1,
+    `${where("idleTimeoutSeconds")} ${idleTimeoutSeconds} is not below the app's keep-alive timeout of ${keepAliveSeconds} s; allowed: 1 to ${keepAliveSeconds - 1}, so the load balancer closes idle connections before the app does`,
+  );
+  const deletionProtection =
+    raw.loadBalancerDeletionProtection === ""
+      ? raw.environmentName === "prod"
+      : oneOf("loadBalancerDeletionProtection", ["true", "false"] as const) === "true";
+  return {
+    type,
+    ...(certificateArn ? { certificateArn } : {}),
+    subnetIds,
+    idleTimeoutSeconds,
+    deregistrationDelaySeconds: int("deregistrationDelaySeconds"),
+    deletionProtection,
+    ...(raw.accessLogsBucket ? { accessLogsBucket: raw.accessLogsBucket } : {}),
   };
 }

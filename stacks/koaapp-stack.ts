@@ -6,7 +6,7 @@ import { EmfFargateService } from "../modules/emf-fargate-service";
 import { PostgresDatabase } from "../modules/postgres-database";
 import { SecurityPolicyChecks } from "../modules/security-policy";
 import { ServiceNetwork } from "../modules/service-network";
-import type { KoaAppConfig } from "./koaapp-config";
+import { capacityStrategyOf, type KoaAppConfig } from "./koaapp-config";
 import { KoaAppVariables } from "./koaapp-variables";
 
 /**
@@ -52,6 +52,9 @@ export class KoaAppStack extends TerraformStack {
     const variables = new KoaAppVariables(this, "Variables", {
       ...(config.imageUri ? { imageUri: config.imageUri } : { imageTag: config.imageTag }),
       desiredCount: config.desiredCount,
+      minCount: config.scaling.minCount,
+      maxCount: config.scaling.maxCount,
+      scaleOutLatencyP99Ms: config.scaling.scaleOutLatencyP99Ms,
       dbPassword: config.database.create || existing.RDS_PASSWORD === undefined,
       appSecret: existing.APP_SECRET === undefined,
       latencyP99ThresholdMs: config.latencyP99ThresholdMs,
@@ -108,16 +111,53 @@ export class KoaAppStack extends TerraformStack {
       tags,
     });
 
+    const lb = config.loadBalancer;
     const service = new EmfFargateService(this, "Service", {
       serviceName: config.serviceName,
       environmentName: config.environmentName,
       vpcId,
       subnetIds: taskSubnetIds,
       assignPublicIp: network !== undefined,
-      ingressCidrs: config.ingressCidrs.length > 0 ? config.ingressCidrs : network ? [network.cidrBlock] : [],
+      ...(lb.type === "none"
+        ? {
+            ingressCidrs:
+              config.ingressCidrs.length > 0 ? config.ingressCidrs : network ? [network.cidrBlock] : [],
+          }
+        : {
+            loadBalancer: {
+              create: {
+                internal: lb.type === "internal",
+                certificateArn: lb.certificateArn,
+                subnetIds: lb.subnetIds.length > 0 ? lb.subnetIds : undefined,
+                // A public load balancer admits the internet unless told otherwise, an internal one its VPC.
+                ingressCidrs:
+                  config.ingressCidrs.length > 0
+                    ? config.ingressCidrs
+                    : lb.type === "internal" && network
+                      ? [network.cidrBlock]
+                      : undefined,
+                idleTimeoutSeconds: lb.idleTimeoutSeconds,
+                deregistrationDelaySeconds: lb.deregistrationDelaySeconds,
+                deletionProtection: lb.deletionProtection,
+                accessLogs: lb.accessLogsBucket
+                  ? { bucket: lb.accessLogsBucket, prefix: config.serviceName }
+                  : undefined,
+              },
+            },
+          }),
+      healthCheckPath: config.healthCheckPath,
       secrets: parameters.secrets,
       ...(variables.imageUri ? { imageUri: variables.imageUri } : { imageTag: variables.imageTag }),
       desiredCount: variables.desiredCount,
+      autoScaling: {
+        minCapacity: variables.minCount,
+        maxCapacity: variables.maxCount,
+        cpuTargetPercent: config.scaling.cpuTargetPercent,
+        requestsPerTargetPerMinute: lb.type === "none" ? false : config.scaling.requestsPerTarget,
+        latencyP99ScaleOutMs: variables.scaleOutLatencyP99Ms,
+      },
+      capacityProviderStrategy: capacityStrategyOf(config.scaling),
+      deployment: { waitForSteadyState: config.waitForSteadyState },
       taskCpu: config.taskCpu,
       taskMemoryMiB: config.taskMemoryMiB,
       appCpu: config.appCpu,
@@ -147,5 +187,8 @@ export class KoaAppStack extends TerraformStack {
     if (database) new TerraformOutput(this, "database_address", { value: database.address });
     new TerraformOutput(this, "alarm_topic_arn", { value: service.alarms?.topicArn ?? "" });
     new TerraformOutput(this, "dashboard_name", { value: service.dashboard?.dashboard.dashboardName ?? "" });
+    new TerraformOutput(this, "load_balancer_dns_name", { value: service.loadBalancer?.dnsName ?? "" });
+    new TerraformOutput(this, "load_balancer_zone_id", { value: service.loadBalancer?.zoneId ?? "" });
+    new TerraformOutput(this, "service_url", { value: service.url ?? "" });
   }
 }

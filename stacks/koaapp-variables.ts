@@ -1,5 +1,6 @@
 import { Fn, Op, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
+import { MAX_TASKS } from "../modules/service-scaling";
 
 /** Which per-deploy variables the stack needs, and their defaults from the synth-time configuration. */
 export interface KoaAppVariablesProps {
@@ -7,8 +8,14 @@ export interface KoaAppVariablesProps {
   readonly imageTag?: string;
   /** Default image URI, when the stack runs a given image. @default - no image_uri variable */
   readonly imageUri?: string;
-  /** Default number of tasks. */
+  /** Default number of tasks at creation. */
   readonly desiredCount: number;
+  /** Default fewest tasks autoscaling keeps. */
+  readonly minCount: number;
+  /** Default most tasks autoscaling runs. */
+  readonly maxCount: number;
+  /** Default p99 latency (ms) above which autoscaling adds tasks. */
+  readonly scaleOutLatencyP99Ms: number;
   /** Declare `db_password`. */
   readonly dbPassword: boolean;
   /** Declare `app_secret`. */
@@ -43,8 +50,14 @@ export class KoaAppVariables extends Construct {
   readonly imageTag?: string;
   /** The image URI to run, when the stack does not create a repository. */
   readonly imageUri?: string;
-  /** Number of tasks. */
+  /** Number of tasks at creation. */
   readonly desiredCount: number;
+  /** Fewest tasks autoscaling keeps. */
+  readonly minCount: number;
+  /** Most tasks autoscaling runs. */
+  readonly maxCount: number;
+  /** p99 latency (ms) above which autoscaling adds tasks. */
+  readonly scaleOutLatencyP99Ms: number;
   /** Database master password and RDS_PASSWORD value (ephemeral). */
   readonly dbPassword?: string;
   /** APP_SECRET value (ephemeral). */
@@ -94,20 +107,38 @@ export class KoaAppVariables extends Construct {
       });
       this.imageUri = uri.stringValue;
     }
-    const count = this.declare("desired_count", {
+    this.desiredCount = this.taskCount(
+      "desired_count",
+      props.desiredCount,
+      "Tasks the service starts with; autoscaling owns the count after creation, so later changes are ignored",
+    ).numberValue;
+    const min = this.taskCount("min_count", props.minCount, "Fewest tasks autoscaling keeps");
+    this.minCount = min.numberValue;
+    const max = this.declare("max_count", {
       type: "number",
-      default: props.desiredCount,
-      description: "Number of tasks the service runs",
+      default: props.maxCount,
+      description: "Most tasks autoscaling runs",
     });
-    count.addValidation({
-      // floor(abs(n)) == n: a whole number not below zero (cdktf's operators drop a literal 0 operand).
+    max.addValidation({
+      // Terraform 1.9+ lets a validation read another variable.
       condition: Op.and(
-        Op.eq(Fn.floor(Fn.abs(count.numberValue)), count.numberValue),
-        Op.lte(count.numberValue, 100),
+        Op.and(isWholeNumberUpTo(max, MAX_TASKS), Op.gte(max.numberValue, 1)),
+        Op.lte(min.numberValue, max.numberValue),
       ),
-      errorMessage: "desired_count must be a whole number from 0 to 100.",
+      errorMessage: `max_count must be a whole number from 1 to ${MAX_TASKS}, and at least min_count.`,
     });
-    this.desiredCount = count.numberValue;
+    this.maxCount = max.numberValue;
+    const scaleOut = this.declare("scale_out_latency_p99_ms", {
+      type: "number",
+      default: props.scaleOutLatencyP99Ms,
+      description:
+        "p99 latency across all routes above which, for 3 minutes, autoscaling adds a task, in milliseconds",
+    });
+    scaleOut.addValidation({
+      condition: Op.and(Op.gte(scaleOut.numberValue, 1), Op.lte(scaleOut.numberValue, 60_000)),
+      errorMessage: "scale_out_latency_p99_ms must be from 1 to 60000.",
+    });
+    this.scaleOutLatencyP99Ms = scaleOut.numberValue;
     const version = this.declare("secrets_version", {
       type: "number",
       default: 1,
@@ -187,6 +218,16 @@ export class KoaAppVariables extends Construct {
     return variable;
   }
 
+  /** A number of tasks: a whole number from 0 to MAX_TASKS. */
+  private taskCount(name: string, defaultValue: number, description: string): TerraformVariable {
+    const variable = this.declare(name, { type: "number", default: defaultValue, description });
+    variable.addValidation({
+      condition: isWholeNumberUpTo(variable, MAX_TASKS),
+      errorMessage: `${name} must be a whole number from 0 to ${MAX_TASKS}.`,
+    });
+    return variable;
+  }
+
   /** A sensitive, ephemeral string: it reaches write-only arguments only, never the plan file or the state. */
   private secret(name: string, description: string): TerraformVariable {
     const variable = this.declare(name, { type: "string", sensitive: true, nullable: false, description });
@@ -195,4 +236,13 @@ export class KoaAppVariables extends Construct {
     variable.addOverride("ephemeral", true);
     return variable;
   }
+}
+
+/** Whether a number variable is a whole number from 0 to `max`, as a Terraform expression. */
+function isWholeNumberUpTo(variable: TerraformVariable, max: number): unknown {
+  // floor(abs(n)) == n: a whole number not below zero (cdktf's operators drop a literal 0 operand).
+  return Op.and(
+    Op.eq(Fn.floor(Fn.abs(variable.numberValue)), variable.numberValue),
+    Op.lte(variable.numberValue, max),
+  );
 }

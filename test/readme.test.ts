@@ -43,6 +43,9 @@ describe("README", () => {
       "image_tag",
       "image_uri",
       "latency_p99_threshold_ms",
+      "max_count",
+      "min_count",
+      "scale_out_latency_p99_ms",
       "secrets_version",
     ]);
     const firstCells = tableRows(readme).map((cells) => cells[0]);

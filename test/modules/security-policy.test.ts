@@ -45,16 +45,36 @@ function taskDefinition(stack: TerraformStack, containers: unknown[]) {
 }
 
 describe("SecurityPolicyChecks on the koaapp stack", () => {
-  it("finds no violation but the agent container's exempted ones, as warnings", () => {
-    // GIVEN the sample stack (it applies the checks itself) WHEN synthesized
+  it("finds no violation but the documented exemptions, as warnings: the agent image, the public load balancer, and HTTP without a certificate", () => {
+    // GIVEN the sample stack (it applies the checks itself) without a certificate WHEN synthesized
     const stack = koaAppStack();
     Testing.synth(stack);
     const metadata = stack.node.findAll().flatMap((c) => c.node.metadata);
-    // THEN no error, and exactly the two documented exemptions of the agent image
+    // THEN no error; the agent image's two exemptions, the internet admitted to the public load balancer,
+    // and a warning that traffic is unencrypted
     expect(metadata.filter((m) => m.type === "@cdktf/error")).toEqual([]);
     expect(metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data)).toEqual([
       '[read-only-root] koaapp/Service/TaskDefinition/Resource: container "cloudwatch-agent" has a writable root filesystem; allowed: readonlyRootFilesystem true (exempted: the CloudWatch agent image writes its generated configuration)',
       '[non-root-user] koaapp/Service/TaskDefinition/Resource: container "cloudwatch-agent" runs as the image\'s user (root unless the image says otherwise); allowed: a non-root user (exempted: the CloudWatch agent image runs as root)',
+      "[no-open-ingress] koaapp/Service/LoadBalancer/Ingress80Cidr0: admits 0.0.0.0/0; allowed: narrower CIDRs or a security group (exempted: a public load balancer admits its listener ports from the internet)",
+      "[encrypted-listeners] koaapp/Service/LoadBalancer/Http: port 80 serves HTTP unencrypted; allowed: HTTPS with a certificate, HTTP only to redirect to HTTPS (exempted: no certificateArn was given, so the load balancer serves HTTP only)",
+    ]);
+  });
+
+  it("with a certificate, no longer warns about unencrypted traffic: HTTP only redirects to HTTPS", () => {
+    // GIVEN the sample stack with a certificate WHEN synthesized
+    const stack = koaAppStack({ KOAAPP_CERTIFICATE_ARN: CERTIFICATE });
+    Testing.synth(stack);
+    const warnings = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === "@cdktf/warn" || m.type === "@cdktf/error")
+      .map((m) => String(m.data));
+    // THEN neither listener is reported; the internet is still admitted, on both ports
+    expect(warnings.filter((w) => w.startsWith("[encrypted-listeners]"))).toEqual([]);
+    expect(warnings.filter((w) => w.startsWith("[no-open-ingress]"))).toEqual([
+      "[no-open-ingress] koaapp/Service/LoadBalancer/Ingress80Cidr0: admits 0.0.0.0/0; allowed: narrower CIDRs or a security group (exempted: a public load balancer admits its listener ports from the internet)",
+      "[no-open-ingress] koaapp/Service/LoadBalancer/Ingress443Cidr0: admits 0.0.0.0/0; allowed: narrower CIDRs or a security group (exempted: a public load balancer admits its listener ports from the internet)",
     ]);
   });
 

@@ -1,7 +1,13 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, loadKoaAppConfig, readCdktfContext, SETTINGS } from "../../stacks/koaapp-config";
+import {
+  ConfigError,
+  capacityStrategyOf,
+  loadKoaAppConfig,
+  readCdktfContext,
+  SETTINGS,
+} from "../../stacks/koaapp-config";
 
 const noContext = () => undefined;
 
@@ -32,6 +38,25 @@ describe("loadKoaAppConfig", () => {
       metricsMode: "aggregate",
       logRetentionDays: 30,
       ingressCidrs: [],
+      loadBalancer: {
+        type: "public",
+        subnetIds: [],
+        idleTimeoutSeconds: 60,
+        deregistrationDelaySeconds: 15,
+        deletionProtection: true,
+      },
+      healthCheckPath: "/health",
+      scaling: {
+        minCount: 1,
+        maxCount: 4,
+        cpuTargetPercent: 60,
+        requestsPerTarget: 1000,
+        scaleOutLatencyP99Ms: 500,
+        onDemandBase: 0,
+        onDemandWeight: 1,
+        spotWeight: 0,
+      },
+      waitForSteadyState: true,
       network: { create: true, cidrBlock: "10.0.0.0/16", availabilityZones: ["eu-west-2a", "eu-west-2b"] },
       database: { create: true, instanceClass: "db.t4g.micro", deletionProtection: true },
       backend: { type: "local" },
@@ -123,6 +148,101 @@ describe("loadKoaAppConfig", () => {
       'latencyP99ThresholdMs (KOAAPP_LATENCY_P99_THRESHOLD_MS) "fast" is not a whole number; allowed: digits only',
       'errorRateThresholdPercent (KOAAPP_ERROR_RATE_THRESHOLD_PERCENT) "120" is not a percentage; allowed: a number above 0, at most 100',
       'alarmTopicArn (KOAAPP_ALARM_TOPIC_ARN) "my-topic" is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>',
+    ]);
+  });
+
+  it("refuses a relative health-check path, min above max, no capacity weight and an idle timeout not below the app's keep-alive, all at once", () => {
+    // GIVEN the four mistakes of the issue in one configuration WHEN loaded THEN one error lists each
+    expect(
+      problemsOf({
+        KOAAPP_HEALTH_CHECK_PATH: "health",
+        KOAAPP_MIN_COUNT: "5",
+        KOAAPP_MAX_COUNT: "2",
+        KOAAPP_ON_DEMAND_WEIGHT: "0",
+        KOAAPP_SPOT_WEIGHT: "0",
+        KOAAPP_IDLE_TIMEOUT_SECONDS: "65",
+      }),
+    ).toEqual([
+      "idleTimeoutSeconds (KOAAPP_IDLE_TIMEOUT_SECONDS) 65 is not below the app's keep-alive timeout of 65 s; allowed: 1 to 64, so the load balancer closes idle connections before the app does",
+      'healthCheckPath (KOAAPP_HEALTH_CHECK_PATH) "health" is not an absolute path; allowed: a path starting with / (at most 1024 characters, no spaces or query string), e.g. "/health"',
+      "minCount (KOAAPP_MIN_COUNT) 5 is above maxCount (KOAAPP_MAX_COUNT) 2; allowed: minCount (KOAAPP_MIN_COUNT) at most maxCount (KOAAPP_MAX_COUNT)",
+      "onDemandWeight (KOAAPP_ON_DEMAND_WEIGHT) and spotWeight (KOAAPP_SPOT_WEIGHT) weights [0,0] are all 0, so no task is ever placed; allowed: at least one weight above 0",
+    ]);
+  });
+
+  it("takes the load balancer's settings: type, certificate, timeouts, deletion protection by environment, access logs", () => {
+    const config = loadKoaAppConfig(noContext, {
+      KOAAPP_LOAD_BALANCER: "internal",
+      KOAAPP_CERTIFICATE_ARN:
+        "arn:aws:acm:eu-west-2:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+      KOAAPP_IDLE_TIMEOUT_SECONDS: "30",
+      KOAAPP_DEREGISTRATION_DELAY_SECONDS: "120",
+      KOAAPP_ENVIRONMENT: "staging",
+      KOAAPP_ACCESS_LOGS_BUCKET: "acme-lb-logs",
+    });
+    expect(config.loadBalancer).toEqual({
+      type: "internal",
+      certificateArn: "arn:aws:acm:eu-west-2:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+      subnetIds: [],
+      idleTimeoutSeconds: 30,
+      deregistrationDelaySeconds: 120,
+      // Outside prod, deletion protection is off unless asked for.
+      deletionProtection: false,
+      accessLogsBucket: "acme-lb-logs",
+    });
+    expect(
+      loadKoaAppConfig(noContext, { KOAAPP_LB_DELETION_PROTECTION: "false" }).loadBalancer,
+    ).toMatchObject({
+      deletionProtection: false,
+    });
+    expect(loadKoaAppConfig(noContext, { KOAAPP_LOAD_BALANCER: "none" }).loadBalancer).toEqual({
+      type: "none",
+    });
+  });
+
+  it("refuses load-balancer settings that cannot work", () => {
+    expect(
+      problemsOf({
+        KOAAPP_LOAD_BALANCER: "external",
+        KOAAPP_WAIT_FOR_STEADY_STATE: "yes",
+      }),
+    ).toEqual([
+      'loadBalancer (KOAAPP_LOAD_BALANCER) "external" is not allowed; allowed: public, internal, none',
+      'waitForSteadyState (KOAAPP_WAIT_FOR_STEADY_STATE) "yes" is not allowed; allowed: true, false',
+    ]);
+    expect(
+      problemsOf({
+        KOAAPP_CERTIFICATE_ARN: "my-cert",
+        KOAAPP_IDLE_TIMEOUT_SECONDS: "0",
+        KOAAPP_LB_SUBNET_IDS: "subnet-1,subnet-2",
+      }),
+    ).toEqual([
+      "loadBalancerSubnetIds (KOAAPP_LB_SUBNET_IDS) is set without vpcId; allowed: with an existing VPC only (a created VPC puts the load balancer in its public subnets)",
+      'certificateArn (KOAAPP_CERTIFICATE_ARN) "my-cert" is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>',
+      "idleTimeoutSeconds (KOAAPP_IDLE_TIMEOUT_SECONDS) 0 is not below the app's keep-alive timeout of 65 s; allowed: 1 to 64, so the load balancer closes idle connections before the app does",
+    ]);
+    expect(
+      problemsOf({
+        KOAAPP_VPC_ID: "vpc-1",
+        KOAAPP_SUBNET_IDS: "subnet-1",
+        KOAAPP_DATABASE: "existing",
+        KOAAPP_LOAD_BALANCER: "internal",
+      }),
+    ).toEqual([
+      "loadBalancerSubnetIds (KOAAPP_LB_SUBNET_IDS) is empty and subnetIds has 1 subnet; allowed: two or more subnets in different zones for the load balancer",
+      "ingressCidrs (KOAAPP_INGRESS_CIDRS) is empty for an internal load balancer in an existing VPC; allowed: the CIDRs of the clients that call it",
+    ]);
+  });
+
+  it("turns Spot weights into a capacity provider strategy, and on-demand only into none", () => {
+    expect(capacityStrategyOf(loadKoaAppConfig(noContext, {}).scaling)).toBeUndefined();
+    expect(
+      capacityStrategyOf(
+        loadKoaAppConfig(noContext, { KOAAPP_ON_DEMAND_BASE: "1", KOAAPP_SPOT_WEIGHT: "3" }).scaling,
+      ),
+    ).toEqual([
+      { capacityProvider: "FARGATE", base: 1, weight: 1 },
+      { capacityProvider: "FARGATE_SPOT", weight: 3 },
     ]);
   });
 

@@ -50,12 +50,18 @@ describe("koaapp stack with the default configuration", () => {
       "database_address",
       "ecr_repository_url",
       "emf_log_group_name",
+      "load_balancer_dns_name",
+      "load_balancer_zone_id",
       "log_group_name",
       "metrics_namespace",
       "parameter_names",
       "service_name",
+      "service_url",
       "task_definition_family",
     ]);
+    expect(tf.output.service_url.value).toMatch(
+      /^http:\/\/\$\{aws_lb\.Service_LoadBalancer_\w+\.dns_name\}$/,
+    );
     expect(tf.output.parameter_names.value.RDS_PASSWORD).toMatch(/^\$\{aws_ssm_parameter\.\w+\.name\}$/);
   });
 
@@ -221,17 +227,28 @@ describe("koaapp stack with the default configuration", () => {
       expect(text).not.toContain(":latest");
     });
 
-    it("opens no ingress to 0.0.0.0/0 unless configured", () => {
-      const ingress = resources(tf, "aws_vpc_security_group_ingress_rule");
-      // The service admits the VPC's own CIDR; the database admits the service's security group.
-      expect(ingress.map((r) => r.cidr_ipv4 ?? r.referenced_security_group_id).sort()).toEqual([
-        expect.stringMatching(/^\$\{aws_security_group\.Service_SecurityGroup_\w+\.id\}$/),
-        expect.stringMatching(/^\$\{aws_vpc\.Network_\w+\.cidr_block\}$/),
+    it("opens no ingress to 0.0.0.0/0 but the public load balancer's listener, and the tasks' port only to the load balancer", () => {
+      const rules = resources(tf, "aws_vpc_security_group_ingress_rule");
+      const into = (group: RegExp) =>
+        rules
+          .filter((r) => group.test(r.security_group_id))
+          .map((r) => ({ port: r.from_port, from: r.cidr_ipv4 ?? r.referenced_security_group_id }));
+      const taskGroup = /^\$\{aws_security_group\.Service_SecurityGroup_\w+\.id\}$/;
+      const lbGroup = /^\$\{aws_security_group\.Service_LoadBalancer_SecurityGroup_\w+\.id\}$/;
+      // The tasks admit the container port from the load balancer's group only: no CIDR.
+      expect(into(taskGroup)).toEqual([{ port: 5000, from: expect.stringMatching(lbGroup) }]);
+      // The load balancer admits the internet on its one listener port (HTTP without a certificate).
+      expect(into(lbGroup)).toEqual([{ port: 80, from: "0.0.0.0/0" }]);
+      // The database admits the tasks' group.
+      expect(into(/Database_SecurityGroup/)).toEqual([
+        { port: 5432, from: expect.stringMatching(taskGroup) },
       ]);
-      const open = synth({ KOAAPP_INGRESS_CIDRS: "203.0.113.0/24" });
-      expect(resources(open, "aws_vpc_security_group_ingress_rule").map((r) => r.cidr_ipv4)).toContain(
-        "203.0.113.0/24",
-      );
+      const narrowed = synth({ KOAAPP_INGRESS_CIDRS: "203.0.113.0/24" });
+      expect(
+        resources(narrowed, "aws_vpc_security_group_ingress_rule")
+          .filter((r) => lbGroup.test(r.security_group_id))
+          .map((r) => r.cidr_ipv4),
+      ).toEqual(["203.0.113.0/24"]);
     });
   });
 });
@@ -274,6 +291,9 @@ describe("koaapp stack with existing network and database", () => {
       "error_rate_threshold_percent",
       "image_uri",
       "latency_p99_threshold_ms",
+      "max_count",
+      "min_count",
+      "scale_out_latency_p99_ms",
       "secrets_version",
     ]);
   });
@@ -297,6 +317,9 @@ describe("koaapp stack's per-deploy variables", () => {
       "error_rate_threshold_percent",
       "image_tag",
       "latency_p99_threshold_ms",
+      "max_count",
+      "min_count",
+      "scale_out_latency_p99_ms",
       "secrets_version",
     ]);
     expect(tf.variable.latency_p99_threshold_ms).toMatchObject({ type: "number", default: 1000 });

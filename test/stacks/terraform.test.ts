@@ -25,36 +25,53 @@ const describeWithTerraform = available ? describe : describe.skip;
 
 const SECRET_VALUES = { db_password: "plan-test-password-7f3a", app_secret: "plan-test-app-secret-91bc" };
 
-/** Addresses (without attribute) every expression of a resource refers to. */
-function referencesOf(expressions: unknown, out = new Set<string>()): Set<string> {
-  if (Array.isArray(expressions)) {
-    for (const item of expressions) referencesOf(item, out);
-  } else if (typeof expressions === "object" && expressions !== null) {
-    for (const [key, value] of Object.entries(expressions)) {
-      if (key === "references" && Array.isArray(value)) for (const ref of value) out.add(String(ref));
-      else referencesOf(value, out);
+/**
+ * What an expression refers to. Terraform lists a reference to `aws_x.name.attr` together with its resource
+ * `aws_x.name`; the bare resource is dropped then, so a reference to one attribute is judged by that attribute.
+ */
+function referencesOf(expression: unknown, out: string[] = []): string[] {
+  if (Array.isArray(expression)) {
+    for (const item of expression) referencesOf(item, out);
+  } else if (typeof expression === "object" && expression !== null) {
+    for (const [key, value] of Object.entries(expression)) {
+      if (key !== "references" || !Array.isArray(value)) referencesOf(value, out);
+      else
+        out.push(
+          ...value.map(String).filter((ref, _, all) => !all.some((other) => other.startsWith(`${ref}.`))),
+        );
     }
   }
   return out;
 }
 
-/** Resources of a module whose configuration depends, directly or through other resources, on `variable`. */
+/**
+ * Resources of a module whose configuration depends, directly or through other resources, on `variable`.
+ * A reference to another resource's attribute counts when that attribute's own expression depends on the
+ * variable, or, for an attribute only AWS sets (an ARN), when that resource does. So a policy naming the
+ * service by its configured name does not depend on the image the service runs.
+ */
 function dependents(module: TerraformModuleConfig, variable: string): string[] {
-  const graph = (module.resources ?? []).map((r) => ({
-    address: r.address,
-    refs: [...referencesOf(r.expressions), ...(r.depends_on ?? [])],
-  }));
-  const reached = new Set([variable]);
+  const resources = new Map((module.resources ?? []).map((r) => [r.address, r]));
+  const reached = new Set<string>();
+  const dependsOnVariable = (expression: unknown): boolean =>
+    referencesOf(expression).some((ref) => {
+      if (ref === variable) return true;
+      const [type, name, attribute] = ref.split(/[.[]/);
+      const address = `${type}.${name}`;
+      if (!reached.has(address)) return false;
+      const own = resources.get(address)?.expressions?.[attribute ?? ""];
+      return attribute === undefined || own === undefined || dependsOnVariable(own);
+    });
   for (let grown = true; grown; ) {
     grown = false;
-    for (const { address, refs } of graph) {
-      if (!reached.has(address) && refs.some((ref) => reached.has(ref))) {
+    for (const [address, r] of resources) {
+      if (reached.has(address)) continue;
+      if (dependsOnVariable(r.expressions) || (r.depends_on ?? []).some((d) => reached.has(d))) {
         reached.add(address);
         grown = true;
       }
     }
   }
-  reached.delete(variable);
   return [...reached].sort();
 }
 
@@ -177,6 +194,18 @@ describeWithTerraform("the synthesized koaapp stack with the real AWS provider 5
       );
       expect(short.stderr.replace(/\s+/g, " ")).toContain(
         'db_password must be 12-128 characters without /, ", @ or spaces.',
+      );
+      // A validation that reads another variable (Terraform 1.9+): max_count against min_count.
+      const inverted = root.run([
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-lock=false",
+        ...varArgs({ ...SECRET_VALUES, min_count: "5", max_count: "2" }),
+      ]);
+      expect(inverted.status).not.toBe(0);
+      expect(inverted.stderr.replace(/\s+/g, " ")).toContain(
+        "max_count must be a whole number from 1 to 100, and at least min_count.",
       );
     }, 300_000);
 
