@@ -5,16 +5,9 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { type App, TerraformStack, Testing } from "cdktf";
 import fc from "fast-check";
 import { EmfFargateService, type EmfFargateServiceProps } from "../../modules/emf-fargate-service";
-import { findProviderMirror, hasTerraform, TerraformWorkdir } from "../support/terraform";
+import { TerraformWorkdir, terraformSuite } from "../support/terraform";
 
-const mirror = findProviderMirror();
-const available = hasTerraform() && mirror !== undefined;
-if (!available && process.env.CI === "true") {
-  throw new Error(
-    "terraform and the hashicorp/aws 5.100.0 mirror are needed for the property test (set TF_PROVIDER_MIRROR)",
-  );
-}
-const describeWithTerraform = available ? describe : describe.skip;
+const { mirror, describe: describeWithTerraform } = terraformSuite("the property test");
 
 /** Mostly a value from `valid`, sometimes one just outside what is allowed, so both outcomes occur. */
 function mostly<V, I>(valid: fc.Arbitrary<V>, invalid: fc.Arbitrary<I>): fc.Arbitrary<V | I> {
@@ -100,7 +93,7 @@ describeWithTerraform("EmfFargateService with random props", () => {
   beforeAll(() => {
     // One initialised directory; each case swaps in its own cdk.tf.json (same provider, no re-init).
     writeFileSync(join(seedDir, "cdk.tf.json"), synth(toServiceProps({})));
-    workdir = new TerraformWorkdir({ stack: seedDir }, "stack", mirror as string, { region: "eu-west-2" });
+    workdir = new TerraformWorkdir({ stack: seedDir }, "stack", mirror, { region: "eu-west-2" });
     workdir.runOk(["init", "-input=false", "-no-color", "-backend=false"]);
   }, 300_000);
 

@@ -3,25 +3,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  findProviderMirror,
-  hasTerraform,
   synthProject,
   type TerraformModuleConfig,
   type TerraformPlan,
   TerraformWorkdir,
+  terraformSuite,
   varArgs,
 } from "../support/terraform";
 
-const mirror = findProviderMirror();
-const available = hasTerraform() && mirror !== undefined;
-
 // In CI this suite must run: a missing terraform or provider mirror is a failure there, not a skip.
-if (!available && process.env.CI === "true") {
-  throw new Error(
-    `terraform plan tests cannot run: terraform ${hasTerraform() ? "found" : "missing"}, provider mirror ${mirror ?? "missing"} (set TF_PROVIDER_MIRROR)`,
-  );
-}
-const describeWithTerraform = available ? describe : describe.skip;
+const { mirror, describe: describeWithTerraform } = terraformSuite("terraform plan tests");
 
 const SECRET_VALUES = { db_password: "plan-test-password-7f3a", app_secret: "plan-test-app-secret-91bc" };
 
@@ -83,7 +74,7 @@ describeWithTerraform("the synthesized koaapp stack with the real AWS provider 5
 
   beforeAll(() => {
     synthProject(outdir);
-    root = new TerraformWorkdir({ koaapp: stackDir }, "koaapp", mirror as string, { region: "eu-west-2" });
+    root = new TerraformWorkdir({ koaapp: stackDir }, "koaapp", mirror, { region: "eu-west-2" });
     root.runOk(["init", "-input=false", "-no-color"]);
     plan = root.planJson(SECRET_VALUES);
   }, 300_000);
@@ -246,7 +237,7 @@ describeWithTerraform("the synthesized koaapp stack with the real AWS provider 5
       child = new TerraformWorkdir(
         { koaapp: stackDir, root: join(__dirname, "..", "fixtures", "child-module") },
         "root",
-        mirror as string,
+        mirror,
         { overrideAlias: "main" },
       );
       child.runOk(["init", "-input=false", "-no-color"]);
@@ -273,7 +264,7 @@ describeWithTerraform("the synthesized koaapp stack with the real AWS provider 5
 
   describe("against a provider configured for another region", () => {
     it("stops at the network's precondition with a message saying what to do", () => {
-      const elsewhere = new TerraformWorkdir({ koaapp: stackDir }, "koaapp", mirror as string, {
+      const elsewhere = new TerraformWorkdir({ koaapp: stackDir }, "koaapp", mirror, {
         region: "us-east-1",
       });
       try {

@@ -42,6 +42,21 @@ export function hasTerraform(): boolean {
 }
 
 /**
+ * The provider mirror and a `describe` that runs when terraform and the mirror are here, skips outside
+ * CI when they are not, and fails in CI (`CI=true`), where a missing terraform is a broken machine.
+ */
+export function terraformSuite(what: string): { mirror: string; describe: jest.Describe } {
+  const mirror = findProviderMirror();
+  const terraform = hasTerraform();
+  if ((!terraform || mirror === undefined) && process.env.CI === "true") {
+    throw new Error(
+      `${what} cannot run: terraform ${terraform ? "found" : "missing"}, provider mirror ${mirror ?? "missing"} (set TF_PROVIDER_MIRROR)`,
+    );
+  }
+  return { mirror: mirror ?? "", describe: terraform && mirror !== undefined ? describe : describe.skip };
+}
+
+/**
  * Provider settings that let a plan run offline with fake credentials. Written into the test's copy of
  * the configuration only, never into the user's stack.
  */
@@ -148,9 +163,21 @@ export class TerraformWorkdir {
     return result.stdout;
   }
 
-  /** Plans with `vars` and returns the plan as `terraform show -json` prints it. */
-  planJson(vars: Readonly<Record<string, string>>, planFile = "plan.bin"): TerraformPlan {
-    this.runOk(["plan", "-input=false", "-no-color", "-lock=false", `-out=${planFile}`, ...varArgs(vars)]);
+  /** Plans with `vars` (and extra plan arguments) and returns the plan as `terraform show -json` prints it. */
+  planJson(
+    vars: Readonly<Record<string, string>>,
+    planFile = "plan.bin",
+    args: readonly string[] = [],
+  ): TerraformPlan {
+    this.runOk([
+      "plan",
+      "-input=false",
+      "-no-color",
+      "-lock=false",
+      `-out=${planFile}`,
+      ...args,
+      ...varArgs(vars),
+    ]);
     return JSON.parse(this.runOk(["show", "-json", planFile])) as TerraformPlan;
   }
 
