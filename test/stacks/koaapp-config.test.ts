@@ -8,6 +8,7 @@ import {
   readCdktfContext,
   SETTINGS,
 } from "../../stacks/koaapp-config";
+import { BAD_PRODUCTION_SETTINGS } from "../support/koaapp";
 
 const noContext = () => undefined;
 
@@ -153,16 +154,7 @@ describe("loadKoaAppConfig", () => {
 
   it("refuses a relative health-check path, min above max, no capacity weight and an idle timeout not below the app's keep-alive, all at once", () => {
     // GIVEN the four mistakes of the issue in one configuration WHEN loaded THEN one error lists each
-    expect(
-      problemsOf({
-        KOAAPP_HEALTH_CHECK_PATH: "health",
-        KOAAPP_MIN_COUNT: "5",
-        KOAAPP_MAX_COUNT: "2",
-        KOAAPP_ON_DEMAND_WEIGHT: "0",
-        KOAAPP_SPOT_WEIGHT: "0",
-        KOAAPP_IDLE_TIMEOUT_SECONDS: "65",
-      }),
-    ).toEqual([
+    expect(problemsOf(BAD_PRODUCTION_SETTINGS)).toEqual([
       "idleTimeoutSeconds (KOAAPP_IDLE_TIMEOUT_SECONDS) 65 is not below the app's keep-alive timeout of 65 s; allowed: 1 to 64, so the load balancer closes idle connections before the app does",
       'healthCheckPath (KOAAPP_HEALTH_CHECK_PATH) "health" is not an absolute path; allowed: a path starting with / (at most 1024 characters, no spaces or query string), e.g. "/health"',
       "minCount (KOAAPP_MIN_COUNT) 5 is above maxCount (KOAAPP_MAX_COUNT) 2; allowed: minCount (KOAAPP_MIN_COUNT) at most maxCount (KOAAPP_MAX_COUNT)",

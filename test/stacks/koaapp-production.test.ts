@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CERTIFICATE, synthKoaApp as synth } from "../support/koaapp";
+import { BAD_PRODUCTION_SETTINGS, CERTIFICATE, synthKoaApp as synth } from "../support/koaapp";
 import { synthProject } from "../support/terraform";
 
 type Json = Record<string, any>;
@@ -217,14 +217,7 @@ describe("koaapp synth with bad production settings", () => {
       // WHEN synthesized the way `npm run synth` does
       let message = "";
       try {
-        synthProject(outdir, {
-          KOAAPP_HEALTH_CHECK_PATH: "health",
-          KOAAPP_MIN_COUNT: "5",
-          KOAAPP_MAX_COUNT: "2",
-          KOAAPP_ON_DEMAND_WEIGHT: "0",
-          KOAAPP_SPOT_WEIGHT: "0",
-          KOAAPP_IDLE_TIMEOUT_SECONDS: "65",
-        });
+        synthProject(outdir, BAD_PRODUCTION_SETTINGS);
       } catch (error) {
         message = String((error as { stderr?: Buffer }).stderr ?? error);
       }

@@ -6,6 +6,19 @@ import { KoaAppStack } from "../../stacks/koaapp-stack";
 export const CERTIFICATE =
   "arn:aws:acm:eu-west-2:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
+/**
+ * The four mistakes of issue 11's bad-input case: a relative health-check path, min above max, no capacity
+ * weight, and an idle timeout not below the app's keep-alive.
+ */
+export const BAD_PRODUCTION_SETTINGS: Readonly<Record<string, string>> = {
+  KOAAPP_HEALTH_CHECK_PATH: "health",
+  KOAAPP_MIN_COUNT: "5",
+  KOAAPP_MAX_COUNT: "2",
+  KOAAPP_ON_DEMAND_WEIGHT: "0",
+  KOAAPP_SPOT_WEIGHT: "0",
+  KOAAPP_IDLE_TIMEOUT_SECONDS: "65",
+};
+
 /** The sample koaapp stack in a test app, configured from `env` alone (no cdktf.json context, not `process.env`). */
 export function koaAppStack(env: NodeJS.ProcessEnv = {}): KoaAppStack {
   return new KoaAppStack(
