@@ -1,5 +1,7 @@
+import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { type TerraformResource, TerraformStack } from "cdktf";
 import type { IConstruct, Node } from "constructs";
+import type { ServiceRoles } from "./service-roles";
 
 /**
  * Records that `resource` used to be the child `formerId` of `formerScope`, as a Terraform `moved` block,
@@ -15,4 +17,25 @@ export function movedFrom(resource: TerraformResource, formerScope: IConstruct, 
   const former = { scopes: [...formerScope.node.scopes, { node: { id: formerId } }] } as unknown as Node;
   const formerLogicalId = TerraformStack.of(resource).getLogicalId(former);
   resource.moveFromId(`${resource.terraformResourceType}.${formerLogicalId}`);
+}
+
+/**
+ * The roles, their policies and the task definition lived directly in EmfFargateService before it was
+ * composed of ServiceRoles and ServiceTaskDefinition: `moved` blocks from those addresses keep their state.
+ */
+export function keepFormerServiceAddresses(
+  service: IConstruct,
+  roles: ServiceRoles,
+  taskDefinition: EcsTaskDefinition,
+): void {
+  for (const [resource, formerId] of [
+    [roles.executionRole, "ExecutionRole"],
+    [roles.node.findChild("ExecutionRoleManaged"), "ExecutionRoleManaged"],
+    [roles.node.findChild("ExecutionRoleSecrets"), "ExecutionRoleSecrets"],
+    [roles.taskRole, "TaskRole"],
+    [roles.node.tryFindChild("TaskRoleExec"), "TaskRoleExec"],
+    [taskDefinition, "TaskDefinition"],
+  ] as const) {
+    if (resource) movedFrom(resource as TerraformResource, service, formerId);
+  }
 }

@@ -1,11 +1,6 @@
-import { Fn, Op, Token } from "cdktf";
 import { EMF_SERVICE_TYPE } from "../contract/metrics";
-import type { ServiceSecret } from "./app-parameters";
 import type { ContainerDefinition, HealthCheck, LogConfiguration, MountPoint } from "./container-definition";
-import { isKnown } from "./validation";
-
-/** How the app publishes metrics: `off` installs no middleware. */
-export type MetricsMode = "off" | "aggregate" | "request";
+import type { ResolvedSecret } from "./service-secrets";
 
 /** The metric settings the app container and the rest of the stack share. */
 export interface EmfSettings {
@@ -19,8 +14,6 @@ export interface EmfSettings {
   readonly serviceName: string;
   /** Agent endpoint as the app sees it. */
   readonly agentEndpoint: string;
-  /** How the app publishes. */
-  readonly mode: MetricsMode;
 }
 
 /** What the app container is made of; every value already resolved by the caller. */
@@ -35,22 +28,18 @@ export interface AppContainerSettings {
   readonly memoryMiB: number;
   /** Port the app listens on (also `PORT`). */
   readonly port: number;
-  /** `ENV_TYPE`. */
-  readonly environmentName: string;
-  /** `PGSSLMODE`. */
-  readonly databaseSslMode: string;
-  /** The EMF settings, passed as `AWS_EMF_*` and `METRICS_MODE`. */
+  /** The EMF settings, passed as `AWS_EMF_*`. */
   readonly emf: EmfSettings;
-  /** Extra plain variables. */
+  /** The app's own plain variables. */
   readonly environment: Readonly<Record<string, string>>;
-  /** Variables read from SSM or Secrets Manager. */
-  readonly secrets: readonly ServiceSecret[];
+  /** Variables read from SSM or Secrets Manager, resolved to ARNs. */
+  readonly secrets: readonly ResolvedSecret[];
   /** Logging of the container. */
   readonly logConfiguration: LogConfiguration;
   /** Container the app waits for (the agent). */
   readonly startsAfter: string;
-  /** Health check. */
-  readonly healthCheck: HealthCheck;
+  /** Health check, or `false` for none. */
+  readonly healthCheck: HealthCheck | false;
   /** Seconds between SIGTERM and SIGKILL. */
   readonly stopTimeoutSeconds: number;
   /** Read-only root filesystem. */
@@ -61,8 +50,23 @@ export interface AppContainerSettings {
   readonly execVolumes: boolean;
 }
 
-/** Variables the construct sets itself; `environment` may not set them. */
-export const RESERVED_VARIABLES = ["PORT", "ENV_TYPE", "METRICS_MODE", "SHUTDOWN_TIMEOUT_MS", "PGSSLMODE"];
+/** Variables the construct sets itself, with the prop that decides each; `environment` may not set them. */
+export const RESERVED_VARIABLES: Readonly<Record<string, string>> = { PORT: "containerPort" };
+
+/** Prefix of the variables that carry the EMF settings; `environment` may not set them. */
+export const EMF_VARIABLE_PREFIX = "AWS_EMF_";
+
+/** The `AWS_EMF_*` variables the app reads its EMF settings from (the names aws-embedded-metrics reads). */
+export function emfEnvironment(emf: EmfSettings): Record<string, string> {
+  return {
+    AWS_EMF_AGENT_ENDPOINT: emf.agentEndpoint,
+    AWS_EMF_SERVICE_NAME: emf.serviceName,
+    AWS_EMF_SERVICE_TYPE: EMF_SERVICE_TYPE,
+    AWS_EMF_LOG_GROUP_NAME: emf.logGroupName,
+    AWS_EMF_LOG_STREAM_NAME: emf.logStreamName,
+    AWS_EMF_NAMESPACE: emf.namespace,
+  };
+}
 
 const EXEC_PATHS = ["/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"];
 
@@ -71,25 +75,11 @@ export function appContainer(settings: AppContainerSettings): {
   container: ContainerDefinition;
   volumes: string[];
 } {
-  // The app must finish before ECS's SIGKILL: its deadline is the stop timeout less 5 s (at least 1 s).
-  const stop = settings.stopTimeoutSeconds;
-  const shutdownTimeoutMs = isKnown(stop)
-    ? String(Math.max(1000, stop * 1000 - 5000))
-    : Token.asString(Fn.max([1000, Op.sub(Op.mul(stop, 1000), 5000)]));
-  const { emf } = settings;
+  // PORT first and the EMF variables last, so the app's own variables keep their place between them.
   const environment: Record<string, string> = {
     PORT: String(settings.port),
-    ENV_TYPE: settings.environmentName,
-    METRICS_MODE: emf.mode,
-    SHUTDOWN_TIMEOUT_MS: shutdownTimeoutMs,
-    PGSSLMODE: settings.databaseSslMode,
-    AWS_EMF_AGENT_ENDPOINT: emf.agentEndpoint,
-    AWS_EMF_SERVICE_NAME: emf.serviceName,
-    AWS_EMF_SERVICE_TYPE: EMF_SERVICE_TYPE,
-    AWS_EMF_LOG_GROUP_NAME: emf.logGroupName,
-    AWS_EMF_LOG_STREAM_NAME: emf.logStreamName,
-    AWS_EMF_NAMESPACE: emf.namespace,
     ...settings.environment,
+    ...emfEnvironment(settings.emf),
   };
   const mountPoints: MountPoint[] = settings.execVolumes
     ? EXEC_PATHS.map((containerPath) => ({ sourceVolume: volumeName(containerPath), containerPath }))
@@ -105,9 +95,9 @@ export function appContainer(settings: AppContainerSettings): {
     secrets: settings.secrets.map(({ name, valueFrom }) => ({ name, valueFrom })),
     logConfiguration: settings.logConfiguration,
     dependsOn: [{ containerName: settings.startsAfter, condition: "START" }],
-    healthCheck: settings.healthCheck,
+    ...(settings.healthCheck ? { healthCheck: settings.healthCheck } : {}),
     linuxParameters: { initProcessEnabled: true },
-    stopTimeout: stop,
+    stopTimeout: settings.stopTimeoutSeconds,
     readonlyRootFilesystem: settings.readonlyRootFilesystem,
     user: settings.user,
     ...(mountPoints.length > 0 ? { mountPoints } : {}),
@@ -117,20 +107,4 @@ export function appContainer(settings: AppContainerSettings): {
 
 function volumeName(path: string): string {
   return `exec${path.replace(/[^A-Za-z0-9]+/g, "-")}`;
-}
-
-/** A health check that needs only `node` in the image, on the given port and path. */
-export function defaultHealthCheck(port: number, path = "/health"): HealthCheck {
-  return {
-    command: [
-      "CMD",
-      "node",
-      "-e",
-      `require("http").get("http://127.0.0.1:${port}${path}",r=>process.exit(r.statusCode===200?0:1)).on("error",()=>process.exit(1))`,
-    ],
-    interval: 15,
-    timeout: 5,
-    retries: 3,
-    startPeriod: 10,
-  };
 }

@@ -1,66 +1,53 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Construct } from "constructs";
-import { checkSecretValueFrom, isKnown, Problems, show } from "./validation";
+import {
+  checkSecretReference,
+  isSsmParameterName,
+  type SecretReference,
+  type ServiceSecret,
+} from "./service-secrets";
+import {
+  isEnvironmentVariableName,
+  isKnown,
+  Problems,
+  SECRETS_MANAGER_COMPLETE_ARN,
+  SSM_PARAMETER_ARN,
+  show,
+} from "./validation";
 
-/** The variables the app reads from secrets, as the seed's task definition names them. */
-export const APP_SECRET_NAMES = [
-  "RDS_USERNAME",
-  "RDS_PASSWORD",
-  "RDS_DB_NAME",
-  "RDS_HOSTNAME",
-  "RDS_PORT",
-  "APP_SECRET",
-] as const;
-
-/** One of {@link APP_SECRET_NAMES}. */
-export type AppSecretName = (typeof APP_SECRET_NAMES)[number];
-
-/** The variables stored as `SecureString` with write-only values. */
-export const SECURE_SECRET_NAMES = ["RDS_PASSWORD", "APP_SECRET"] as const;
-
-/** One of {@link SECURE_SECRET_NAMES}. */
-export type SecureSecretName = (typeof SECURE_SECRET_NAMES)[number];
-
-/** One of the plain (non-secret) connection values. */
-export type PlainSecretName = Exclude<AppSecretName, SecureSecretName>;
-
-/** A secret a container reads, with the service that stores it (it decides the IAM action). */
-export interface ServiceSecret {
-  /** Variable name inside the container. */
-  readonly name: string;
-  /** Full ARN of the SSM parameter or Secrets Manager secret. */
-  readonly valueFrom: string;
-  /** Where the value is stored. */
-  readonly store: "ssm" | "secretsmanager";
-}
+/** How a required variable may be stored: `secure` ones never as a plain `String` value. */
+export type ParameterKind = "plain" | "secure";
 
 /** Props of {@link AppParameters}. */
 export interface AppParametersProps {
   /**
-   * Plain values for the parameters this construct creates as `String`: username, database name,
-   * hostname and port. Tokens (e.g. an RDS instance's address) are welcome.
-   * @default - none created; each must then be in `existing`
+   * Plain values, by variable name: each becomes a created `String` parameter holding it. Tokens (e.g. an RDS
+   * instance's address) are welcome.
+   * @default - none
    */
-  readonly values?: Readonly<Partial<Record<PlainSecretName, string>>>;
+  readonly values?: Readonly<Record<string, string>>;
   /**
-   * Values for the `SecureString` parameters this construct creates, written through the provider's
-   * write-only `value_wo` so they reach neither cdk.tf.json nor the state. Pass ephemeral Terraform
-   * variables, never literals.
-   * @default - none created; each must then be in `existing`
+   * Secret values, by variable name: each becomes a created `SecureString` parameter written through the
+   * provider's write-only `value_wo`, so the value reaches neither cdk.tf.json nor the state. Pass ephemeral
+   * Terraform variables, never literals.
+   * @default - none
    */
-  readonly writeOnlyValues?: Readonly<Partial<Record<SecureSecretName, string>>>;
+  readonly writeOnlyValues?: Readonly<Record<string, string>>;
   /** Version of the write-only values: increase it to write new values. @default 1 */
   readonly writeOnlyVersion?: number;
   /**
-   * Existing secrets by SSM parameter name (same region), SSM parameter ARN (any region) or
-   * Secrets Manager secret ARN. A name is turned into an ARN with the caller's account, which reads
-   * `aws_caller_identity` at plan time; ARNs need no lookup.
+   * Existing parameters or secrets, by variable name: a string is an SSM parameter name or ARN, or a Secrets
+   * Manager secret's complete ARN; a SecretReference also takes a Secrets Manager secret by name and a JSON
+   * key. Names are resolved to ARNs by EmfFargateService, in the task's account and region, with no lookup.
    * @default - none
    */
-  readonly existing?: Readonly<Partial<Record<AppSecretName, string>>>;
+  readonly existing?: Readonly<Record<string, string | SecretReference>>;
+  /**
+   * The variables the app needs, in the order its container gets them: each must then come from exactly one
+   * of values, writeOnlyValues and existing, and a `secure` one never from values.
+   * @default - no variable is required; each given one is used, in the order values, writeOnlyValues, existing
+   */
+  readonly required?: Readonly<Record<string, ParameterKind>>;
   /** Prefix of the created parameter names. @default "/<construct path>" */
   readonly prefix?: string;
   /** Customer-managed KMS key for the `SecureString` parameters. @default - the AWS-managed key aws/ssm */
@@ -69,50 +56,75 @@ export interface AppParametersProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+const SOURCES = ["values", "writeOnlyValues", "existing"] as const;
+
+/** The form an `existing` string names, when it is not a SecretReference. */
+function referenceOf(value: string): SecretReference {
+  const secretsManager = isKnown(value) && /^arn:[^:]+:secretsmanager:/.test(value);
+  return { valueFrom: value, store: secretsManager ? "secretsmanager" : "ssm" };
+}
+
 /**
- * The six secrets the app reads (`RDS_USERNAME`, `RDS_PASSWORD`, `RDS_DB_NAME`, `RDS_HOSTNAME`,
- * `RDS_PORT`, `APP_SECRET`): each either created here as an SSM parameter or referenced.
+ * The variables an app reads from SSM Parameter Store or Secrets Manager: each created here as an SSM
+ * parameter (`String` from a plain value, `SecureString` from a write-only value, named `<prefix>/<VARIABLE>`)
+ * or referenced where it already is. `secrets` is what EmfFargateService takes.
  */
 export class AppParameters extends Construct {
-  /** Every secret, by variable name, with its full ARN: what the task definition and IAM use. */
+  /** Every variable with where its value comes from, in order: what EmfFargateService's `secrets` takes. */
   readonly secrets: readonly ServiceSecret[];
   /** Names of the parameters this construct created, by variable name. */
-  readonly createdParameterNames: Readonly<Partial<Record<AppSecretName, string>>>;
+  readonly createdParameterNames: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: AppParametersProps = {}) {
     super(scope, id);
-    const values = props.values ?? {};
-    const writeOnlyValues = props.writeOnlyValues ?? {};
+    const given = {
+      values: props.values ?? {},
+      writeOnlyValues: props.writeOnlyValues ?? {},
+      existing: props.existing ?? {},
+    };
     const writeOnlyVersion = props.writeOnlyVersion ?? 1;
-    const existing = props.existing ?? {};
+    const required = props.required ?? {};
     const prefix = props.prefix ?? `/${this.node.path}`;
+    const sourcesOf = (name: string) => SOURCES.filter((source) => given[source][name] !== undefined);
+    const names = [
+      ...new Set([...Object.keys(required), ...SOURCES.flatMap((source) => Object.keys(given[source]))]),
+    ];
 
     const problems = new Problems();
-    for (const name of APP_SECRET_NAMES) {
-      const sources = [
-        name in values && values[name as PlainSecretName] !== undefined ? "values" : undefined,
-        name in writeOnlyValues && writeOnlyValues[name as SecureSecretName] !== undefined
-          ? "writeOnlyValues"
-          : undefined,
-        existing[name] !== undefined ? "existing" : undefined,
-      ].filter((s) => s !== undefined);
-      const allowed = (SECURE_SECRET_NAMES as readonly string[]).includes(name)
-        ? "writeOnlyValues or existing"
-        : "values or existing";
-      problems.check(sources.length === 0, `${name} has no source; allowed: exactly one of ${allowed}`);
+    for (const name of names) {
+      const sources = sourcesOf(name);
+      const kind = required[name];
+      const allowed =
+        kind === "secure" ? "writeOnlyValues or existing" : "values, writeOnlyValues or existing";
+      problems.check(
+        kind !== undefined && sources.length === 0,
+        `${name} has no source; allowed: exactly one of ${allowed}`,
+      );
       problems.check(
         sources.length > 1,
         `${name} is given in ${sources.join(" and ")}; allowed: exactly one of ${allowed}`,
       );
-    }
-    for (const name of SECURE_SECRET_NAMES) {
       problems.check(
-        name in values,
+        kind === "secure" && sources.includes("values"),
         `values.${name} would store a secret in plain text; allowed: writeOnlyValues.${name} or existing.${name}`,
       );
+      problems.check(
+        !isEnvironmentVariableName(name),
+        `${sources[0] ?? "required"} key ${show(name)} is not an environment variable name; allowed: letters, digits and underscores, not starting with a digit`,
+      );
     }
-    for (const [name, ref] of Object.entries(existing)) {
-      if (ref !== undefined) checkSecretValueFrom(problems, `existing.${name}`, ref);
+    for (const [name, reference] of Object.entries(given.existing)) {
+      if (typeof reference !== "string") {
+        checkSecretReference(problems, `existing.${name}`, reference);
+        continue;
+      }
+      problems.check(
+        isKnown(reference) &&
+          !isSsmParameterName(reference) &&
+          !SSM_PARAMETER_ARN.test(reference) &&
+          !SECRETS_MANAGER_COMPLETE_ARN.test(reference),
+        `existing.${name} ${show(reference)} is not a secret reference; allowed: an SSM parameter name or ARN, or a Secrets Manager secret's complete ARN (a secret by name or a JSON key: { valueFrom, store: "secretsmanager", jsonKey })`,
+      );
     }
     problems.check(
       isKnown(writeOnlyVersion) && (!Number.isInteger(writeOnlyVersion) || writeOnlyVersion < 1),
@@ -125,50 +137,27 @@ export class AppParameters extends Construct {
     problems.throwIfAny(this.node.path);
 
     const secrets: ServiceSecret[] = [];
-    const created: Partial<Record<AppSecretName, string>> = {};
-    let callerIdentity: DataAwsCallerIdentity | undefined;
-    let partition: DataAwsPartition | undefined;
-    let region: DataAwsRegion | undefined;
-
-    for (const name of APP_SECRET_NAMES) {
-      const ref = existing[name];
-      if (ref !== undefined) {
-        if (!isKnown(ref) || ref.startsWith("arn:")) {
-          secrets.push({
-            name,
-            valueFrom: ref,
-            store: isKnown(ref) && ref.includes(":secretsmanager:") ? "secretsmanager" : "ssm",
-          });
-          continue;
-        }
-        callerIdentity ??= new DataAwsCallerIdentity(this, "Account");
-        partition ??= new DataAwsPartition(this, "Partition");
-        region ??= new DataAwsRegion(this, "Region");
-        const path = ref.startsWith("/") ? ref.slice(1) : ref;
-        secrets.push({
-          name,
-          valueFrom: `arn:${partition.partition}:ssm:${region.name}:${callerIdentity.accountId}:parameter/${path}`,
-          store: "ssm",
-        });
+    const created: Record<string, string> = {};
+    for (const name of names) {
+      const reference = given.existing[name];
+      if (reference !== undefined) {
+        secrets.push({ name, ...(typeof reference === "string" ? referenceOf(reference) : reference) });
         continue;
       }
-      const parameterName = `${prefix}/${name}`;
-      const secure = (SECURE_SECRET_NAMES as readonly string[]).includes(name);
-      const parameter = secure
-        ? new SsmParameter(this, name, {
-            name: parameterName,
-            type: "SecureString",
-            keyId: props.kmsKeyArn,
-            valueWo: writeOnlyValues[name as SecureSecretName],
-            valueWoVersion: writeOnlyVersion,
-            tags: props.tags,
-          })
-        : new SsmParameter(this, name, {
-            name: parameterName,
-            type: "String",
-            value: values[name as PlainSecretName],
-            tags: props.tags,
-          });
+      const secure = given.writeOnlyValues[name] !== undefined;
+      // Id = variable name: the parameters' Terraform addresses are part of the contract.
+      const parameter = new SsmParameter(this, name, {
+        name: `${prefix}/${name}`,
+        ...(secure
+          ? {
+              type: "SecureString",
+              keyId: props.kmsKeyArn,
+              valueWo: given.writeOnlyValues[name],
+              valueWoVersion: writeOnlyVersion,
+            }
+          : { type: "String", value: given.values[name] }),
+        tags: props.tags,
+      });
       created[name] = parameter.name;
       secrets.push({ name, valueFrom: parameter.arn, store: "ssm" });
     }

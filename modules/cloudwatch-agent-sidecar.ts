@@ -2,6 +2,7 @@ import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Construct } from "constructs";
 import { AGENT_EMF_PORT } from "../contract/metrics";
 import type { ContainerDefinition, LogConfiguration } from "./container-definition";
+import type { ResolvedSecret } from "./service-secrets";
 import { checkImagePinned, checkIntRange, isKnown, Problems, show } from "./validation";
 
 /** The agent image this module is tested with. */
@@ -52,6 +53,8 @@ export class CloudWatchAgentSidecar extends Construct {
   readonly parameter: SsmParameter;
   /** ARN of the configuration parameter: the execution role must be allowed to read it. */
   readonly parameterArn: string;
+  /** The secrets the agent container reads (`CW_CONFIG_CONTENT`), for the execution role's policy. */
+  readonly secrets: readonly ResolvedSecret[];
   /** The agent's container definition, to add to the task. */
   readonly container: ContainerDefinition;
   /** The agent configuration written to the parameter. */
@@ -102,6 +105,14 @@ export class CloudWatchAgentSidecar extends Construct {
       tags: props.tags,
     });
     this.parameterArn = this.parameter.arn;
+    this.secrets = [
+      {
+        name: "CW_CONFIG_CONTENT",
+        valueFrom: this.parameterArn,
+        resourceArn: this.parameterArn,
+        store: "ssm",
+      },
+    ];
 
     this.container = {
       name: containerName,
@@ -110,7 +121,7 @@ export class CloudWatchAgentSidecar extends Construct {
       memory: memoryMiB,
       essential,
       portMappings: [{ containerPort: AGENT_EMF_PORT, hostPort: AGENT_EMF_PORT, protocol: "tcp" }],
-      secrets: [{ name: "CW_CONFIG_CONTENT", valueFrom: this.parameterArn }],
+      secrets: this.secrets.map(({ name, valueFrom }) => ({ name, valueFrom })),
       logConfiguration: props.logConfiguration,
       ...(essential ? {} : { restartPolicy: { enabled: true, restartAttemptPeriod: 60 } }),
     };

@@ -1,5 +1,5 @@
 import { AGENT_EMF_PORT } from "../contract/metrics";
-import { defaultHealthCheck, type EmfSettings, RESERVED_VARIABLES } from "./app-container";
+import { EMF_VARIABLE_PREFIX, type EmfSettings, RESERVED_VARIABLES } from "./app-container";
 import type { HealthCheck } from "./container-definition";
 import type { EmfFargateServiceProps } from "./emf-fargate-service";
 import {
@@ -7,14 +7,11 @@ import {
   checkDeploymentOptions,
   checkExtraSecurityGroups,
 } from "./fargate-service";
-import { checkLoadBalancerOptions, loadBalancerNameFor } from "./service-load-balancer";
+import { checkFrontDoor } from "./service-front-door";
 import { checkTaskRoleStatements } from "./service-roles";
 import { checkScalingOptions } from "./service-scaling";
-import {
-  checkHealthCheckPath,
-  checkTargetGroupProps,
-  DEFAULT_HEALTH_CHECK_PATH,
-} from "./service-target-group";
+import { checkServiceSecrets, type ServiceSecret } from "./service-secrets";
+import { checkHealthCheckPath, DEFAULT_HEALTH_CHECK_PATH } from "./service-target-group";
 import { checkEphemeralStorage } from "./service-task-definition";
 import {
   checkFargateSize,
@@ -35,7 +32,7 @@ export const LOG_RETENTION_DAYS = [
 
 /** The props of {@link EmfFargateService} with every default resolved, once. */
 export interface ResolvedServiceSettings extends EmfFargateServiceProps {
-  readonly environmentName: string;
+  readonly secrets: readonly ServiceSecret[];
   readonly allowLatestImage: boolean;
   readonly repositoryName: string;
   readonly desiredCount: number;
@@ -45,10 +42,9 @@ export interface ResolvedServiceSettings extends EmfFargateServiceProps {
   readonly appCpu: number;
   readonly appMemoryMiB: number;
   readonly containerPort: number;
-  readonly databaseSslMode: NonNullable<EmfFargateServiceProps["databaseSslMode"]>;
   readonly environment: Readonly<Record<string, string>>;
   readonly healthCheckPath: string;
-  readonly healthCheck: HealthCheck;
+  readonly healthCheck: HealthCheck | false;
   readonly stopTimeoutSeconds: number;
   readonly readonlyRootFilesystem: boolean;
   readonly user: string;
@@ -64,11 +60,9 @@ export interface ResolvedServiceSettings extends EmfFargateServiceProps {
 /** Resolves every default of {@link EmfFargateServiceProps}. */
 export function resolveServiceSettings(props: EmfFargateServiceProps): ResolvedServiceSettings {
   const serviceName = props.serviceName;
-  const containerPort = props.containerPort ?? 5000;
-  const healthCheckPath = props.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH;
   return {
     ...props,
-    environmentName: props.environmentName ?? "prod",
+    secrets: props.secrets ?? [],
     allowLatestImage: props.allowLatestImage ?? false,
     repositoryName: props.repositoryName ?? serviceName.toLowerCase(),
     desiredCount: props.desiredCount ?? 1,
@@ -77,11 +71,9 @@ export function resolveServiceSettings(props: EmfFargateServiceProps): ResolvedS
     containerName: props.containerName ?? serviceName,
     appCpu: props.appCpu ?? 256,
     appMemoryMiB: props.appMemoryMiB ?? 512,
-    containerPort,
-    databaseSslMode: props.databaseSslMode ?? "no-verify",
+    containerPort: props.containerPort ?? 5000,
     environment: props.environment ?? {},
-    healthCheckPath,
-    healthCheck: props.healthCheck ?? defaultHealthCheck(containerPort, healthCheckPath),
+    healthCheckPath: props.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
     stopTimeoutSeconds: props.stopTimeoutSeconds ?? 30,
     readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
     user: props.user ?? "1000:1000",
@@ -96,7 +88,6 @@ export function resolveServiceSettings(props: EmfFargateServiceProps): ResolvedS
       logStreamName: props.metrics?.logStreamName ?? serviceName,
       serviceName,
       agentEndpoint: `tcp://127.0.0.1:${AGENT_EMF_PORT}`,
-      mode: props.metrics?.mode ?? "aggregate",
     },
   };
 }
@@ -125,14 +116,6 @@ export function checkEmfFargateServiceProps(problems: Problems, s: ResolvedServi
   checkLogGroupName(problems, "logGroupName", s.logGroupName);
   checkLogGroupName(problems, "metrics.logGroupName", s.emf.logGroupName);
   checkNamespace(problems, "metrics.namespace", s.emf.namespace);
-  problems.check(
-    !["disable", "no-verify", "require", "verify-full"].includes(s.databaseSslMode),
-    `databaseSslMode ${show(s.databaseSslMode)} is not a PGSSLMODE; allowed: disable, no-verify, require, verify-full`,
-  );
-  problems.check(
-    !["off", "aggregate", "request"].includes(s.emf.mode),
-    `metrics.mode ${show(s.emf.mode)} is not a metrics mode; allowed: off, aggregate, request`,
-  );
   for (const cidr of s.ingressCidrs.filter(isKnown)) {
     problems.check(
       !isIpv4Cidr(cidr),
@@ -144,9 +127,19 @@ export function checkEmfFargateServiceProps(problems: Problems, s: ResolvedServi
     );
   }
   problems.check(s.subnetIds.length === 0, `subnetIds [] is empty; allowed: at least one subnet`);
+  checkServiceSecrets(problems, "secrets", s.secrets);
   checkEnvironment(problems, s);
+  problems.check(
+    (s.healthCheck as unknown) === undefined,
+    "healthCheck undefined is not set; allowed: a container health check ({ command, interval?, timeout?, retries?, startPeriod? }), or false for none",
+  );
   checkHealthCheckPath(problems, "healthCheckPath", s.healthCheckPath);
-  checkFrontDoor(problems, s);
+  checkFrontDoor(problems, s.loadBalancer ?? {}, s);
+  const requests = s.autoScaling?.requestsPerTargetPerMinute;
+  problems.check(
+    typeof requests === "number" && !s.loadBalancer?.create,
+    `autoScaling.requestsPerTargetPerMinute ${show(requests)} needs a created load balancer; allowed: with loadBalancer.create, or false`,
+  );
   if (s.autoScaling) checkScalingOptions(problems, "autoScaling.", s.autoScaling);
   checkDeploymentOptions(problems, "deployment.", s.deployment ?? {});
   checkCapacityProviderStrategy(problems, "capacityProviderStrategy", s.capacityProviderStrategy ?? []);
@@ -187,20 +180,13 @@ function checkImage(problems: Problems, s: ResolvedServiceSettings): void {
 
 function checkEnvironment(problems: Problems, s: ResolvedServiceSettings): void {
   const secretNames = new Set(s.secrets.map((secret) => secret.name));
-  for (const reserved of RESERVED_VARIABLES) {
+  for (const name of Object.keys(s.environment)) {
     problems.check(
-      s.environment?.[reserved] !== undefined,
-      `environment.${reserved} is set by the construct; allowed: the construct's own prop for it`,
+      Object.hasOwn(RESERVED_VARIABLES, name),
+      `environment.${name} is set by the construct; allowed: the ${RESERVED_VARIABLES[name]} prop`,
     );
-  }
-  const host = s.environment?.HOST;
-  problems.check(
-    isKnown(host) && host !== "0.0.0.0" && host !== "::",
-    `environment.HOST ${show(host)} would hide the app from ingress on the task's address and from its health check; allowed: unset, "0.0.0.0" or "::" (all interfaces)`,
-  );
-  for (const name of Object.keys(s.environment ?? {})) {
     problems.check(
-      name.startsWith("AWS_EMF_"),
+      name.startsWith(EMF_VARIABLE_PREFIX),
       `environment.${name} would disagree with the stack's metric settings; allowed: the metrics prop`,
     );
     problems.check(
@@ -208,30 +194,10 @@ function checkEnvironment(problems: Problems, s: ResolvedServiceSettings): void 
       `environment.${name} is also a secret; allowed: each variable once`,
     );
   }
-}
-
-function checkFrontDoor(problems: Problems, s: ResolvedServiceSettings): void {
-  const door = s.loadBalancer ?? {};
-  const chosen = (["create", "existingListener", "existingTargetGroup"] as const).filter((k) => door[k]);
-  problems.check(
-    chosen.length > 1,
-    `loadBalancer sets ${chosen.join(" and ")}; allowed: exactly one of create, existingListener, existingTargetGroup`,
-  );
-  if (door.create) {
-    checkLoadBalancerOptions(problems, "loadBalancer.create.", door.create, {
-      name: door.create.name ?? loadBalancerNameFor(s.serviceName),
-      subnetIds: door.create.subnetIds ?? s.subnetIds,
-    });
-  }
-  if (door.existingListener) {
-    checkTargetGroupProps(problems, "loadBalancer.existingListener.", {
-      ...door.existingListener,
-      listenerRule: door.existingListener,
-    });
-  }
-  const requests = s.autoScaling?.requestsPerTargetPerMinute;
-  problems.check(
-    typeof requests === "number" && !door.create,
-    `autoScaling.requestsPerTargetPerMinute ${show(requests)} needs a created load balancer; allowed: with loadBalancer.create, or false`,
-  );
+  s.secrets.forEach(({ name }, i) => {
+    problems.check(
+      isKnown(name) && (Object.hasOwn(RESERVED_VARIABLES, name) || name.startsWith(EMF_VARIABLE_PREFIX)),
+      `secrets[${i}].name ${show(name)} is set by the construct; allowed: any name but ${Object.keys(RESERVED_VARIABLES).join(", ")} and ${EMF_VARIABLE_PREFIX}*`,
+    );
+  });
 }

@@ -1,65 +1,31 @@
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import type { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import type { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
-import { movedFrom } from "./addresses";
-import { appContainer, type EmfSettings, type MetricsMode } from "./app-container";
-import type { ServiceSecret } from "./app-parameters";
-import { CloudWatchAgentSidecar, type CloudWatchAgentSidecarProps } from "./cloudwatch-agent-sidecar";
-import type { ContainerDefinition, HealthCheck, LogConfiguration } from "./container-definition";
-import {
-  checkEmfFargateServiceProps,
-  type ResolvedServiceSettings,
-  resolveServiceSettings,
-} from "./emf-fargate-service-settings";
+import { keepFormerServiceAddresses } from "./addresses";
+import { appContainer, type EmfSettings } from "./app-container";
+import type { CloudWatchAgentSidecar, CloudWatchAgentSidecarProps } from "./cloudwatch-agent-sidecar";
+import type { ContainerDefinition, HealthCheck } from "./container-definition";
+import { checkEmfFargateServiceProps, resolveServiceSettings } from "./emf-fargate-service-settings";
 import { EmfQueryDefinitions } from "./emf-query-definitions";
-import {
-  type CapacityProviderShare,
-  type DeploymentOptions,
-  FargateService,
-  type LoadBalancerTarget,
-} from "./fargate-service";
+import { type CapacityProviderShare, type DeploymentOptions, FargateService } from "./fargate-service";
 import { exemptFromPolicy } from "./security-policy";
 import { ServiceAlarms, type ServiceAlarmsProps } from "./service-alarms";
 import { ServiceDashboard } from "./service-dashboard";
-import { type LoadBalancerOptions, ServiceLoadBalancer } from "./service-load-balancer";
+import { createFrontDoor, type FrontDoorOptions } from "./service-front-door";
+import type { ServiceLoadBalancer } from "./service-load-balancer";
+import { createServiceLogging } from "./service-logging";
 import { ServiceRoles, type TaskRoleStatement } from "./service-roles";
 import { type ScalingOptions, ServiceScaling } from "./service-scaling";
-import { type ListenerRuleOptions, ServiceTargetGroup, type TargetHealthCheck } from "./service-target-group";
+import { resolveSecrets, type ServiceSecret } from "./service-secrets";
 import { ServiceTaskDefinition } from "./service-task-definition";
 import { checkContainers, Problems } from "./validation";
 
-export { defaultHealthCheck, type EmfSettings, type MetricsMode } from "./app-container";
+export type { EmfSettings } from "./app-container";
 export { LOG_RETENTION_DAYS } from "./emf-fargate-service-settings";
-export { secretArnOf } from "./service-roles";
-
-/** Where the service's traffic comes from: exactly one of the three. */
-export interface FrontDoorOptions {
-  /** Create an Application Load Balancer for the service. @default - not created */
-  readonly create?: Omit<LoadBalancerOptions, "healthCheck"> & {
-    readonly healthCheck?: Omit<TargetHealthCheck, "path">;
-  };
-  /** Create a target group and a rule on an existing listener. @default - none */
-  readonly existingListener?: ListenerRuleOptions & {
-    /** Security group of that listener's load balancer (admitted to the container port). */
-    readonly securityGroupId: string;
-    /** Health check of the target group (its path is `healthCheckPath`). @default - see TargetHealthCheck */
-    readonly healthCheck?: Omit<TargetHealthCheck, "path">;
-    /** Seconds a deregistering task keeps its in-flight requests. @default 15 */
-    readonly deregistrationDelaySeconds?: number;
-  };
-  /** Register the tasks with an existing `ip` target group. @default - none */
-  readonly existingTargetGroup?: {
-    /** ARN of the target group. */
-    readonly targetGroupArn: string;
-    /** Security group of its load balancer (admitted to the container port). */
-    readonly securityGroupId: string;
-  };
-}
+export type { FrontDoorOptions } from "./service-front-door";
+export type { SecretReference, ServiceSecret } from "./service-secrets";
 
 /** Props of {@link EmfFargateService}. */
 export interface EmfFargateServiceProps {
@@ -69,10 +35,20 @@ export interface EmfFargateServiceProps {
   readonly vpcId: string;
   /** Subnets the tasks run in. */
   readonly subnetIds: string[];
-  /** The secrets the app container reads (e.g. `AppParameters.secrets`). */
-  readonly secrets: readonly ServiceSecret[];
-  /** Environment name, passed as `ENV_TYPE`. @default "prod" */
-  readonly environmentName?: string;
+  /**
+   * The app container's health check, run by ECS inside the container: the image must contain what the
+   * command runs. `false` for none: ECS then reports the container's health as UNKNOWN and replaces a task only
+   * when an essential container exits; with a load balancer, its target-group check on `healthCheckPath` still
+   * takes failing tasks out of service and has ECS replace them; without one, nothing notices a hung process.
+   */
+  readonly healthCheck: HealthCheck | false;
+  /**
+   * Variables the app container reads from SSM parameters or Secrets Manager secrets (created or existing,
+   * by name or ARN; see ServiceSecret), e.g. `AppParameters.secrets`. Names become exact ARNs, the same in
+   * the task definition and in the execution role's policy.
+   * @default - none
+   */
+  readonly secrets?: readonly ServiceSecret[];
   /** Full image URI to run; when given no repository is created. @default - an ECR repository is created and `imageTag` is used */
   readonly imageUri?: string;
   /** Tag of the image in the created ECR repository. Required unless `imageUri` is given. @default - none */
@@ -101,26 +77,17 @@ export interface EmfFargateServiceProps {
   readonly appCpu?: number;
   /** Memory limit of the app container in MiB. @default 512 */
   readonly appMemoryMiB?: number;
-  /** Port the app listens on (also `PORT`). @default 5000 */
+  /** Port the app listens on; also passed as `PORT`, a convention images that ignore it are unaffected by. @default 5000 */
   readonly containerPort?: number;
   /**
-   * `PGSSLMODE` of the app's PostgreSQL client (node-postgres reads it). RDS PostgreSQL 15+ refuses
-   * unencrypted connections; `no-verify` encrypts without checking the server certificate, `verify-full`
-   * also needs the RDS CA bundle in the image (`NODE_EXTRA_CA_CERTS`).
-   * @default "no-verify"
+   * The app's own plain variables (configuration the image reads). The construct sets `PORT` and the
+   * `AWS_EMF_*` variables itself; neither may be set here.
+   * @default - none
    */
-  readonly databaseSslMode?: "disable" | "no-verify" | "require" | "verify-full";
-  /** Extra plain environment variables for the app. @default - none */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Liveness path of the app: the load balancer's health check and the default container health check request it. @default "/health" */
+  /** Path the load balancer's target-group health check requests (with a front door). @default "/health" */
   readonly healthCheckPath?: string;
-  /** App container health check. @default - `node` fetches http://127.0.0.1:<port><healthCheckPath> (no curl needed in the image) */
-  readonly healthCheck?: HealthCheck;
-  /**
-   * Seconds between SIGTERM and SIGKILL for the app. The app's `SHUTDOWN_TIMEOUT_MS` is set 5 s below
-   * it so buffered metrics are flushed before the kill.
-   * @default 30
-   */
+  /** Seconds between SIGTERM and SIGKILL for the app: its deadline to finish requests and flush metrics. @default 30 */
   readonly stopTimeoutSeconds?: number;
   /** Mount the app's root filesystem read-only. @default true */
   readonly readonlyRootFilesystem?: boolean;
@@ -134,8 +101,6 @@ export interface EmfFargateServiceProps {
     readonly logGroupName?: string;
     /** EMF log stream. @default serviceName */
     readonly logStreamName?: string;
-    /** How the app publishes. @default "aggregate" */
-    readonly mode?: MetricsMode;
   };
   /** Log group of the containers' stdout/stderr (created here). @default "/ecs/<serviceName>" */
   readonly logGroupName?: string;
@@ -186,9 +151,11 @@ export interface EmfFargateServiceProps {
 }
 
 /**
- * A Koa (or any HTTP) service on ECS Fargate with the CloudWatch agent as a sidecar receiving
- * Embedded Metric Format: log groups, image, roles, task definition, the ECS service, optionally a load
- * balancer and autoscaling, and alarms, dashboard and queries read from the same metric contract.
+ * An HTTP service of any image on ECS Fargate with the CloudWatch agent as a sidecar receiving Embedded
+ * Metric Format: log groups, image, roles, task definition, the ECS service, optionally a load balancer and
+ * autoscaling, and alarms, dashboard and queries read from the same metric contract. The app container gets
+ * `PORT`, the `AWS_EMF_*` variables, its `environment` and its `secrets`; everything else about the app
+ * (its own settings, its health check) is the caller's.
  */
 export class EmfFargateService extends Construct {
   /** The metric settings the app container was given. */
@@ -244,34 +211,17 @@ export class EmfFargateService extends Construct {
     const problems = new Problems();
     checkEmfFargateServiceProps(problems, settings);
 
-    const region = new DataAwsRegion(this, "Region");
-    const logGroup = new CloudwatchLogGroup(this, "Logs", {
-      name: settings.logGroupName,
-      retentionInDays: settings.logRetentionDays,
-      kmsKeyId: props.kmsKeyArn,
+    const logging = createServiceLogging(this, {
+      logGroupName: settings.logGroupName,
+      emf: settings.emf,
+      retentionDays: settings.logRetentionDays,
+      kmsKeyArn: props.kmsKeyArn,
+      agent: props.agent,
       tags: props.tags,
     });
-    const emfLogGroup = new CloudwatchLogGroup(this, "EmfLogs", {
-      name: settings.emf.logGroupName,
-      retentionInDays: settings.logRetentionDays,
-      kmsKeyId: props.kmsKeyArn,
-      tags: props.tags,
-    });
-    const logConfiguration: LogConfiguration = {
-      logDriver: "awslogs",
-      options: {
-        "awslogs-group": logGroup.name,
-        "awslogs-region": region.name,
-        "awslogs-stream-prefix": "ecs",
-        mode: "non-blocking",
-        "max-buffer-size": "4m",
-      },
-    };
-    this.agent = new CloudWatchAgentSidecar(this, "Agent", {
-      ...props.agent,
-      logConfiguration,
-      tags: props.tags,
-    });
+    const { region, logGroup, emfLogGroup, logConfiguration } = logging;
+    this.agent = logging.agent;
+    this.emf = logging.emf;
 
     let image = props.imageUri ?? "";
     if (props.imageTag !== undefined) {
@@ -289,11 +239,10 @@ export class EmfFargateService extends Construct {
     }
     this.image = image;
 
-    // The app and the infrastructure read the metric settings from here only, so the log group and
-    // namespace in the environment cannot disagree with the ones alarms and queries use.
-    this.emf = { ...settings.emf, logGroupName: emfLogGroup.name };
+    const secrets = resolveSecrets(this, { secrets: settings.secrets, sameAccountArn: emfLogGroup.arn });
     const app = appContainer({
       ...settings,
+      secrets,
       name: settings.containerName,
       image,
       cpu: settings.appCpu,
@@ -318,10 +267,7 @@ export class EmfFargateService extends Construct {
     const roles = new ServiceRoles(this, "Roles", {
       serviceName,
       emfLogGroupArn: emfLogGroup.arn,
-      secrets: [
-        ...props.secrets,
-        { name: "CW_CONFIG_CONTENT", valueFrom: this.agent.parameterArn, store: "ssm" },
-      ],
+      secrets: [...secrets, ...this.agent.secrets],
       kmsKeyArn: props.kmsKeyArn,
       enableExecuteCommand,
       taskRoleStatements: props.taskRoleStatements,
@@ -345,9 +291,12 @@ export class EmfFargateService extends Construct {
     });
     this.taskDefinition = task.resource;
     this.taskDefinitionFamily = task.resource.family;
-    this.keepFormerAddresses(roles, task.resource);
+    keepFormerServiceAddresses(this, roles, task.resource);
 
-    const { loadBalancer, target } = this.createFrontDoor(settings);
+    const { loadBalancer, target } = createFrontDoor(this, {
+      ...settings,
+      options: settings.loadBalancer ?? {},
+    });
     this.loadBalancer = loadBalancer;
     this.url = loadBalancer?.url;
 
@@ -427,89 +376,11 @@ export class EmfFargateService extends Construct {
     }
   }
 
-  /** The front door the props ask for, and the target group the service registers with. */
-  private createFrontDoor(props: ResolvedServiceSettings): {
-    loadBalancer?: ServiceLoadBalancer;
-    target?: LoadBalancerTarget;
-  } {
-    const { healthCheckPath, containerName, containerPort } = props;
-    const door = props.loadBalancer ?? {};
-    if (door.create) {
-      const loadBalancer = new ServiceLoadBalancer(this, "LoadBalancer", {
-        ...door.create,
-        healthCheck: { ...door.create.healthCheck, path: healthCheckPath },
-        defaultName: props.serviceName,
-        defaultSubnetIds: props.subnetIds,
-        vpcId: props.vpcId,
-        targetPort: containerPort,
-        tags: props.tags,
-      });
-      const target = {
-        targetGroupArn: loadBalancer.targetGroup.resource.arn,
-        securityGroupId: loadBalancer.securityGroupId,
-        dependsOn: loadBalancer.listeners,
-        containerName,
-        containerPort,
-      };
-      return { loadBalancer, target };
-    }
-    if (door.existingListener) {
-      const { securityGroupId, healthCheck, deregistrationDelaySeconds, ...rule } = door.existingListener;
-      const targets = new ServiceTargetGroup(this, "Targets", {
-        vpcId: props.vpcId,
-        port: containerPort,
-        healthCheck: { ...healthCheck, path: healthCheckPath },
-        deregistrationDelaySeconds,
-        listenerRule: rule,
-        tags: props.tags,
-      });
-      const dependsOn = targets.listenerRule ? [targets.listenerRule] : [];
-      return {
-        target: {
-          targetGroupArn: targets.resource.arn,
-          securityGroupId,
-          dependsOn,
-          containerName,
-          containerPort,
-        },
-      };
-    }
-    if (door.existingTargetGroup)
-      return { target: { ...door.existingTargetGroup, containerName, containerPort } };
-    return {};
-  }
-
-  /** Resources that lived directly in this construct before it was split up keep their state. */
-  private keepFormerAddresses(roles: ServiceRoles, taskDefinition: EcsTaskDefinition): void {
-    for (const [resource, formerId] of [
-      [roles.executionRole, "ExecutionRole"],
-      [roles.node.findChild("ExecutionRoleManaged"), "ExecutionRoleManaged"],
-      [roles.node.findChild("ExecutionRoleSecrets"), "ExecutionRoleSecrets"],
-      [roles.taskRole, "TaskRole"],
-      [roles.node.tryFindChild("TaskRoleExec"), "TaskRoleExec"],
-      [taskDefinition, "TaskDefinition"],
-    ] as const) {
-      if (resource) movedFrom(resource as TerraformResource, this, formerId);
-    }
-  }
-
-  /** Opt-outs the user chose, and the agent image's own needs, are warnings under SecurityPolicyChecks. */
+  /** Opt-outs the user chose are warnings under SecurityPolicyChecks. */
   private exemptChosenOptOuts(
-    options: {
-      readonly allowLatestImage: boolean;
-      readonly allowIngressFromAnywhere: boolean;
-      readonly agent?: { readonly allowLatestImage?: boolean };
-    },
+    options: { readonly allowLatestImage: boolean; readonly allowIngressFromAnywhere: boolean },
     app: ContainerDefinition,
   ): void {
-    const agent = { container: this.agent.container.name };
-    exemptFromPolicy(
-      this,
-      "read-only-root",
-      "the CloudWatch agent image writes its generated configuration",
-      agent,
-    );
-    exemptFromPolicy(this, "non-root-user", "the CloudWatch agent image runs as root", agent);
     if (!app.readonlyRootFilesystem)
       exemptFromPolicy(this, "read-only-root", "readonlyRootFilesystem: false was set", {
         container: app.name,
@@ -518,7 +389,5 @@ export class EmfFargateService extends Construct {
       exemptFromPolicy(this, "no-open-ingress", "allowIngressFromAnywhere was set");
     if (options.allowLatestImage)
       exemptFromPolicy(this, "pinned-images", "allowLatestImage was set", { container: app.name });
-    if (options.agent?.allowLatestImage)
-      exemptFromPolicy(this, "pinned-images", "agent.allowLatestImage was set", agent);
   }
 }

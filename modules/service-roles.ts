@@ -8,7 +8,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import type { ServiceSecret } from "./app-parameters";
+import type { ResolvedSecret } from "./service-secrets";
 import { isKnown, Problems, show } from "./validation";
 
 /** An IAM policy statement for the task role: what the app itself may call. */
@@ -39,8 +39,8 @@ export interface ServiceRolesProps {
    * ask AWS for the account id at plan time.
    */
   readonly emfLogGroupArn: string;
-  /** Every secret the task's containers read: the execution role may read exactly these. */
-  readonly secrets: readonly ServiceSecret[];
+  /** Every secret the task's containers read: the execution role may read exactly their `resourceArn`s. */
+  readonly secrets: readonly ResolvedSecret[];
   /** Customer-managed KMS key the execution role may decrypt with. @default - AWS-managed keys only */
   readonly kmsKeyArn?: string;
   /** Let the task role open ECS Exec's Session Manager channels. @default false */
@@ -147,12 +147,11 @@ export class ServiceRoles extends Construct {
       role: this.executionRole.name,
       policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`,
     });
-    const ssmArns = props.secrets.filter((s) => s.store === "ssm").map((s) => s.valueFrom);
-    const secretsManagerArns = [
-      ...new Set(
-        props.secrets.filter((s) => s.store === "secretsmanager").map((s) => secretArnOf(s.valueFrom)),
-      ),
+    const resourcesIn = (store: ResolvedSecret["store"]) => [
+      ...new Set(props.secrets.filter((s) => s.store === store).map((s) => s.resourceArn)),
     ];
+    const ssmArns = resourcesIn("ssm");
+    const secretsManagerArns = resourcesIn("secretsmanager");
     const readSecrets = new DataAwsIamPolicyDocument(this, "ReadSecrets", {
       statement: [
         { sid: "ReadParameters", actions: ["ssm:GetParameters"], resources: ssmArns },
@@ -241,13 +240,4 @@ export class ServiceRoles extends Construct {
       new IamRolePolicy(this, "TaskRoleApp", { name: "app", role: this.taskRole.id, policy: extra.json });
     }
   }
-}
-
-/**
- * The secret's own ARN for IAM: ECS `valueFrom` may append `:json-key:version-stage:version-id`, which
- * no IAM resource matches.
- */
-export function secretArnOf(valueFrom: string): string {
-  if (!isKnown(valueFrom)) return valueFrom;
-  return /^(arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:[^:]+)/.exec(valueFrom)?.[1] ?? valueFrom;
 }

@@ -119,10 +119,21 @@ export function checkFargateSize(
 
 const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SSM_PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_.\-/]+$/;
 const SSM_PARAMETER_NAME = /^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 const SECRETS_MANAGER_ARN =
   /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$/;
+
+/** An SSM parameter ARN: `arn:<partition>:ssm:<region>:<account>:parameter/<name>`. */
+export const SSM_PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_.\-/]+$/;
+
+/** A Secrets Manager secret's complete ARN, ending in the `-` and 6 characters AWS appends to the name. */
+export const SECRETS_MANAGER_COMPLETE_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+
+/** True for a name a container environment variable may have: letters, digits, `_`, not starting with a digit. */
+export function isEnvironmentVariableName(name: string): boolean {
+  return ENV_NAME.test(name);
+}
 const DEPENDENCY_CONDITIONS = ["START", "COMPLETE", "SUCCESS", "HEALTHY"];
 const AWSLOGS_REQUIRED = ["awslogs-group", "awslogs-region", "awslogs-stream-prefix"];
 
@@ -260,7 +271,7 @@ export function checkContainers(
     const envNames = new Set<string>();
     for (const v of [...(c.environment ?? []), ...(c.secrets ?? [])]) {
       problems.check(
-        isKnown(v.name) && !ENV_NAME.test(v.name),
+        isKnown(v.name) && !isEnvironmentVariableName(v.name),
         `${at} variable ${show(v.name)} is not an environment variable name; allowed: letters, digits and underscores, not starting with a digit`,
       );
       problems.check(

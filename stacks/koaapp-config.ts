@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { APP_KEEP_ALIVE_TIMEOUT_MS } from "../contract/http";
-import type { MetricsMode } from "../modules/app-container";
 import { checkCapacityProviderStrategy } from "../modules/fargate-service";
 import { checkTaskBounds } from "../modules/service-scaling";
+import type { SecretReference } from "../modules/service-secrets";
 import { checkHealthCheckPath } from "../modules/service-target-group";
 import { Problems } from "../modules/validation";
+import { KOAAPP_SECRET_NAMES, METRICS_MODES, type MetricsMode } from "./koaapp-container";
 import { SETTINGS, type Setting, type Sources } from "./koaapp-settings";
 
 export { SETTINGS } from "./koaapp-settings";
@@ -41,10 +42,13 @@ export type DatabaseConfig =
       readonly deletionProtection: boolean;
     }
   | {
-      /** An existing database: its six parameters are referenced by name or ARN. */
+      /** An existing database: its parameters are referenced by name or ARN. */
       readonly create: false;
-      /** Existing parameters for RDS_USERNAME, RDS_PASSWORD, RDS_DB_NAME, RDS_HOSTNAME, RDS_PORT, APP_SECRET. */
-      readonly parameters: Readonly<Record<string, string>>;
+      /**
+       * Existing parameters or secrets for some of RDS_USERNAME, RDS_PASSWORD, RDS_DB_NAME, RDS_HOSTNAME,
+       * RDS_PORT, APP_SECRET: an SSM name or ARN, a Secrets Manager ARN, or a reference with a JSON key.
+       */
+      readonly parameters: Readonly<Record<string, string | SecretReference>>;
     };
 
 /** The front door of the stack. */
@@ -232,7 +236,7 @@ export function loadKoaAppConfig(
   const appCpu = int("appCpu");
   const appMemoryMiB = int("appMemoryMiB");
   const logRetentionDays = int("logRetentionDays");
-  const metricsMode = oneOf("metricsMode", ["off", "aggregate", "request"] as const);
+  const metricsMode = oneOf("metricsMode", METRICS_MODES);
   const ingressCidrs = list("ingressCidrs");
   const azs = list("availabilityZones");
 
@@ -256,15 +260,7 @@ export function loadKoaAppConfig(
   let database: DatabaseConfig;
   const databaseMode = oneOf("database", ["create", "existing"] as const);
   if (databaseMode === "existing") {
-    let parameters: Record<string, string> = {};
-    try {
-      parameters = JSON.parse(raw.existingParameters || "{}") as Record<string, string>;
-    } catch (error) {
-      problems.add(
-        `${where("existingParameters")} is not JSON (${(error as Error).message}); allowed: {"RDS_USERNAME": "<name or ARN>", ...}`,
-      );
-    }
-    database = { create: false, parameters };
+    database = { create: false, parameters: existingParameters(raw.existingParameters, { problems, where }) };
   } else {
     if (!network.create && network.databaseSubnetIds.length < 2) {
       problems.add(
@@ -422,4 +418,42 @@ function loadBalancerConfig(
     deletionProtection,
     ...(raw.accessLogsBucket ? { accessLogsBucket: raw.accessLogsBucket } : {}),
   };
+}
+
+/**
+ * The `existingParameters` setting: a JSON object from the app's secret variables to an SSM parameter name or
+ * ARN, a Secrets Manager ARN, or a `{ valueFrom, store, jsonKey? }` reference. The references themselves are
+ * judged by AppParameters.
+ */
+function existingParameters(
+  text: string,
+  { problems, where }: Pick<Readers, "problems" | "where">,
+): Record<string, string | SecretReference> {
+  let parsed: unknown = {};
+  try {
+    parsed = JSON.parse(text || "{}");
+  } catch (error) {
+    problems.add(
+      `${where("existingParameters")} is not JSON (${(error as Error).message}); allowed: {"RDS_USERNAME": "<name or ARN>", ...}`,
+    );
+    return {};
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    problems.add(
+      `${where("existingParameters")} ${text} is not a JSON object; allowed: {"RDS_USERNAME": "<name or ARN>", ...}`,
+    );
+    return {};
+  }
+  const parameters = parsed as Record<string, unknown>;
+  for (const [name, reference] of Object.entries(parameters)) {
+    problems.check(
+      !(KOAAPP_SECRET_NAMES as readonly string[]).includes(name),
+      `${where("existingParameters")} names ${name}, which the app does not read; allowed: ${KOAAPP_SECRET_NAMES.join(", ")}`,
+    );
+    problems.check(
+      typeof reference !== "string" && (typeof reference !== "object" || reference === null),
+      `${where("existingParameters")} gives ${name} ${JSON.stringify(reference)}; allowed: "<SSM name or ARN, or Secrets Manager ARN>" or {"valueFrom": "...", "store": "ssm" | "secretsmanager", "jsonKey": "..."}`,
+    );
+  }
+  return parameters as Record<string, string | SecretReference>;
 }

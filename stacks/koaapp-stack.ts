@@ -1,17 +1,24 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { AppParameters, type AppSecretName } from "../modules/app-parameters";
+import { AppParameters } from "../modules/app-parameters";
 import { EmfFargateService } from "../modules/emf-fargate-service";
 import { PostgresDatabase } from "../modules/postgres-database";
 import { SecurityPolicyChecks } from "../modules/security-policy";
 import { ServiceNetwork } from "../modules/service-network";
 import { capacityStrategyOf, type KoaAppConfig } from "./koaapp-config";
+import {
+  KOAAPP_SECRETS,
+  KOAAPP_STOP_TIMEOUT_SECONDS,
+  koaAppEnvironment,
+  koaAppHealthCheck,
+} from "./koaapp-container";
 import { KoaAppVariables } from "./koaapp-variables";
 
 /**
  * The sample stack: the Koa service with its CloudWatch agent sidecar, a VPC and a PostgreSQL
- * database unless existing ones are configured — the flaskapp of the seed, on Fargate.
+ * database unless existing ones are configured — the flaskapp of the seed, on Fargate. It gives
+ * EmfFargateService what is particular to the Koa app: its variables, its six secrets and its health check.
  */
 export class KoaAppStack extends TerraformStack {
   /** The per-deploy Terraform variables. */
@@ -46,9 +53,7 @@ export class KoaAppStack extends TerraformStack {
       this.addOverride("terraform.backend", undefined);
     }
 
-    const existing = config.database.create
-      ? {}
-      : (config.database.parameters as Partial<Record<AppSecretName, string>>);
+    const existing = config.database.create ? {} : config.database.parameters;
     const variables = new KoaAppVariables(this, "Variables", {
       ...(config.imageUri ? { imageUri: config.imageUri } : { imageTag: config.imageTag }),
       desiredCount: config.desiredCount,
@@ -93,6 +98,7 @@ export class KoaAppStack extends TerraformStack {
       : undefined;
 
     const parameters = new AppParameters(this, "Parameters", {
+      required: KOAAPP_SECRETS,
       prefix: `/${config.serviceName}/${config.environmentName}`,
       values: database
         ? {
@@ -112,9 +118,9 @@ export class KoaAppStack extends TerraformStack {
     });
 
     const lb = config.loadBalancer;
+    const containerPort = 5000;
     const service = new EmfFargateService(this, "Service", {
       serviceName: config.serviceName,
-      environmentName: config.environmentName,
       vpcId,
       subnetIds: taskSubnetIds,
       assignPublicIp: network !== undefined,
@@ -145,6 +151,15 @@ export class KoaAppStack extends TerraformStack {
               },
             },
           }),
+      containerPort,
+      environment: koaAppEnvironment({
+        environmentName: config.environmentName,
+        metricsMode: config.metricsMode,
+        stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
+      }),
+      stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
+      // The container's check and the load balancer's request the same path.
+      healthCheck: koaAppHealthCheck(containerPort, config.healthCheckPath),
       healthCheckPath: config.healthCheckPath,
       secrets: parameters.secrets,
       ...(variables.imageUri ? { imageUri: variables.imageUri } : { imageTag: variables.imageTag }),
@@ -163,7 +178,7 @@ export class KoaAppStack extends TerraformStack {
       appCpu: config.appCpu,
       appMemoryMiB: config.appMemoryMiB,
       logRetentionDays: config.logRetentionDays,
-      metrics: { namespace: config.namespace, mode: config.metricsMode },
+      metrics: { namespace: config.namespace },
       alarms: {
         latencyP99ThresholdMs: variables.latencyP99ThresholdMs,
         errorRateThresholdPercent: variables.errorRateThresholdPercent,

@@ -13,9 +13,14 @@ import path from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { DIMENSIONS } from "../../contract/metrics";
-import { APP_SECRET_NAMES } from "../../modules/app-parameters";
 import type { ContainerDefinition } from "../../modules/container-definition";
-import { defaultHealthCheck, EmfFargateService } from "../../modules/emf-fargate-service";
+import { EmfFargateService } from "../../modules/emf-fargate-service";
+import {
+  KOAAPP_SECRET_NAMES,
+  KOAAPP_STOP_TIMEOUT_SECONDS,
+  koaAppEnvironment,
+  koaAppHealthCheck,
+} from "../../stacks/koaapp-container";
 import { type EmfDocument, emfProblems, latencyValues, totalSamples } from "../app/metrics/emf-helpers";
 import { FakeAgent, reservePort } from "../support/fake-agent";
 import { startPostgres, type TestPostgres } from "../support/postgres";
@@ -75,7 +80,7 @@ const CONTAINER_NAME = `emf-fargate-e2e-${process.pid}`;
 /** EMF service name, namespace and log stream of the container; its log group is `/ecs/<name>/emf`. */
 const EMF_NAME = "koaapp-e2e";
 
-/** The app container of the task definition the construct renders with its defaults. */
+/** The app container of the task definition the construct renders with the koaapp stack's app settings. */
 function taskDefinitionApp(): ContainerDefinition {
   const stack = new TerraformStack(Testing.app(), "e2e");
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
@@ -84,7 +89,14 @@ function taskDefinitionApp(): ContainerDefinition {
     vpcId: "vpc-0123456789abcdef0",
     subnetIds: ["subnet-0123456789abcdef0"],
     imageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/koaapp:0.1.0",
-    secrets: APP_SECRET_NAMES.map((name) => ({
+    environment: koaAppEnvironment({
+      environmentName: "prod",
+      metricsMode: "aggregate",
+      stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
+    }),
+    stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
+    healthCheck: koaAppHealthCheck(5000),
+    secrets: KOAAPP_SECRET_NAMES.map((name) => ({
       name,
       valueFrom: `arn:aws:ssm:eu-west-1:123456789012:parameter/koaapp/${name}`,
       store: "ssm" as const,
@@ -367,15 +379,15 @@ describeWithDocker("the service image", () => {
   });
 
   test("the task definition's health check command passes inside the container", async () => {
-    // GIVEN the health check the task definition uses by default, for the port the container listens on
-    expect(app.healthCheck).toEqual(defaultHealthCheck(5000));
-    const command = defaultHealthCheck(port).command;
+    // GIVEN the health check the koaapp stack gives the task definition, for the port the container listens on
+    expect(app.healthCheck).toEqual(koaAppHealthCheck(5000));
+    const command = koaAppHealthCheck(port).command;
     expect(command[0]).toBe("CMD");
 
     // WHEN it is run inside the container, and for contrast against a port nothing listens on
     const healthy = await exec(...command.slice(1));
     const unusedPort = await reservePort();
-    const unhealthy = await exec(...defaultHealthCheck(unusedPort).command.slice(1));
+    const unhealthy = await exec(...koaAppHealthCheck(unusedPort).command.slice(1));
 
     // THEN it exits 0 against the service and 1 without one
     expect(healthy).toMatchObject({ exitCode: 0, stderr: "" });

@@ -1,16 +1,18 @@
-import type { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import type { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import type { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import type { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { TerraformOutput, TerraformVariable } from "cdktf";
-import {
-  APP_SECRET_NAMES,
-  AppParameters,
-  type AppParametersProps,
-  type ServiceSecret,
-} from "../../modules/app-parameters";
-import { SECRET_VALUE_FROM_FORMS } from "../../modules/validation";
-import { dataOf, newStack, problemLine, ref, resourcesById, resourcesOf, synthStack } from "./support";
+import { AppParameters, type AppParametersProps, type ParameterKind } from "../../modules/app-parameters";
+import type { ServiceSecret } from "../../modules/service-secrets";
+import { newStack, problemLine, ref, resourcesById, resourcesOf, SECRET_NAMES, synthStack } from "./support";
+
+/** The sample's six variables, as a caller declares them: the password and the app secret are secure. */
+const REQUIRED: Readonly<Record<string, ParameterKind>> = {
+  RDS_USERNAME: "plain",
+  RDS_PASSWORD: "secure",
+  RDS_DB_NAME: "plain",
+  RDS_HOSTNAME: "plain",
+  RDS_PORT: "plain",
+  APP_SECRET: "secure",
+};
 
 const plainValues = {
   RDS_USERNAME: "app",
@@ -25,6 +27,7 @@ function synthParameters(props: AppParametersProps) {
     const password = new TerraformVariable(stack, "db_password", { type: "string", sensitive: true });
     const appSecret = new TerraformVariable(stack, "app_secret", { type: "string", sensitive: true });
     const parameters = new AppParameters(stack, "Params", {
+      required: REQUIRED,
       ...props,
       writeOnlyValues: props.writeOnlyValues ?? {
         ...(props.existing?.RDS_PASSWORD ? {} : { RDS_PASSWORD: password.stringValue }),
@@ -38,7 +41,7 @@ function synthParameters(props: AppParametersProps) {
 }
 
 function build(props: AppParametersProps): AppParameters {
-  return new AppParameters(newStack(), "Params", props);
+  return new AppParameters(newStack(), "Params", { required: REQUIRED, ...props });
 }
 
 const allCreated: AppParametersProps = {
@@ -46,7 +49,7 @@ const allCreated: AppParametersProps = {
   writeOnlyValues: { RDS_PASSWORD: "ignored-by-test", APP_SECRET: "ignored-by-test" },
 };
 
-describe("AppParameters creating all six parameters with defaults", () => {
+describe("AppParameters creating all six required parameters with defaults", () => {
   const synth = synthParameters({ values: plainValues });
   const parameters = resourcesById(synth.json, "aws_ssm_parameter");
   const byName = (name: string) => resourcesOf(synth.json, "aws_ssm_parameter").find((p) => p.name === name);
@@ -56,7 +59,7 @@ describe("AppParameters creating all six parameters with defaults", () => {
       Object.values(parameters)
         .map((p) => p.name)
         .sort(),
-    ).toEqual(APP_SECRET_NAMES.map((name) => `/test/Params/${name}`).sort());
+    ).toEqual(SECRET_NAMES.map((name) => `/test/Params/${name}`).sort());
   });
 
   it.each(Object.entries(plainValues))(
@@ -85,7 +88,7 @@ describe("AppParameters creating all six parameters with defaults", () => {
   );
 
   it("GIVEN created parameters WHEN synthesized THEN secrets list each variable, in order, with its parameter's ARN and store ssm", () => {
-    const expected = APP_SECRET_NAMES.map((name) => ({
+    const expected = SECRET_NAMES.map((name) => ({
       name,
       valueFrom: ref(synth.stack, synth.built.node.findChild(name) as SsmParameter, "arn"),
       store: "ssm",
@@ -96,7 +99,7 @@ describe("AppParameters creating all six parameters with defaults", () => {
 
   it("GIVEN created parameters WHEN synthesized THEN createdParameterNames maps each variable to its parameter's name", () => {
     const expected = Object.fromEntries(
-      APP_SECRET_NAMES.map((name) => [
+      SECRET_NAMES.map((name) => [
         name,
         ref(synth.stack, synth.built.node.findChild(name) as SsmParameter, "name"),
       ]),
@@ -105,7 +108,7 @@ describe("AppParameters creating all six parameters with defaults", () => {
     expect(synth.json.output?.names?.value).toEqual(expected);
   });
 
-  it("GIVEN no existing name WHEN synthesized THEN no caller identity, partition or region is read", () => {
+  it("GIVEN only created parameters WHEN synthesized THEN no data source is read", () => {
     expect(synth.json.data).toBeUndefined();
   });
 });
@@ -115,6 +118,7 @@ describe("AppParameters with prefix, version, KMS key and tags", () => {
     (stack) =>
       new AppParameters(stack, "Params", {
         ...allCreated,
+        required: REQUIRED,
         prefix: "/koaapp/prod",
         writeOnlyVersion: 3,
         kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -124,7 +128,7 @@ describe("AppParameters with prefix, version, KMS key and tags", () => {
   const byName = (name: string) => resourcesOf(synth.json, "aws_ssm_parameter").find((p) => p.name === name);
 
   it("GIVEN a prefix WHEN synthesized THEN every parameter is under it and tagged", () => {
-    for (const name of APP_SECRET_NAMES) {
+    for (const name of SECRET_NAMES) {
       expect(byName(`/koaapp/prod/${name}`)).toMatchObject({ tags: { Team: "platform" } });
     }
   });
@@ -183,32 +187,25 @@ describe("AppParameters referencing existing secrets", () => {
     });
   });
 
-  it("GIVEN existing parameter names WHEN synthesized THEN their ARNs are built from the partition, region and caller account", () => {
-    const built = synth.built;
-    const partition = ref(synth.stack, built.node.findChild("Partition") as DataAwsPartition, "partition");
-    const region = ref(synth.stack, built.node.findChild("Region") as DataAwsRegion, "name");
-    const account = ref(synth.stack, built.node.findChild("Account") as DataAwsCallerIdentity, "account_id");
-
+  it("GIVEN existing parameter names WHEN synthesized THEN they are passed on as names, for the service to turn into ARNs", () => {
     expect(secret("RDS_HOSTNAME")).toEqual({
       name: "RDS_HOSTNAME",
-      valueFrom: `arn:${partition}:ssm:${region}:${account}:parameter/shared/db/host`,
+      valueFrom: "/shared/db/host",
       store: "ssm",
     });
     expect(secret("RDS_PASSWORD")).toEqual({
       name: "RDS_PASSWORD",
-      valueFrom: `arn:${partition}:ssm:${region}:${account}:parameter/shared-db-password`,
+      valueFrom: "shared-db-password",
       store: "ssm",
     });
   });
 
-  it("GIVEN two existing names WHEN synthesized THEN each lookup data source is created once", () => {
-    expect(dataOf(synth.json, "aws_caller_identity")).toHaveLength(1);
-    expect(dataOf(synth.json, "aws_partition")).toHaveLength(1);
-    expect(dataOf(synth.json, "aws_region")).toHaveLength(1);
+  it("GIVEN existing names WHEN synthesized THEN nothing is looked up: no data source at all", () => {
+    expect(synth.json.data).toBeUndefined();
   });
 
-  it("GIVEN existing references WHEN synthesized THEN secrets still list all six variables in order", () => {
-    expect(secrets.map((s) => s.name)).toEqual([...APP_SECRET_NAMES]);
+  it("GIVEN existing references WHEN synthesized THEN secrets still list all six variables in the required order", () => {
+    expect(secrets.map((s) => s.name)).toEqual([...SECRET_NAMES]);
   });
 });
 
@@ -234,26 +231,76 @@ describe("AppParameters with a token reference", () => {
   });
 });
 
+describe("AppParameters for any variables, with no required set", () => {
+  const stripe = { valueFrom: "stripe/api", store: "secretsmanager", jsonKey: "secret_key" } as const;
+  const synth = synthStack((stack) => {
+    const token = new TerraformVariable(stack, "api_token", { type: "string", sensitive: true });
+    const parameters = new AppParameters(stack, "Params", {
+      prefix: "/orders/prod",
+      existing: { SENTRY_DSN: "/shared/sentry-dsn", STRIPE_KEY: stripe },
+      writeOnlyValues: { API_TOKEN: token.stringValue },
+      values: { DATABASE_URL: "postgres://orders@db.internal/orders", LOG_LEVEL: "info" },
+    });
+    new TerraformOutput(stack, "secrets", { value: parameters.secrets });
+    return parameters;
+  });
+  const secrets = synth.json.output?.secrets?.value as ServiceSecret[];
+  const arnOf = (name: string) => ref(synth.stack, synth.built.node.findChild(name) as SsmParameter, "arn");
+
+  it("GIVEN values, write-only values and existing references WHEN synthesized THEN every variable is a secret, in the order values, writeOnlyValues, existing", () => {
+    expect(secrets).toEqual([
+      { name: "DATABASE_URL", valueFrom: arnOf("DATABASE_URL"), store: "ssm" },
+      { name: "LOG_LEVEL", valueFrom: arnOf("LOG_LEVEL"), store: "ssm" },
+      { name: "API_TOKEN", valueFrom: arnOf("API_TOKEN"), store: "ssm" },
+      { name: "SENTRY_DSN", valueFrom: "/shared/sentry-dsn", store: "ssm" },
+      { name: "STRIPE_KEY", ...stripe },
+    ]);
+  });
+
+  it("GIVEN any names WHEN synthesized THEN plain values are String and write-only values SecureString parameters under the prefix", () => {
+    expect(
+      resourcesOf(synth.json, "aws_ssm_parameter").map((p) => [p.name, p.type, p.value ?? p.value_wo]),
+    ).toEqual([
+      ["/orders/prod/API_TOKEN", "SecureString", "${var.api_token}"],
+      ["/orders/prod/DATABASE_URL", "String", "postgres://orders@db.internal/orders"],
+      ["/orders/prod/LOG_LEVEL", "String", "info"],
+    ]);
+  });
+
+  it("GIVEN existing references by name WHEN synthesized THEN no data source is read", () => {
+    expect(synth.json.data).toBeUndefined();
+  });
+});
+
 describe("AppParameters validation", () => {
-  it("GIVEN no source at all WHEN built THEN one error lists every variable without a source", () => {
+  it("GIVEN no source at all WHEN built THEN one error lists every required variable without a source", () => {
     expect(() => build({})).toThrow(
       new Error(
         [
           "test/Params: invalid props:",
-          "- RDS_USERNAME has no source; allowed: exactly one of values or existing",
+          "- RDS_USERNAME has no source; allowed: exactly one of values, writeOnlyValues or existing",
           "- RDS_PASSWORD has no source; allowed: exactly one of writeOnlyValues or existing",
-          "- RDS_DB_NAME has no source; allowed: exactly one of values or existing",
-          "- RDS_HOSTNAME has no source; allowed: exactly one of values or existing",
-          "- RDS_PORT has no source; allowed: exactly one of values or existing",
+          "- RDS_DB_NAME has no source; allowed: exactly one of values, writeOnlyValues or existing",
+          "- RDS_HOSTNAME has no source; allowed: exactly one of values, writeOnlyValues or existing",
+          "- RDS_PORT has no source; allowed: exactly one of values, writeOnlyValues or existing",
           "- APP_SECRET has no source; allowed: exactly one of writeOnlyValues or existing",
         ].join("\n"),
       ),
     );
   });
 
+  it("GIVEN no required set and no source WHEN synthesized THEN nothing is created and there are no secrets", () => {
+    const synth = synthStack((stack) => new AppParameters(stack, "Params"));
+
+    expect(synth.built.secrets).toEqual([]);
+    expect(resourcesOf(synth.json, "aws_ssm_parameter")).toEqual([]);
+  });
+
   it("GIVEN a plain value both created and existing WHEN built THEN both sources are named", () => {
     expect(() => build({ ...allCreated, existing: { RDS_HOSTNAME: "/shared/db/host" } })).toThrow(
-      problemLine("RDS_HOSTNAME is given in values and existing; allowed: exactly one of values or existing"),
+      problemLine(
+        "RDS_HOSTNAME is given in values and existing; allowed: exactly one of values, writeOnlyValues or existing",
+      ),
     );
   });
 
@@ -265,8 +312,18 @@ describe("AppParameters validation", () => {
     );
   });
 
-  it("GIVEN a password among the plain values WHEN built THEN it is refused as plain text", () => {
-    const values = { ...plainValues, RDS_PASSWORD: "hunter2" } as AppParametersProps["values"];
+  it("GIVEN a variable that is not required in two sources WHEN built THEN both are named", () => {
+    expect(() =>
+      build({ ...allCreated, values: { ...plainValues, EXTRA: "a" }, existing: { EXTRA: "/b" } }),
+    ).toThrow(
+      problemLine(
+        "EXTRA is given in values and existing; allowed: exactly one of values, writeOnlyValues or existing",
+      ),
+    );
+  });
+
+  it("GIVEN a secure variable among the plain values WHEN built THEN it is refused as plain text", () => {
+    const values = { ...plainValues, RDS_PASSWORD: "hunter2" };
 
     expect(() => build({ values, writeOnlyValues: { APP_SECRET: "x" } })).toThrow(
       problemLine(
@@ -275,18 +332,47 @@ describe("AppParameters validation", () => {
     );
   });
 
-  it.each(["arn:aws:s3:::bucket/secret", "not a parameter"])(
-    "GIVEN the existing reference %p WHEN built THEN it is refused with the accepted forms",
-    (reference) => {
-      const values = { RDS_USERNAME: "app", RDS_DB_NAME: "appdb", RDS_PORT: "5432" };
+  it.each([
+    ["values", { values: { "db-url": "x" } }],
+    ["writeOnlyValues", { writeOnlyValues: { "1TOKEN": "x" } }],
+    ["existing", { existing: { "API KEY": "/x" } }],
+  ])(
+    "GIVEN a name in %s that no environment variable can have WHEN built THEN it is refused",
+    (source, props) => {
+      const name = Object.keys(Object.values(props)[0] as object)[0];
 
-      expect(() => build({ ...allCreated, values, existing: { RDS_HOSTNAME: reference } })).toThrow(
+      expect(() => new AppParameters(newStack(), "Params", props)).toThrow(
         problemLine(
-          `existing.RDS_HOSTNAME ${JSON.stringify(reference)} is not a secret reference; allowed: ${SECRET_VALUE_FROM_FORMS}`,
+          `${source} key ${JSON.stringify(name)} is not an environment variable name; allowed: letters, digits and underscores, not starting with a digit`,
         ),
       );
     },
   );
+
+  it.each([
+    "arn:aws:s3:::bucket/secret",
+    "not a parameter",
+    "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db",
+  ])("GIVEN the existing reference %p WHEN built THEN it is refused with the accepted forms", (reference) => {
+    const values = { RDS_USERNAME: "app", RDS_DB_NAME: "appdb", RDS_PORT: "5432" };
+
+    expect(() => build({ ...allCreated, values, existing: { RDS_HOSTNAME: reference } })).toThrow(
+      problemLine(
+        `existing.RDS_HOSTNAME ${JSON.stringify(reference)} is not a secret reference; allowed: an SSM parameter name or ARN, or a Secrets Manager secret's complete ARN (a secret by name or a JSON key: { valueFrom, store: "secretsmanager", jsonKey })`,
+      ),
+    );
+  });
+
+  it("GIVEN an existing reference object with a JSON key on an SSM parameter WHEN built THEN the key is refused", () => {
+    const values = { RDS_USERNAME: "app", RDS_DB_NAME: "appdb", RDS_PORT: "5432" };
+    const existing = { RDS_HOSTNAME: { valueFrom: "/db/host", store: "ssm", jsonKey: "host" } as const };
+
+    expect(() => build({ ...allCreated, values, existing })).toThrow(
+      problemLine(
+        'existing.RDS_HOSTNAME.jsonKey "host" is set for an SSM parameter; allowed: jsonKey with store "secretsmanager" only',
+      ),
+    );
+  });
 
   it.each([0, 1.5, -2])("GIVEN writeOnlyVersion %p WHEN built THEN it is refused", (writeOnlyVersion) => {
     expect(() => build({ ...allCreated, writeOnlyVersion })).toThrow(

@@ -5,6 +5,7 @@ import {
   type Block,
   blockOf,
   childOf,
+  HEALTH_CHECK,
   onlyResource,
   ref,
   resolved,
@@ -31,6 +32,7 @@ const BASE: EmfFargateServiceProps = {
   vpcId: "vpc-0123",
   subnetIds: ["subnet-a", "subnet-b"],
   secrets: SSM_SECRETS,
+  healthCheck: HEALTH_CHECK,
   imageTag: "1.2.3",
   metrics: { namespace: NAMESPACE },
 };

@@ -5,6 +5,7 @@ import {
   childOf,
   containerDefinitionsOf,
   containerNamed,
+  HEALTH_CHECK,
   newStack,
   onlyResource,
   problemLine,
@@ -21,6 +22,7 @@ const BASE: EmfFargateServiceProps = {
   vpcId: "vpc-0123",
   subnetIds: ["subnet-a", "subnet-b"],
   secrets: SSM_SECRETS,
+  healthCheck: HEALTH_CHECK,
   imageTag: "1.2.3",
 };
 const LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shared/0123/4567";
@@ -72,14 +74,12 @@ describe("EmfFargateService with a created load balancer", () => {
     expect(service.url).toBe(lb.url);
   });
 
-  it("GIVEN one health-check path WHEN synthesized THEN the load balancer and the container check the same path", () => {
+  it("GIVEN healthCheckPath and the caller's container check WHEN synthesized THEN the target group checks the path and the container runs the caller's check unchanged", () => {
     expect(blockOf(synth, lb.targetGroup.resource).health_check).toMatchObject({
       path: "/livez",
       matcher: "200-299",
     });
-    expect(containerNamed(containerDefinitionsOf(synth.json), "koaapp").healthCheck?.command[3]).toContain(
-      '"http://127.0.0.1:5000/livez"',
-    );
+    expect(containerNamed(containerDefinitionsOf(synth.json), "koaapp").healthCheck).toEqual(HEALTH_CHECK);
   });
 
   it("GIVEN the load balancer WHEN synthesized THEN the tasks admit the container port from its group only, and it may reach them there", () => {

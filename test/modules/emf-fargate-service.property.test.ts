@@ -74,11 +74,13 @@ function toServiceProps(g: Generated): EmfFargateServiceProps {
     logRetentionDays: g.logRetentionDays,
     ingressCidrs: g.ingressCidrs,
     metrics: g.namespace === undefined ? undefined : { namespace: g.namespace },
-    healthCheck: g.health && {
-      command: ["CMD", "node", "-e", "0"],
-      interval: g.health[0],
-      timeout: g.health[1],
-    },
+    healthCheck: g.health
+      ? {
+          command: ["CMD-SHELL", "curl -fsS http://127.0.0.1/ || exit 1"],
+          interval: g.health[0],
+          timeout: g.health[1],
+        }
+      : false,
   };
 }
 

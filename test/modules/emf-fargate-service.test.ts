@@ -1,26 +1,26 @@
 import { TerraformVariable } from "cdktf";
-import { APP_SECRET_NAMES, AppParameters } from "../../modules/app-parameters";
+import { AppParameters } from "../../modules/app-parameters";
 import { DEFAULT_AGENT_IMAGE } from "../../modules/cloudwatch-agent-sidecar";
 import type { ContainerDefinition } from "../../modules/container-definition";
 import {
-  defaultHealthCheck,
   EmfFargateService,
   type EmfFargateServiceProps,
   LOG_RETENTION_DAYS,
 } from "../../modules/emf-fargate-service";
-import { SECRET_VALUE_FROM_FORMS } from "../../modules/validation";
 import {
   blockOf,
   childOf,
   containerDefinitionsOf,
   containerNamed,
   environmentOf,
+  HEALTH_CHECK,
   newStack,
   onlyResource,
   problemLine,
   ref,
   resolved,
   resourcesOf,
+  SECRET_NAMES,
   SSM_SECRETS,
   secretsOf,
   statementsOf,
@@ -35,6 +35,7 @@ const BASE: EmfFargateServiceProps = {
   vpcId: "vpc-0123",
   subnetIds: SUBNETS,
   secrets: SSM_SECRETS,
+  healthCheck: HEALTH_CHECK,
   imageTag: "1.2.3",
 };
 
@@ -48,11 +49,12 @@ function partsOf(container: ContainerDefinition) {
   return { environment, secrets, healthCheck, rest };
 }
 
-describe("EmfFargateService with defaults, reading the secrets AppParameters creates", () => {
+describe("EmfFargateService with defaults and a health check, reading the secrets AppParameters creates", () => {
   const synth = synthStack((stack) => {
     const password = new TerraformVariable(stack, "db_password", { type: "string", sensitive: true });
     const appSecret = new TerraformVariable(stack, "app_secret", { type: "string", sensitive: true });
     const parameters = new AppParameters(stack, "Params", {
+      required: Object.fromEntries(SECRET_NAMES.map((name) => [name, "plain"])),
       values: { RDS_USERNAME: "app", RDS_DB_NAME: "app", RDS_HOSTNAME: "db.internal", RDS_PORT: "5432" },
       writeOnlyValues: { RDS_PASSWORD: password.stringValue, APP_SECRET: appSecret.stringValue },
     });
@@ -61,6 +63,7 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
       vpcId: "vpc-0123",
       subnetIds: SUBNETS,
       secrets: parameters.secrets,
+      healthCheck: HEALTH_CHECK,
       imageTag: "1.2.3",
     });
     return { parameters, service };
@@ -71,7 +74,7 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
   const containers = containerDefinitionsOf(synth.json);
   const app = containerNamed(containers, "koaapp");
   const agent = containerNamed(containers, "cloudwatch-agent");
-  const parameterArns = APP_SECRET_NAMES.map((name) => ref(synth.stack, childOf(parameters, name), "arn"));
+  const parameterArns = SECRET_NAMES.map((name) => ref(synth.stack, childOf(parameters, name), "arn"));
   const agentParameterArn = ref(synth.stack, service.agent.parameter, "arn");
   const logConfiguration = {
     logDriver: "awslogs",
@@ -121,13 +124,9 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
     });
   });
 
-  it("GIVEN defaults WHEN synthesized THEN the app environment carries the EMF settings, with the log group as the EMF log group's name reference", () => {
+  it("GIVEN no environment WHEN synthesized THEN the app gets PORT and the EMF settings only, the log group as the EMF log group's name reference", () => {
     expect(environmentOf(app)).toEqual({
       PORT: "5000",
-      ENV_TYPE: "prod",
-      METRICS_MODE: "aggregate",
-      SHUTDOWN_TIMEOUT_MS: "25000",
-      PGSSLMODE: "no-verify",
       AWS_EMF_AGENT_ENDPOINT: "tcp://127.0.0.1:25888",
       AWS_EMF_SERVICE_NAME: "koaapp",
       AWS_EMF_SERVICE_TYPE: "AWS::ECS::Container",
@@ -135,30 +134,24 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
       AWS_EMF_LOG_STREAM_NAME: "koaapp",
       AWS_EMF_NAMESPACE: "koaapp",
     });
-    expect(app.environment).toHaveLength(11);
+    expect(app.environment).toHaveLength(7);
   });
 
   it("GIVEN AppParameters' secrets WHEN synthesized THEN the app reads the six variables from the created parameters' ARNs", () => {
     expect(secretsOf(app)).toEqual(
-      Object.fromEntries(APP_SECRET_NAMES.map((name, i) => [name, parameterArns[i]])),
+      Object.fromEntries(SECRET_NAMES.map((name, i) => [name, parameterArns[i]])),
     );
     expect(app.secrets).toHaveLength(6);
   });
 
-  it("GIVEN no health check WHEN synthesized THEN node fetches /health on the app port, every 15 s", () => {
+  it("GIVEN a health check WHEN synthesized THEN the app container runs exactly it", () => {
     expect(app.healthCheck).toEqual({
-      command: [
-        "CMD",
-        "node",
-        "-e",
-        'require("http").get("http://127.0.0.1:5000/health",r=>process.exit(r.statusCode===200?0:1)).on("error",()=>process.exit(1))',
-      ],
+      command: ["CMD-SHELL", "curl -fsS http://127.0.0.1:5000/health || exit 1"],
       interval: 15,
       timeout: 5,
       retries: 3,
       startPeriod: 10,
     });
-    expect(defaultHealthCheck(8080).command[3]).toContain('"http://127.0.0.1:8080/health"');
   });
 
   it("GIVEN no agent props WHEN synthesized THEN the agent is the pinned image on 25888/tcp, 256 CPU / 256 MiB, configured from its parameter", () => {
@@ -358,7 +351,6 @@ describe("EmfFargateService with defaults, reading the secrets AppParameters cre
       logStreamName: "koaapp",
       serviceName: "koaapp",
       agentEndpoint: "tcp://127.0.0.1:25888",
-      mode: "aggregate",
     });
     expect(
       resolved(synth.stack, {
@@ -393,7 +385,6 @@ describe("EmfFargateService with every optional prop", () => {
       new EmfFargateService(stack, "Service", {
         ...BASE,
         secrets: [...SSM_SECRETS, { name: "API_KEY", valueFrom: secretArn, store: "secretsmanager" }],
-        environmentName: "staging",
         imageTag: "2024.06.01",
         repositoryName: "acme/koaapp",
         existingCluster: { arn: "arn:aws:ecs:eu-west-1:123456789012:cluster/shared", name: "shared" },
@@ -405,8 +396,7 @@ describe("EmfFargateService with every optional prop", () => {
         appCpu: 512,
         appMemoryMiB: 1024,
         containerPort: 8080,
-        databaseSslMode: "verify-full",
-        environment: { FEATURE_X: "on" },
+        environment: { FEATURE_X: "on", ENV_TYPE: "staging" },
         healthCheck: {
           command: ["CMD-SHELL", "wget -qO- http://127.0.0.1:8080/health"],
           interval: 30,
@@ -419,7 +409,6 @@ describe("EmfFargateService with every optional prop", () => {
           namespace: "KoaApp/Staging",
           logGroupName: "/custom/emf",
           logStreamName: "web-stream",
-          mode: "request",
         },
         logGroupName: "/custom/logs",
         logRetentionDays: 90,
@@ -486,20 +475,18 @@ describe("EmfFargateService with every optional prop", () => {
     });
   });
 
-  it("GIVEN metric settings, environment and a 60 s stop timeout WHEN synthesized THEN the environment follows them and SHUTDOWN_TIMEOUT_MS is 5 s below", () => {
+  it("GIVEN metric settings and the app's environment WHEN synthesized THEN the app gets PORT, its own variables in order, then the EMF settings", () => {
+    expect(app.environment?.map((v) => v.name).slice(0, 3)).toEqual(["PORT", "FEATURE_X", "ENV_TYPE"]);
     expect(environmentOf(app)).toEqual({
       PORT: "8080",
+      FEATURE_X: "on",
       ENV_TYPE: "staging",
-      METRICS_MODE: "request",
-      SHUTDOWN_TIMEOUT_MS: "55000",
-      PGSSLMODE: "verify-full",
       AWS_EMF_AGENT_ENDPOINT: "tcp://127.0.0.1:25888",
       AWS_EMF_SERVICE_NAME: "koaapp",
       AWS_EMF_SERVICE_TYPE: "AWS::ECS::Container",
       AWS_EMF_LOG_GROUP_NAME: at("EmfLogs", "name"),
       AWS_EMF_LOG_STREAM_NAME: "web-stream",
       AWS_EMF_NAMESPACE: "KoaApp/Staging",
-      FEATURE_X: "on",
     });
     expect(secretsOf(app)).toMatchObject({ API_KEY: secretArn });
   });
@@ -891,24 +878,6 @@ describe("EmfFargateService validation", () => {
     },
   );
 
-  it("GIVEN an unknown metrics mode WHEN built THEN the modes are listed", () => {
-    const metrics = { mode: "verbose" } as unknown as EmfFargateServiceProps["metrics"];
-
-    expect(() => build({ metrics })).toThrow(
-      problemLine('metrics.mode "verbose" is not a metrics mode; allowed: off, aggregate, request'),
-    );
-  });
-
-  it("GIVEN an unknown databaseSslMode WHEN built THEN the PGSSLMODE values are listed", () => {
-    const databaseSslMode = "prefer" as EmfFargateServiceProps["databaseSslMode"];
-
-    expect(() => build({ databaseSslMode })).toThrow(
-      problemLine(
-        'databaseSslMode "prefer" is not a PGSSLMODE; allowed: disable, no-verify, require, verify-full',
-      ),
-    );
-  });
-
   it.each(["10.0.0/8", "10.0.0.0", "any", "300.0.0.0/8"])(
     "GIVEN ingress CIDR %p WHEN built THEN it is refused",
     (cidr) => {
@@ -932,23 +901,39 @@ describe("EmfFargateService validation", () => {
     );
   });
 
-  it.each(["PORT", "ENV_TYPE", "METRICS_MODE", "SHUTDOWN_TIMEOUT_MS", "PGSSLMODE"])(
-    "GIVEN environment.%s WHEN built THEN it is refused as set by the construct",
-    (name) => {
-      expect(() => build({ environment: { [name]: "x" } })).toThrow(
-        problemLine(`environment.${name} is set by the construct; allowed: the construct's own prop for it`),
-      );
-    },
-  );
+  it("GIVEN environment.PORT WHEN built THEN it is refused as set by the construct from containerPort", () => {
+    expect(() => build({ environment: { PORT: "8080" } })).toThrow(
+      problemLine("environment.PORT is set by the construct; allowed: the containerPort prop"),
+    );
+  });
 
-  it("GIVEN environment.HOST bound to loopback WHEN built THEN it is refused, all interfaces are allowed", () => {
-    expect(() => build({ environment: { HOST: "127.0.0.1" } })).toThrow(
+  it("GIVEN an app's own variables, HOST among them, WHEN synthesized THEN they reach the container as given: what they mean is the image's business", () => {
+    const environment = { HOST: "127.0.0.1", ENV_TYPE: "x", METRICS_MODE: "x", PGSSLMODE: "x" };
+    const synth = synthStack((stack) => new EmfFargateService(stack, "Service", { ...BASE, environment }));
+
+    expect(environmentOf(containerNamed(containerDefinitionsOf(synth.json), "koaapp"))).toMatchObject(
+      environment,
+    );
+  });
+
+  it("GIVEN a secret named like a variable the construct sets WHEN built THEN it is refused", () => {
+    const secrets = [...SSM_SECRETS, { name: "AWS_EMF_NAMESPACE", valueFrom: "/x", store: "ssm" as const }];
+
+    expect(() => build({ secrets })).toThrow(
       problemLine(
-        'environment.HOST "127.0.0.1" would hide the app from ingress on the task\'s address and from its health check; allowed: unset, "0.0.0.0" or "::" (all interfaces)',
+        'secrets[6].name "AWS_EMF_NAMESPACE" is set by the construct; allowed: any name but PORT and AWS_EMF_*',
       ),
     );
-    expect(() => build({ environment: { HOST: "0.0.0.0" } })).not.toThrow();
-    expect(() => build({ environment: { HOST: "::" } })).not.toThrow();
+  });
+
+  it("GIVEN no health check (plain JavaScript) WHEN built THEN the choice is asked for", () => {
+    const healthCheck = undefined as unknown as EmfFargateServiceProps["healthCheck"];
+
+    expect(() => build({ healthCheck })).toThrow(
+      problemLine(
+        "healthCheck undefined is not set; allowed: a container health check ({ command, interval?, timeout?, retries?, startPeriod? }), or false for none",
+      ),
+    );
   });
 
   it("GIVEN an AWS_EMF_ variable in environment WHEN built THEN it is refused in favour of the metrics prop", () => {
@@ -1009,7 +994,7 @@ describe("EmfFargateService validation", () => {
     );
   });
 
-  it("GIVEN a secret that is no reference WHEN built THEN the accepted forms are listed", () => {
+  it("GIVEN a secret that is no SSM parameter WHEN built THEN the prop is named with the accepted forms", () => {
     const secrets = [
       ...SSM_SECRETS.slice(1),
       { name: "RDS_USERNAME", valueFrom: "s3://x", store: "ssm" as const },
@@ -1017,7 +1002,7 @@ describe("EmfFargateService validation", () => {
 
     expect(() => build({ secrets })).toThrow(
       problemLine(
-        `containers[koaapp].secrets[RDS_USERNAME].valueFrom "s3://x" is not a secret reference; allowed: ${SECRET_VALUE_FROM_FORMS}`,
+        'secrets[5].valueFrom "s3://x" is not an SSM parameter name or ARN; allowed: a name like "/orders/db-url" or "db-url" (at most 1011 characters of A-Z a-z 0-9 _ . -, "/" before each path level), or arn:<partition>:ssm:<region>:<account>:parameter/<name>',
       ),
     );
   });
@@ -1032,20 +1017,25 @@ describe("EmfFargateService validation", () => {
 });
 
 describe("EmfFargateService edge cases", () => {
-  it("GIVEN a Secrets Manager reference to a JSON key WHEN synthesized THEN GetSecretValue is granted on the secret's ARN, without the key suffix", () => {
+  it("GIVEN two JSON keys of one Secrets Manager secret by complete ARN WHEN synthesized THEN ECS selects each key and GetSecretValue is granted once, on the secret's ARN", () => {
     const secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:koaapp/db-AbCdEf";
     const synth = synthStack(
       (stack) =>
         new EmfFargateService(stack, "Service", {
           ...BASE,
           secrets: [
-            ...SSM_SECRETS.slice(1),
-            { name: "RDS_USERNAME", valueFrom: `${secret}:username::`, store: "secretsmanager" },
+            ...SSM_SECRETS.slice(2),
+            { name: "RDS_USERNAME", valueFrom: secret, store: "secretsmanager", jsonKey: "username" },
+            { name: "RDS_PASSWORD", valueFrom: secret, store: "secretsmanager", jsonKey: "password" },
           ],
         }),
     );
     const policy = blockOf(synth, childOf(synth.built, "Roles/ExecutionRoleSecrets")).policy;
 
+    expect(secretsOf(containerNamed(containerDefinitionsOf(synth.json), "koaapp"))).toMatchObject({
+      RDS_USERNAME: `${secret}:username::`,
+      RDS_PASSWORD: `${secret}:password::`,
+    });
     expect(statementsOf(synth.json, policy).find((s) => s.sid === "ReadSecrets")).toEqual({
       sid: "ReadSecrets",
       actions: ["secretsmanager:GetSecretValue"],
@@ -1053,7 +1043,17 @@ describe("EmfFargateService edge cases", () => {
     });
   });
 
-  it("GIVEN stopTimeoutSeconds from a variable WHEN synthesized THEN SHUTDOWN_TIMEOUT_MS follows the variable instead of a fixed 1000", () => {
+  it("GIVEN healthCheck false WHEN synthesized THEN the app container has no health check and the service still synthesizes", () => {
+    const synth = synthStack(
+      (stack) => new EmfFargateService(stack, "Service", { ...BASE, healthCheck: false }),
+    );
+    const app = containerNamed(containerDefinitionsOf(synth.json), "koaapp");
+
+    expect(Object.keys(app)).not.toContain("healthCheck");
+    expect(app.name).toBe("koaapp");
+  });
+
+  it("GIVEN stopTimeoutSeconds from a variable WHEN synthesized THEN the app's stopTimeout is the variable", () => {
     const synth = synthStack((stack) => {
       const stop = new TerraformVariable(stack, "stop_timeout", { type: "number" });
       return new EmfFargateService(stack, "Service", { ...BASE, stopTimeoutSeconds: stop.numberValue });
@@ -1061,7 +1061,6 @@ describe("EmfFargateService edge cases", () => {
     const app = resolved(synth.stack, synth.built.containers[0]) as ContainerDefinition;
 
     expect(app.stopTimeout).toBe("${var.stop_timeout}");
-    expect(environmentOf(app).SHUTDOWN_TIMEOUT_MS).toContain("var.stop_timeout");
   });
 
   it("GIVEN a repository name ECR refuses (capitals) WHEN built THEN it is reported as invalid props", () => {

@@ -342,7 +342,7 @@ describe("SecurityPolicyChecks with EmfFargateService opt-outs", () => {
         serviceName: "koaapp",
         vpcId: "vpc-1",
         subnetIds: ["subnet-1"],
-        secrets: [],
+        healthCheck: false,
         imageTag: "1.0.0",
         ...props,
       });

@@ -6,7 +6,12 @@ const BASE: ServiceRolesProps = {
   serviceName: "koaapp",
   emfLogGroupArn: EMF_LOG_GROUP,
   secrets: [
-    { name: "APP_SECRET", valueFrom: "arn:aws:ssm:eu-west-1:123456789012:parameter/app", store: "ssm" },
+    {
+      name: "APP_SECRET",
+      valueFrom: "arn:aws:ssm:eu-west-1:123456789012:parameter/app",
+      resourceArn: "arn:aws:ssm:eu-west-1:123456789012:parameter/app",
+      store: "ssm",
+    },
   ],
 };
 
@@ -36,6 +41,39 @@ describe("ServiceRoles", () => {
           `\${join(":", ["arn", ${at("Partition", "partition").slice(2, -1)}, "ecs", element(split(":", "${EMF_LOG_GROUP}"), 3), element(split(":", "${EMF_LOG_GROUP}"), 4), "*"])}`,
         ],
       },
+    ]);
+  });
+
+  it("GIVEN resolved secrets WHEN synthesized THEN the execution role may read each resource ARN once, by the store's action", () => {
+    const partial = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db";
+    const parameter = "arn:aws:ssm:eu-west-1:123456789012:parameter/orders/url";
+    const synth = synthStack(
+      (stack) =>
+        new ServiceRoles(stack, "Roles", {
+          ...BASE,
+          secrets: [
+            { name: "URL", valueFrom: parameter, resourceArn: parameter, store: "ssm" },
+            { name: "URL_AGAIN", valueFrom: parameter, resourceArn: parameter, store: "ssm" },
+            {
+              name: "USER",
+              valueFrom: `${partial}:user::`,
+              resourceArn: `${partial}-??????`,
+              store: "secretsmanager",
+            },
+            {
+              name: "PASS",
+              valueFrom: `${partial}:pass::`,
+              resourceArn: `${partial}-??????`,
+              store: "secretsmanager",
+            },
+          ],
+        }),
+    );
+    const policy = blockOf(synth, childOf(synth.built, "ExecutionRoleSecrets")).policy;
+
+    expect(statementsOf(synth.json, policy)).toEqual([
+      { sid: "ReadParameters", actions: ["ssm:GetParameters"], resources: [parameter] },
+      { sid: "ReadSecrets", actions: ["secretsmanager:GetSecretValue"], resources: [`${partial}-??????`] },
     ]);
   });
 

@@ -9,8 +9,8 @@ import {
   Tokenization,
 } from "cdktf";
 import type { Construct } from "constructs";
-import { APP_SECRET_NAMES, type ServiceSecret } from "../../modules/app-parameters";
-import type { ContainerDefinition } from "../../modules/container-definition";
+import type { ContainerDefinition, HealthCheck } from "../../modules/container-definition";
+import type { ServiceSecret } from "../../modules/service-secrets";
 
 /** A resource or data source block of the synthesized Terraform JSON. */
 export type Block = Readonly<Record<string, unknown>>;
@@ -46,12 +46,31 @@ export interface Synthesized<T> {
 /** A resource or data source construct. */
 export type TerraformElement = TerraformResource | TerraformDataSource;
 
-/** The six app secrets as existing SSM parameter ARNs. */
-export const SSM_SECRETS: readonly ServiceSecret[] = APP_SECRET_NAMES.map((name) => ({
+/** Six variable names the tests' services read from secrets (the sample app's, as a realistic set). */
+export const SECRET_NAMES = [
+  "RDS_USERNAME",
+  "RDS_PASSWORD",
+  "RDS_DB_NAME",
+  "RDS_HOSTNAME",
+  "RDS_PORT",
+  "APP_SECRET",
+] as const;
+
+/** The six secrets as existing SSM parameter ARNs. */
+export const SSM_SECRETS: readonly ServiceSecret[] = SECRET_NAMES.map((name) => ({
   name,
   valueFrom: `arn:aws:ssm:eu-west-1:123456789012:parameter/koaapp/${name}`,
   store: "ssm",
 }));
+
+/** A container health check the tests' images run (they are stand-ins: nothing runs it). */
+export const HEALTH_CHECK: HealthCheck = {
+  command: ["CMD-SHELL", "curl -fsS http://127.0.0.1:5000/health || exit 1"],
+  interval: 15,
+  timeout: 5,
+  retries: 3,
+  startPeriod: 10,
+};
 
 /** The region every test stack's provider is configured with. */
 export const REGION = "eu-west-1";

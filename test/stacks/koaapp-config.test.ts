@@ -138,6 +138,34 @@ describe("loadKoaAppConfig", () => {
     ]);
   });
 
+  it("refuses existing parameters for variables the app does not read, and values that are no reference", () => {
+    expect(
+      problemsOf({
+        KOAAPP_DATABASE: "existing",
+        KOAAPP_EXISTING_PARAMETERS: JSON.stringify({ RDS_USER: "/db/user", RDS_PORT: 5432 }),
+      }),
+    ).toEqual([
+      "existingParameters (KOAAPP_EXISTING_PARAMETERS) names RDS_USER, which the app does not read; allowed: RDS_USERNAME, RDS_PASSWORD, RDS_DB_NAME, RDS_HOSTNAME, RDS_PORT, APP_SECRET",
+      'existingParameters (KOAAPP_EXISTING_PARAMETERS) gives RDS_PORT 5432; allowed: "<SSM name or ARN, or Secrets Manager ARN>" or {"valueFrom": "...", "store": "ssm" | "secretsmanager", "jsonKey": "..."}',
+    ]);
+    expect(problemsOf({ KOAAPP_DATABASE: "existing", KOAAPP_EXISTING_PARAMETERS: '["/db/user"]' })).toEqual([
+      'existingParameters (KOAAPP_EXISTING_PARAMETERS) ["/db/user"] is not a JSON object; allowed: {"RDS_USERNAME": "<name or ARN>", ...}',
+    ]);
+  });
+
+  it("takes existing parameters as names, ARNs or references with a JSON key", () => {
+    const password = { valueFrom: "rds/koaapp/master", store: "secretsmanager", jsonKey: "password" };
+    const config = loadKoaAppConfig(noContext, {
+      KOAAPP_DATABASE: "existing",
+      KOAAPP_EXISTING_PARAMETERS: JSON.stringify({ RDS_USERNAME: "/db/user", RDS_PASSWORD: password }),
+    });
+
+    expect(config.database).toEqual({
+      create: false,
+      parameters: { RDS_USERNAME: "/db/user", RDS_PASSWORD: password },
+    });
+  });
+
   it("refuses alarm settings that are no threshold or topic", () => {
     expect(
       problemsOf({

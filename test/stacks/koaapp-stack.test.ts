@@ -299,6 +299,89 @@ describe("koaapp stack with existing network and database", () => {
   });
 });
 
+describe("koaapp stack with existing parameters by name and a Secrets Manager key", () => {
+  const tf = synth({
+    KOAAPP_DATABASE: "existing",
+    KOAAPP_EXISTING_PARAMETERS: JSON.stringify({
+      RDS_USERNAME: "/shared/db/user",
+      RDS_PASSWORD: { valueFrom: "rds/koaapp/master", store: "secretsmanager", jsonKey: "password" },
+      RDS_DB_NAME: "/shared/db/name",
+      RDS_HOSTNAME: "/shared/db/host",
+      RDS_PORT: "/shared/db/port",
+    }),
+  });
+  const app = containers(tf)[0];
+  const [local] = Object.keys(tf.locals ?? {});
+  const part = (index: number) => `\${element(local.${local}, ${index})}`;
+  const inAccount = (service: string) => `arn:${part(1)}:${service}:${part(3)}:${part(4)}`;
+  const readSecrets = Object.entries(tf.data.aws_iam_policy_document as Json).find(([id]) =>
+    id.startsWith("Service_Roles_ReadSecrets_"),
+  )?.[1] as Json;
+
+  it("turns each name into its full ARN from the EMF log group's ARN, with no data source asking AWS", () => {
+    const secrets = Object.fromEntries((app.secrets ?? []).map((s) => [s.name, s.valueFrom]));
+    expect(secrets).toMatchObject({
+      RDS_USERNAME: `${inAccount("ssm")}:parameter/shared/db/user`,
+      RDS_PASSWORD: `${inAccount("secretsmanager")}:secret:rds/koaapp/master:password::`,
+      RDS_HOSTNAME: `${inAccount("ssm")}:parameter/shared/db/host`,
+    });
+    expect(tf.locals[local]).toMatch(
+      /^\$\{split\(":", aws_cloudwatch_log_group\.Service_EmfLogs_\w+\.arn\)\}$/,
+    );
+    expect(Object.keys(tf.data).sort()).toEqual(["aws_iam_policy_document", "aws_partition", "aws_region"]);
+  });
+
+  it("lets the execution role read exactly those ARNs, the secret by its name and 6-character suffix", () => {
+    expect(readSecrets.statement).toEqual([
+      {
+        sid: "ReadParameters",
+        actions: ["ssm:GetParameters"],
+        resources: [
+          `${inAccount("ssm")}:parameter/shared/db/user`,
+          `${inAccount("ssm")}:parameter/shared/db/name`,
+          `${inAccount("ssm")}:parameter/shared/db/host`,
+          `${inAccount("ssm")}:parameter/shared/db/port`,
+          expect.stringMatching(/^\$\{aws_ssm_parameter\.Parameters_APP_SECRET_\w+\.arn\}$/),
+          expect.stringMatching(/^\$\{aws_ssm_parameter\.Service_Agent_\w+\.arn\}$/),
+        ],
+      },
+      {
+        sid: "ReadSecrets",
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [`${inAccount("secretsmanager")}:secret:rds/koaapp/master-??????`],
+      },
+    ]);
+  });
+});
+
+describe("koaapp stack's app settings, passed through the construct", () => {
+  const tf = synth({
+    KOAAPP_ENVIRONMENT: "staging",
+    KOAAPP_METRICS_MODE: "request",
+    KOAAPP_HEALTH_CHECK_PATH: "/livez",
+  });
+  const app = containers(tf)[0];
+
+  it("gives the app ENV_TYPE, METRICS_MODE, PGSSLMODE and SHUTDOWN_TIMEOUT_MS 5 s below its stop timeout", () => {
+    const environment = Object.fromEntries((app.environment ?? []).map((v) => [v.name, v.value]));
+    expect(environment).toMatchObject({
+      PORT: "5000",
+      ENV_TYPE: "staging",
+      METRICS_MODE: "request",
+      SHUTDOWN_TIMEOUT_MS: "25000",
+      PGSSLMODE: "no-verify",
+    });
+    expect(app.stopTimeout).toBe(30);
+  });
+
+  it("gives the container its node health check on the path the load balancer checks", () => {
+    expect(app.healthCheck?.command.slice(0, 2)).toEqual(["CMD", "node"]);
+    expect(app.healthCheck?.command[3]).toContain('"http://127.0.0.1:5000/livez"');
+    const [targetGroup] = resources(tf, "aws_lb_target_group");
+    expect(targetGroup.health_check.path).toBe("/livez");
+  });
+});
+
 describe("koaapp stack for use only as a child module", () => {
   it("writes no backend block", () => {
     const tf = synth({ KOAAPP_BACKEND: "none" });

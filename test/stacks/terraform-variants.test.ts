@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CERTIFICATE } from "../support/koaapp";
@@ -18,6 +18,17 @@ const VARIANTS = {
     KOAAPP_VPC_ID: "vpc-0123456789abcdef0",
     KOAAPP_SUBNET_IDS: "subnet-0aaaa1111bbbb2222,subnet-0cccc3333dddd4444",
     KOAAPP_DB_SUBNET_IDS: "subnet-0eeee5555ffff6666,subnet-0aaaa7777bbbb8888",
+  },
+  // Names, not ARNs: before issue 13 this added aws_caller_identity, which cannot be read offline.
+  "with an existing database's parameters by name": {
+    KOAAPP_DATABASE: "existing",
+    KOAAPP_EXISTING_PARAMETERS: JSON.stringify({
+      RDS_USERNAME: "/shared/db/user",
+      RDS_PASSWORD: { valueFrom: "rds/koaapp/master", store: "secretsmanager", jsonKey: "password" },
+      RDS_DB_NAME: "/shared/db/name",
+      RDS_HOSTNAME: "/shared/db/host",
+      RDS_PORT: "/shared/db/port",
+    }),
   },
 } as const;
 
@@ -47,7 +58,10 @@ describeWithTerraform("the koaapp stack's variants with the real AWS provider, o
     for (const [name, dir] of Object.entries(outdirs)) {
       copyFileSync(join(dir, "cdk.tf.json"), join(workdir.dir, "cdk.tf.json"));
       validations[name] = workdir.runOk(["validate", "-no-color"]);
-      plans[name] = workdir.planJson(SECRET_VALUES, `${name.replace(/\W+/g, "-")}.bin`);
+      // A variant with an existing password declares no db_password variable: pass only what it declares.
+      const declared = Object.keys(JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")).variable ?? {});
+      const secrets = Object.entries(SECRET_VALUES).filter(([variable]) => declared.includes(variable));
+      plans[name] = workdir.planJson(Object.fromEntries(secrets), `${name.replace(/\W+/g, "-")}.bin`);
     }
   }, 300_000);
 
@@ -117,5 +131,15 @@ describeWithTerraform("the koaapp stack's variants with the real AWS provider, o
         ],
       }),
     ]);
+  });
+
+  it("with an existing database's parameters by name: no database, only APP_SECRET and the agent configuration created, no caller identity", () => {
+    const plan = plans["with an existing database's parameters by name"] as TerraformPlan;
+    expect(after(plan, "aws_db_instance")).toEqual([]);
+    expect(after(plan, "aws_ssm_parameter").map((p) => p.name)).toEqual(
+      expect.arrayContaining(["/koaapp/prod/APP_SECRET", "/koaapp/prod/cw-agent-config"]),
+    );
+    expect(after(plan, "aws_ssm_parameter")).toHaveLength(2);
+    expect(JSON.stringify(plan.configuration)).not.toContain("aws_caller_identity");
   });
 });
