@@ -180,7 +180,8 @@ export const SETTINGS: readonly Setting[] = [
     key: "existingParameters",
     env: "KOAAPP_EXISTING_PARAMETERS",
     default: "",
-    description: "With database=existing: JSON object of the six variables to SSM parameter names or ARNs",
+    description:
+      "With database=existing: JSON object from the app's RDS_* / APP_SECRET variables to SSM names or ARNs, Secrets Manager ARNs or {valueFrom, store, jsonKey}",
   },
   {
     key: "backend",

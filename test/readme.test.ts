@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { EmfFargateServiceProps } from "../modules/emf-fargate-service";
 import { SETTINGS } from "../stacks/koaapp-config";
 import { koaAppStack } from "./support/koaapp";
 import { tableRows } from "./support/markdown";
@@ -86,6 +87,70 @@ describe("README", () => {
       "ephemeralStorageGiB",
     ]) {
       expect({ prop, documented: documented.includes(`\`${prop}\``) }).toEqual({ prop, documented: true });
+    }
+  });
+
+  it("documents every prop of EmfFargateService in the module's two props tables", () => {
+    // The compiler keeps this list complete: a prop added to EmfFargateServiceProps without an entry fails typecheck.
+    const props = Object.keys({
+      serviceName: true,
+      vpcId: true,
+      subnetIds: true,
+      healthCheck: true,
+      secrets: true,
+      imageUri: true,
+      imageTag: true,
+      repositoryName: true,
+      allowLatestImage: true,
+      existingCluster: true,
+      containerInsights: true,
+      desiredCount: true,
+      taskCpu: true,
+      taskMemoryMiB: true,
+      ephemeralStorageGiB: true,
+      cpuArchitecture: true,
+      containerName: true,
+      appCpu: true,
+      appMemoryMiB: true,
+      containerPort: true,
+      environment: true,
+      healthCheckPath: true,
+      stopTimeoutSeconds: true,
+      readonlyRootFilesystem: true,
+      user: true,
+      metrics: true,
+      logGroupName: true,
+      logRetentionDays: true,
+      kmsKeyArn: true,
+      agent: true,
+      taskRoleStatements: true,
+      loadBalancer: true,
+      ingressCidrs: true,
+      ingressSecurityGroupIds: true,
+      allowIngressFromAnywhere: true,
+      extraSecurityGroupIds: true,
+      assignPublicIp: true,
+      enableExecuteCommand: true,
+      autoScaling: true,
+      deployment: true,
+      circuitBreakerRollback: true,
+      capacityProviderStrategy: true,
+      platformVersion: true,
+      alarms: true,
+      dashboard: true,
+      queryDefinitions: true,
+      tags: true,
+    } satisfies Record<keyof EmfFargateServiceProps, true>);
+    const section = readme.slice(
+      readme.indexOf("## The module"),
+      readme.indexOf("### Validation at synth time"),
+    );
+    const production = readme.slice(readme.indexOf("**Production props of `EmfFargateService`**"));
+    const firstCells = [...tableRows(section), ...tableRows(production)].map((cells) => cells[0] ?? "");
+    for (const prop of props) {
+      // A cell names the prop alone, among others ("`a` / `b`"), or with a sub-prop ("`loadBalancer.create`").
+      const documented = firstCells.some((cell) => new RegExp(`\`${prop}[\`.]`).test(cell));
+      expect({ prop, documented }).toEqual({ prop, documented: true });
     }
   });
 
