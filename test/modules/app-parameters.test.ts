@@ -2,17 +2,11 @@ import type { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { TerraformOutput, TerraformVariable } from "cdktf";
 import { AppParameters, type AppParametersProps, type ParameterKind } from "../../modules/app-parameters";
 import type { ServiceSecret } from "../../modules/service-secrets";
+import { KOAAPP_SECRETS } from "../../stacks/koaapp-container";
 import { newStack, problemLine, ref, resourcesById, resourcesOf, SECRET_NAMES, synthStack } from "./support";
 
-/** The sample's six variables, as a caller declares them: the password and the app secret are secure. */
-const REQUIRED: Readonly<Record<string, ParameterKind>> = {
-  RDS_USERNAME: "plain",
-  RDS_PASSWORD: "secure",
-  RDS_DB_NAME: "plain",
-  RDS_HOSTNAME: "plain",
-  RDS_PORT: "plain",
-  APP_SECRET: "secure",
-};
+/** The sample's six variables, as its stack declares them: the password and the app secret are secure. */
+const REQUIRED: Readonly<Record<string, ParameterKind>> = KOAAPP_SECRETS;
 
 const plainValues = {
   RDS_USERNAME: "app",

@@ -11,6 +11,7 @@ import {
 import type { Construct } from "constructs";
 import type { ContainerDefinition, HealthCheck } from "../../modules/container-definition";
 import type { ServiceSecret } from "../../modules/service-secrets";
+import { KOAAPP_SECRET_NAMES } from "../../stacks/koaapp-container";
 
 /** A resource or data source block of the synthesized Terraform JSON. */
 export type Block = Readonly<Record<string, unknown>>;
@@ -46,15 +47,8 @@ export interface Synthesized<T> {
 /** A resource or data source construct. */
 export type TerraformElement = TerraformResource | TerraformDataSource;
 
-/** Six variable names the tests' services read from secrets (the sample app's, as a realistic set). */
-export const SECRET_NAMES = [
-  "RDS_USERNAME",
-  "RDS_PASSWORD",
-  "RDS_DB_NAME",
-  "RDS_HOSTNAME",
-  "RDS_PORT",
-  "APP_SECRET",
-] as const;
+/** Six variable names the tests' services read from secrets: the sample app's, as a realistic set. */
+export const SECRET_NAMES = KOAAPP_SECRET_NAMES;
 
 /** The six secrets as existing SSM parameter ARNs. */
 export const SSM_SECRETS: readonly ServiceSecret[] = SECRET_NAMES.map((name) => ({

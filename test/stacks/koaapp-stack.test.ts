@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ContainerDefinition } from "../../modules/container-definition";
-import { synthKoaApp as synth } from "../support/koaapp";
+import { EXISTING_PARAMETERS_BY_NAME, synthKoaApp as synth } from "../support/koaapp";
 
 type Json = Record<string, any>;
 
@@ -300,16 +300,7 @@ describe("koaapp stack with existing network and database", () => {
 });
 
 describe("koaapp stack with existing parameters by name and a Secrets Manager key", () => {
-  const tf = synth({
-    KOAAPP_DATABASE: "existing",
-    KOAAPP_EXISTING_PARAMETERS: JSON.stringify({
-      RDS_USERNAME: "/shared/db/user",
-      RDS_PASSWORD: { valueFrom: "rds/koaapp/master", store: "secretsmanager", jsonKey: "password" },
-      RDS_DB_NAME: "/shared/db/name",
-      RDS_HOSTNAME: "/shared/db/host",
-      RDS_PORT: "/shared/db/port",
-    }),
-  });
+  const tf = synth(EXISTING_PARAMETERS_BY_NAME);
   const app = containers(tf)[0];
   const [local] = Object.keys(tf.locals ?? {});
   const part = (index: number) => `\${element(local.${local}, ${index})}`;

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CERTIFICATE } from "../support/koaapp";
+import { CERTIFICATE, EXISTING_PARAMETERS_BY_NAME } from "../support/koaapp";
 import { synthProject, type TerraformPlan, TerraformWorkdir, terraformSuite } from "../support/terraform";
 
 const { mirror, describe: describeWithTerraform } = terraformSuite(
@@ -20,16 +20,7 @@ const VARIANTS = {
     KOAAPP_DB_SUBNET_IDS: "subnet-0eeee5555ffff6666,subnet-0aaaa7777bbbb8888",
   },
   // Names, not ARNs: before issue 13 this added aws_caller_identity, which cannot be read offline.
-  "with an existing database's parameters by name": {
-    KOAAPP_DATABASE: "existing",
-    KOAAPP_EXISTING_PARAMETERS: JSON.stringify({
-      RDS_USERNAME: "/shared/db/user",
-      RDS_PASSWORD: { valueFrom: "rds/koaapp/master", store: "secretsmanager", jsonKey: "password" },
-      RDS_DB_NAME: "/shared/db/name",
-      RDS_HOSTNAME: "/shared/db/host",
-      RDS_PORT: "/shared/db/port",
-    }),
-  },
+  "with an existing database's parameters by name": EXISTING_PARAMETERS_BY_NAME,
 } as const;
 
 function after(plan: TerraformPlan, type: string): Record<string, unknown>[] {

@@ -19,6 +19,21 @@ export const BAD_PRODUCTION_SETTINGS: Readonly<Record<string, string>> = {
   KOAAPP_IDLE_TIMEOUT_SECONDS: "65",
 };
 
+/**
+ * An existing database's parameters given by name, the password as a key of a Secrets Manager secret: the form
+ * that needs the account id and region without asking AWS for them.
+ */
+export const EXISTING_PARAMETERS_BY_NAME: Readonly<Record<string, string>> = {
+  KOAAPP_DATABASE: "existing",
+  KOAAPP_EXISTING_PARAMETERS: JSON.stringify({
+    RDS_USERNAME: "/shared/db/user",
+    RDS_PASSWORD: { valueFrom: "rds/koaapp/master", store: "secretsmanager", jsonKey: "password" },
+    RDS_DB_NAME: "/shared/db/name",
+    RDS_HOSTNAME: "/shared/db/host",
+    RDS_PORT: "/shared/db/port",
+  }),
+};
+
 /** The sample koaapp stack in a test app, configured from `env` alone (no cdktf.json context, not `process.env`). */
 export function koaAppStack(env: NodeJS.ProcessEnv = {}): KoaAppStack {
   return new KoaAppStack(
