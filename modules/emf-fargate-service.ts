@@ -37,9 +37,10 @@ export interface EmfFargateServiceProps {
   readonly subnetIds: string[];
   /**
    * The app container's health check, run by ECS inside the container: the image must contain what the
-   * command runs. `false` for none: ECS then reports the container's health as UNKNOWN and replaces a task only
-   * when an essential container exits; with a load balancer, its target-group check on `healthCheckPath` still
-   * takes failing tasks out of service and has ECS replace them; without one, nothing notices a hung process.
+   * command runs. `false` for none (ECS ignores a HEALTHCHECK in the image): ECS then reports the container's
+   * health as UNKNOWN and replaces a task only when an essential container exits; with a load balancer, its
+   * target-group check on `healthCheckPath` still takes failing tasks out of service and has ECS replace them;
+   * without one, nothing notices a hung process.
    */
   readonly healthCheck: HealthCheck | false;
   /**
