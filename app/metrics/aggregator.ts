@@ -1,4 +1,4 @@
-import type { StatusClass } from "../../contract/metrics";
+import { STATUS_CLASSES, type StatusClass } from "../../contract/metrics";
 import { MAX_VALUES_PER_DOCUMENT } from "./emf-documents";
 
 /** The values of one Path/Method/StatusClass key, handed over when they become a document. */
@@ -6,6 +6,7 @@ export interface SeriesBatch {
   readonly path: string;
   readonly method: string;
   readonly statusClass: StatusClass;
+  /** Latency samples in whole microseconds. */
   readonly values: number[];
   /** Wall-clock time of the first value, the document's timestamp. */
   readonly firstMs: number;
@@ -22,14 +23,23 @@ interface Series {
 
 const MINUTE_MS = 60_000;
 
+/** The position of each status class in a key's series array. */
+const CLASS_INDEX = Object.fromEntries(STATUS_CLASSES.map((name, index) => [name, index])) as Record<
+  StatusClass,
+  number
+>;
+
 /**
  * Keeps latency values per Path, Method and StatusClass in memory and hands a key's values over as one
- * batch when it holds {@link MAX_VALUES_PER_DOCUMENT} values, when a value arrives in a later
- * wall-clock minute than the batch's first one (CloudWatch files a document under its timestamp's
- * minute), and on {@link flush}. Recording is a map lookup and an array push.
+ * batch when it holds {@link MAX_VALUES_PER_DOCUMENT} values, when a value arrives in another wall-clock
+ * minute than the batch's first one (CloudWatch files a document under its timestamp's minute), and on
+ * {@link flush}.
+ *
+ * Recording is two map lookups with the strings the router and the HTTP parser already hold (no key is
+ * built per request), an array index and a push.
  */
 export class Aggregator {
-  private readonly series = new Map<string, Series>();
+  private readonly series = new Map<string, Map<string, (Series | undefined)[]>>();
   private pendingValues = 0;
 
   constructor(private readonly emit: (batch: SeriesBatch) => void) {}
@@ -39,30 +49,52 @@ export class Aggregator {
     return this.pendingValues;
   }
 
-  record(path: string, method: string, statusClass: StatusClass, valueMs: number, nowMs: number): void {
-    const key = `${method} ${statusClass} ${path}`;
-    const minute = Math.floor(nowMs / MINUTE_MS);
-    let series = this.series.get(key);
-    if (!series) {
-      series = { path, method, statusClass, values: [], firstMs: nowMs, minute };
-      this.series.set(key, series);
+  /** Records one sample (whole microseconds); `epochMs` is its wall-clock time. */
+  record(path: string, method: string, statusClass: StatusClass, micros: number, epochMs: number): void {
+    let byMethod = this.series.get(path);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.series.set(path, byMethod);
+    }
+    let byClass = byMethod.get(method);
+    if (byClass === undefined) {
+      byClass = new Array<Series | undefined>(STATUS_CLASSES.length).fill(undefined);
+      byMethod.set(method, byClass);
+    }
+    const index = CLASS_INDEX[statusClass];
+    const minute = Math.floor(epochMs / MINUTE_MS);
+    let series = byClass[index];
+    if (series === undefined) {
+      series = { path, method, statusClass, values: [], firstMs: epochMs, minute };
+      byClass[index] = series;
     } else if (series.values.length > 0 && series.minute !== minute) {
       this.handOver(series);
     }
     if (series.values.length === 0) {
-      series.firstMs = nowMs;
+      series.firstMs = epochMs;
       series.minute = minute;
     }
-    series.values.push(valueMs);
+    series.values.push(micros);
     this.pendingValues++;
     if (series.values.length >= MAX_VALUES_PER_DOCUMENT) this.handOver(series);
   }
 
   /** Hands over every non-empty key and forgets keys that stayed empty since the last flush. */
   flush(): void {
-    for (const [key, series] of this.series) {
-      if (series.values.length > 0) this.handOver(series);
-      else this.series.delete(key);
+    for (const [path, byMethod] of this.series) {
+      for (const [method, byClass] of byMethod) {
+        let kept = 0;
+        for (let i = 0; i < byClass.length; i++) {
+          const series = byClass[i];
+          if (series === undefined) continue;
+          if (series.values.length > 0) {
+            this.handOver(series);
+            kept++;
+          } else byClass[i] = undefined;
+        }
+        if (kept === 0) byMethod.delete(method);
+      }
+      if (byMethod.size === 0) this.series.delete(path);
     }
   }
 
