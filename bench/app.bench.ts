@@ -19,7 +19,7 @@
  * targets are also written to bench/last-run.md, which the README's benchmark table is copied from.
  *
  * Usage: node --import tsx bench/app.bench.ts [--rounds 3] [--duration 5] [--warmup 2]
- *        [--connections 32] [--variants off,aggregate,request,seed,prom] [--interleaved 6] [--strict] [--pin]
+ *        [--connections 32] [--variants off,aggregate,prom,request,seed] [--interleaved 6] [--strict] [--pin]
  *
  * `--pin` runs the server child on CPU 1 and this process on CPU 0 (needs taskset and 2 CPUs).
  */
@@ -312,8 +312,20 @@ async function main(): Promise<void> {
     }
   }
 
+  // Aggregate's CPU against prom-client's in the same round: the off run's noise cancels out.
+  const inRound = (variant: Variant, round: number) =>
+    runs.find((run) => run.variant === variant && run.round === round);
+  const pairedCpu = median(
+    runs
+      .filter((run) => run.variant === "aggregate")
+      .flatMap((run) => {
+        const prom = inRound("prom", run.round);
+        return prom ? [run.cpuMicrosPerRequest / prom.cpuMicrosPerRequest] : [];
+      }),
+  );
   const failed = report({
     summary,
+    aggregateCpuVsProm: Number.isFinite(pairedCpu) ? pairedCpu : undefined,
     interleaved: interleavedRows,
     interleavedSeconds: flags.interleaved,
     run: `${flags.rounds} rounds × ${flags.duration} s, ${flags.connections} connections, ${cpus().length} cores, node ${process.version}`,

@@ -6,10 +6,15 @@ import { FakeClock } from "../../support/fake-clock";
 import { FakeSocket } from "../../support/fake-socket";
 import { capturingLogger } from "./emf-helpers";
 
+/** Log records of the transport under test, checked after each test. */
+let records: Record<string, unknown>[] = [];
+
 /** A TCP transport on fake time and fake sockets, with the options' defaults unless overridden. */
 function tcp(options: LatencyMetricsOptions = {}) {
   const clock = new FakeClock();
-  const { logger, records } = capturingLogger();
+  const captured = capturingLogger();
+  const { logger } = captured;
+  records = captured.records;
   const settings = resolveOptions({ clock, logger, env: {}, ...options });
   const sockets: FakeSocket[] = [];
   // Jitter fixed at its middle: delays are 3/4 of the ceiling.
@@ -31,14 +36,27 @@ function tcp(options: LatencyMetricsOptions = {}) {
   const send = (...lines: string[]) => {
     for (const line of lines) transport.send(line, 1);
   };
-  return { clock, transport, sockets, records, latest, send, settings };
+  /** Sends `lines`, lets the transport connect, and has the agent accept: they are written. */
+  const sendConnected = async (...lines: string[]) => {
+    send(...lines);
+    await clock.runImmediates();
+    latest().accept();
+    await clock.advance(0);
+  };
+  /** The connection-lost warning was logged with an error of this message. */
+  const expectLost = (message: string) =>
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        msg: "EMF agent connection lost; buffering and reconnecting",
+        err: expect.objectContaining({ message }),
+      }),
+    );
+  return { clock, transport, sockets, records, latest, send, sendConnected, expectLost, settings };
 }
 
 const line = (i: number) => JSON.stringify({ n: i });
 
 describe("TcpTransport (fake time, fake sockets)", () => {
-  let records: Record<string, unknown>[] = [];
-
   afterEach(() => {
     // No test may drive the state machine through a transition it does not allow.
     expect(records.filter((r) => r.msg === "EMF TCP transport: illegal state transition")).toEqual([]);
@@ -47,11 +65,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
   it("GIVEN written documents WHEN the agent has not answered THEN none counts as sent, and its FIN after our half-close confirms them all", async () => {
     // GIVEN
     const t = tcp();
-    records = t.records;
-    t.send(line(1), line(2), line(3));
-    await t.clock.runImmediates();
-    t.latest().accept();
-    await t.clock.advance(0);
+    await t.sendConnected(line(1), line(2), line(3));
 
     // WHEN nothing more comes for IDLE_CONFIRM_MS
     const written = t.transport.counters();
@@ -71,7 +85,6 @@ describe("TcpTransport (fake time, fake sockets)", () => {
   it("GIVEN steady traffic WHEN documents keep coming every 10 ms THEN the connection is confirmed confirmIntervalMs after its first write, not per document", async () => {
     // GIVEN
     const t = tcp({ confirmIntervalMs: 1000 });
-    records = t.records;
     t.send(line(0));
     await t.clock.runImmediates();
     t.latest().accept();
@@ -94,7 +107,6 @@ describe("TcpTransport (fake time, fake sockets)", () => {
   it("GIVEN unconfirmed documents filling a quarter of the buffer WHEN more are written THEN the connection is half-closed at once", async () => {
     // GIVEN a 1 MiB buffer and 400 documents of ~1 KiB, written in chunks of up to 64 KiB
     const t = tcp({ bufferSize: 1024 * 1024 });
-    records = t.records;
     const big = (i: number) => JSON.stringify({ n: i, pad: "x".repeat(1000) });
 
     // WHEN
@@ -115,11 +127,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
   it("GIVEN written documents WHEN the agent resets the connection before its FIN THEN they are put back, counted as retried, and written again on the next connection", async () => {
     // GIVEN
     const t = tcp();
-    records = t.records;
-    t.send(line(1), line(2));
-    await t.clock.runImmediates();
-    t.latest().accept();
-    await t.clock.advance(0);
+    await t.sendConnected(line(1), line(2));
 
     // WHEN
     t.latest().resetByAgent();
@@ -148,7 +156,6 @@ describe("TcpTransport (fake time, fake sockets)", () => {
   it("GIVEN a half-closed connection WHEN no FIN comes within confirmTimeoutMs THEN it is destroyed and its documents go out again", async () => {
     // GIVEN
     const t = tcp({ confirmTimeoutMs: 3000 });
-    records = t.records;
     t.send(line(1));
     await t.clock.runImmediates();
     t.latest().accept();
@@ -164,21 +171,13 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     expect(before).toBe(false);
     expect(t.sockets[0]?.destroyed).toBe(true);
     expect(t.transport.counters()).toMatchObject({ retried: 1, buffered: 1, sent: 0 });
-    expect(t.records).toContainEqual(
-      expect.objectContaining({
-        err: expect.objectContaining({ message: "no confirmation from the agent within 3000 ms" }),
-      }),
-    );
+    t.expectLost("no confirmation from the agent within 3000 ms");
   });
 
   it("GIVEN the agent's FIN while the transport is still writing WHEN the socket closes without error THEN what it carried counts as sent", async () => {
     // GIVEN
     const t = tcp();
-    records = t.records;
-    t.send(line(1));
-    await t.clock.runImmediates();
-    t.latest().accept();
-    await t.clock.advance(0);
+    await t.sendConnected(line(1));
 
     // WHEN
     t.latest().finFromAgent();
@@ -191,7 +190,6 @@ describe("TcpTransport (fake time, fake sockets)", () => {
   it("GIVEN an agent that keeps failing WHEN reconnecting THEN delays double up to the cap, a connect alone does not reset them, a confirmation does", async () => {
     // GIVEN min 100 ms, max 1000 ms; jitter at its middle makes each delay 3/4 of its ceiling
     const t = tcp({ reconnectMinDelayMs: 100, reconnectMaxDelayMs: 1000 });
-    records = t.records;
     t.send(line(1));
     await t.clock.runImmediates();
 
@@ -228,7 +226,6 @@ describe("TcpTransport (fake time, fake sockets)", () => {
   it("GIVEN a connect that never completes WHEN writeTimeoutMs passes THEN the socket is destroyed as a stalled connect", async () => {
     // GIVEN
     const t = tcp({ writeTimeoutMs: 400 });
-    records = t.records;
     t.send(line(1));
     await t.clock.runImmediates();
 
@@ -240,17 +237,12 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     // THEN checked a quarter of writeTimeoutMs at a time: destroyed within 1.25 × writeTimeoutMs
     expect(before).toBe(false);
     expect(t.sockets[0]?.destroyed).toBe(true);
-    expect(t.records).toContainEqual(
-      expect.objectContaining({
-        err: expect.objectContaining({ message: "no progress for 400 ms (connect stalled)" }),
-      }),
-    );
+    t.expectLost("no progress for 400 ms (connect stalled)");
   });
 
   it("GIVEN a peer that stops reading WHEN writes make no progress for writeTimeoutMs THEN the connection is replaced and the documents kept", async () => {
     // GIVEN
     const t = tcp({ writeTimeoutMs: 400, confirmIntervalMs: 60_000 });
-    records = t.records;
     t.send(line(1));
     await t.clock.runImmediates();
     t.latest().stalled = true;
@@ -263,17 +255,12 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     // THEN
     expect(t.sockets[0]?.destroyed).toBe(true);
     expect(t.transport.counters()).toMatchObject({ buffered: 1, retried: 1 });
-    expect(t.records).toContainEqual(
-      expect.objectContaining({
-        err: expect.objectContaining({ message: "no progress for 400 ms (write stalled)" }),
-      }),
-    );
+    t.expectLost("no progress for 400 ms (write stalled)");
   });
 
   it("GIVEN a socket that needs 'drain' WHEN more documents come THEN nothing more is written until 'drain'", async () => {
     // GIVEN a socket that queues at most 1 KiB
     const t = tcp();
-    records = t.records;
     t.send(line(0));
     await t.clock.runImmediates();
     t.latest().stalled = true;
@@ -298,11 +285,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
   it("GIVEN buffered documents WHEN closed and the agent confirms THEN close resolves drained, with the socket kept alive meanwhile", async () => {
     // GIVEN
     const t = tcp();
-    records = t.records;
-    t.send(line(1), line(2));
-    await t.clock.runImmediates();
-    t.latest().accept();
-    await t.clock.advance(0);
+    await t.sendConnected(line(1), line(2));
 
     // WHEN
     let resolved = false;
@@ -326,11 +309,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
   it("GIVEN an agent that never confirms WHEN closed with a deadline THEN close resolves at the deadline, drops are counted and nothing is left running", async () => {
     // GIVEN
     const t = tcp();
-    records = t.records;
-    t.send(line(1), line(2), line(3));
-    await t.clock.runImmediates();
-    t.latest().accept();
-    await t.clock.advance(0);
+    await t.sendConnected(line(1), line(2), line(3));
 
     // WHEN
     let resolved = false;
@@ -355,7 +334,6 @@ describe("TcpTransport (fake time, fake sockets)", () => {
   it("GIVEN a transport backing off WHEN closed THEN it reconnects at once instead of waiting out the delay", async () => {
     // GIVEN
     const t = tcp({ reconnectMinDelayMs: 1000, reconnectMaxDelayMs: 60_000 });
-    records = t.records;
     t.send(line(1));
     await t.clock.runImmediates();
     for (let i = 0; i < 4; i++) {
@@ -380,7 +358,6 @@ describe("TcpTransport (fake time, fake sockets)", () => {
   it("GIVEN nothing buffered WHEN closed THEN close resolves at once and opens no connection", async () => {
     // GIVEN
     const t = tcp();
-    records = t.records;
 
     // WHEN
     await t.transport.close(1000);
