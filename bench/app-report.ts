@@ -111,7 +111,7 @@ export function report(input: {
   const { summary, interleaved } = input;
   const seed = summary.get("seed");
   const separate = [...summary].map(([variant, row]) => [
-    LABELS[variant],
+    LABELS[variant] ?? variant,
     row.rps.toFixed(0),
     times(row.rpsRatio),
     row.p99.toFixed(1),
@@ -124,7 +124,7 @@ export function report(input: {
   const off = interleaved.find((row) => row.variant === "off");
   const together = off
     ? interleaved.map((row) => [
-        LABELS[row.variant],
+        LABELS[row.variant] ?? row.variant,
         row.requestsPerSecond.toFixed(0),
         times(row.requestsPerSecond / off.requestsPerSecond),
         row.cpuMicrosPerRequest.toFixed(1),

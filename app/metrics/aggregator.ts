@@ -1,5 +1,6 @@
-import { STATUS_CLASSES, type StatusClass } from "../../contract/metrics";
+import type { StatusClass } from "../../contract/metrics";
 import { MAX_VALUES_PER_DOCUMENT } from "./emf-documents";
+import { RouteKeyMap } from "./route-key-map";
 
 /** The values of one Path/Method/StatusClass key, handed over when they become a document. */
 export interface SeriesBatch {
@@ -23,23 +24,16 @@ interface Series {
 
 const MINUTE_MS = 60_000;
 
-/** The position of each status class in a key's series array. */
-const CLASS_INDEX = Object.fromEntries(STATUS_CLASSES.map((name, index) => [name, index])) as Record<
-  StatusClass,
-  number
->;
-
 /**
  * Keeps latency values per Path, Method and StatusClass in memory and hands a key's values over as one
  * batch when it holds {@link MAX_VALUES_PER_DOCUMENT} values, when a value arrives in another wall-clock
  * minute than the batch's first one (CloudWatch files a document under its timestamp's minute), and on
  * {@link flush}.
  *
- * Recording is two map lookups with the strings the router and the HTTP parser already hold (no key is
- * built per request), an array index and a push.
+ * Recording is a {@link RouteKeyMap} lookup and an array push.
  */
 export class Aggregator {
-  private readonly series = new Map<string, Map<string, (Series | undefined)[]>>();
+  private readonly series = new RouteKeyMap<Series>();
   private pendingValues = 0;
 
   constructor(private readonly emit: (batch: SeriesBatch) => void) {}
@@ -51,22 +45,11 @@ export class Aggregator {
 
   /** Records one sample (whole microseconds); `epochMs` is its wall-clock time. */
   record(path: string, method: string, statusClass: StatusClass, micros: number, epochMs: number): void {
-    let byMethod = this.series.get(path);
-    if (byMethod === undefined) {
-      byMethod = new Map();
-      this.series.set(path, byMethod);
-    }
-    let byClass = byMethod.get(method);
-    if (byClass === undefined) {
-      byClass = new Array<Series | undefined>(STATUS_CLASSES.length).fill(undefined);
-      byMethod.set(method, byClass);
-    }
-    const index = CLASS_INDEX[statusClass];
     const minute = Math.floor(epochMs / MINUTE_MS);
-    let series = byClass[index];
+    let series = this.series.get(path, method, statusClass);
     if (series === undefined) {
       series = { path, method, statusClass, values: [], firstMs: epochMs, minute };
-      byClass[index] = series;
+      this.series.set(path, method, statusClass, series);
     } else if (series.values.length > 0 && series.minute !== minute) {
       this.handOver(series);
     }
@@ -81,21 +64,11 @@ export class Aggregator {
 
   /** Hands over every non-empty key and forgets keys that stayed empty since the last flush. */
   flush(): void {
-    for (const [path, byMethod] of this.series) {
-      for (const [method, byClass] of byMethod) {
-        let kept = 0;
-        for (let i = 0; i < byClass.length; i++) {
-          const series = byClass[i];
-          if (series === undefined) continue;
-          if (series.values.length > 0) {
-            this.handOver(series);
-            kept++;
-          } else byClass[i] = undefined;
-        }
-        if (kept === 0) byMethod.delete(method);
-      }
-      if (byMethod.size === 0) this.series.delete(path);
-    }
+    this.series.sweep((series) => {
+      if (series.values.length === 0) return false;
+      this.handOver(series);
+      return true;
+    });
   }
 
   private handOver(series: Series): void {

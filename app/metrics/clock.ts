@@ -21,8 +21,6 @@ export interface Clock {
   clearTimeout(timer: Timer | undefined): void;
   setInterval(callback: () => void, ms: number): Timer;
   clearInterval(timer: Timer | undefined): void;
-  /** Calls `callback` once, after the I/O events of this turn of the event loop (batches their work). */
-  setImmediate(callback: () => void): void;
 }
 
 /** The process's clocks and timers. */
@@ -33,7 +31,4 @@ export const systemClock: Clock = {
   clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout | undefined),
   setInterval: (callback, ms) => setInterval(callback, ms),
   clearInterval: (timer) => clearInterval(timer as NodeJS.Timeout | undefined),
-  setImmediate: (callback) => {
-    setImmediate(callback);
-  },
 };

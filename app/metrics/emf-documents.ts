@@ -8,6 +8,7 @@ import {
 import { LogSerializer, MetricsContext } from "./emf-library";
 import { latencyJson } from "./latency-json";
 import type { ResolvedOptions } from "./options";
+import { RouteKeyMap } from "./route-key-map";
 
 /** EMF allows at most this many values per metric in one document. */
 export const MAX_VALUES_PER_DOCUMENT = 100;
@@ -43,10 +44,12 @@ export interface RequestFields {
   readonly requestId: string | undefined;
 }
 
-/** One serialized document and the number of latency samples it carries. */
+/** One serialized document, the number of latency samples it carries and its size. */
 export interface SerializedDocument {
   readonly line: string;
   readonly samples: number;
+  /** UTF-8 bytes of `line`. */
+  readonly bytes: number;
 }
 
 /** What the library writes between the properties and the timestamp. */
@@ -101,7 +104,10 @@ export class EmfDocuments {
   private readonly serializer = new LogSerializer();
   private readonly contexts = new Map<string, MetricsContext>();
   /** Verified templates per mode and Method/StatusClass/Path; `null` where the check failed. */
-  private readonly templates = new Map<string, Template | null>();
+  private readonly templates = {
+    aggregate: new RouteKeyMap<Template | null>(),
+    request: new RouteKeyMap<Template | null>(),
+  };
 
   constructor(private readonly settings: DocumentSettings) {
     // Fails at setup, not per request, when the contract names a dimension this module cannot fill.
@@ -146,13 +152,22 @@ export class EmfDocuments {
     micros: number,
     fields: RequestFields,
     timestampMs: number,
-  ): string {
+  ): SerializedDocument {
     const template = this.template("request", path, fields.method, statusClass);
     if (template === null) {
-      return this.viaLibrary(path, statusClass, [micros], requestProperties(fields), timestampMs).line;
+      return {
+        ...this.viaLibrary(path, statusClass, [micros], requestProperties(fields), timestampMs),
+        samples: 1,
+      };
     }
     const value = latencyJson([micros]);
-    return `${template.head}${requestJson(fields)}${AWS_HEAD}${timestampMs}${template.tail}${value}}`;
+    const time = String(timestampMs);
+    const fieldsJson = requestJson(fields);
+    return {
+      line: `${template.head}${fieldsJson}${AWS_HEAD}${time}${template.tail}${value}}`,
+      samples: 1,
+      bytes: template.fixedBytes + Buffer.byteLength(fieldsJson) + time.length + value.length,
+    };
   }
 
   /** The library's serialization of one document (samples in whole microseconds), with its size. */
@@ -184,7 +199,7 @@ export class EmfDocuments {
     const { line, bytes } = build(values);
     // A single value over the limit is returned as is: the transport drops it, counted as oversized.
     if (bytes <= this.settings.maxDocumentBytes || values.length === 1)
-      return [{ line, samples: values.length }];
+      return [{ line, samples: values.length, bytes }];
     const half = Math.ceil(values.length / 2);
     return [...this.split(values.slice(0, half), build), ...this.split(values.slice(half), build)];
   }
@@ -196,12 +211,12 @@ export class EmfDocuments {
     method: string,
     statusClass: StatusClass,
   ): Template | null {
-    const key = `${mode} ${method} ${statusClass} ${path}`;
-    let template = this.templates.get(key);
+    const templates = this.templates[mode];
+    let template = templates.get(path, method, statusClass);
     if (template === undefined) {
       template = this.cutTemplate(mode, path, method, statusClass);
-      if (this.templates.size >= MAX_CACHED) this.templates.clear();
-      this.templates.set(key, template);
+      if (templates.size >= MAX_CACHED) templates.clear();
+      templates.set(path, method, statusClass, template);
     }
     return template;
   }

@@ -148,7 +148,7 @@ export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetr
         batch.values,
         batch.firstMs,
       );
-      for (const document of serialized) transport.send(document.line, document.samples);
+      for (const document of serialized) transport.send(document.line, document.samples, document.bytes);
     } catch (error) {
       unpublishable(batch.path, batch.values.length, error);
     }
@@ -162,7 +162,8 @@ export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetr
     epochMs: number,
   ): void => {
     try {
-      transport.send(documents.request(path, statusClass, micros, fields, epochMs), 1);
+      const document = documents.request(path, statusClass, micros, fields, epochMs);
+      transport.send(document.line, 1, document.bytes);
     } catch (error) {
       unpublishable(path, 1, error);
     }

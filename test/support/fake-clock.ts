@@ -1,7 +1,7 @@
 /**
  * A {@link Clock} on fake time for unit tests of the latency middleware and its transports: time moves
- * only in {@link FakeClock.advance}, which runs immediates and due timers in order, letting promise
- * callbacks run in between. No test that uses it sleeps or reads the wall clock.
+ * only in {@link FakeClock.advance}, which runs due timers in order, letting promise callbacks run in
+ * between. No test that uses it sleeps or reads the wall clock.
  */
 import type { Clock, Timer } from "../../app/metrics/clock";
 
@@ -24,7 +24,6 @@ async function drainMicrotasks(): Promise<void> {
 export class FakeClock implements Clock {
   private monotonicMs = 1_000;
   private readonly timers = new Set<FakeTimer>();
-  private immediates: (() => void)[] = [];
   private created = 0;
 
   /** @param epochMs - the wall-clock time at the start; @default a fixed recent time (2025-11-14) */
@@ -54,10 +53,6 @@ export class FakeClock implements Clock {
     if (timer) this.cancel(timer as FakeTimer);
   }
 
-  setImmediate(callback: () => void): void {
-    this.immediates.push(callback);
-  }
-
   /** Timers waiting to fire; `referenced` counts those that would keep a process alive. */
   pending(): { timers: number; referenced: number; delays: number[] } {
     const active = [...this.timers].filter((t) => t.active);
@@ -69,12 +64,12 @@ export class FakeClock implements Clock {
   }
 
   /**
-   * Moves time forward by `ms`, running immediates, then each timer when its time comes (in order of due
-   * time, then creation), with promise callbacks drained after each.
+   * Moves time forward by `ms`, running each timer when its time comes (in order of due time, then
+   * creation), with promise callbacks drained before and after each.
    */
   async advance(ms: number): Promise<void> {
     const until = this.monotonicMs + ms;
-    await this.runImmediates();
+    await drainMicrotasks();
     for (;;) {
       const next = [...this.timers]
         .filter((t) => t.active && t.dueAt <= until)
@@ -84,20 +79,9 @@ export class FakeClock implements Clock {
       if (next.repeat) next.dueAt = this.monotonicMs + Math.max(1, next.ms);
       else next.active = false;
       next.callback();
-      await this.runImmediates();
-    }
-    this.monotonicMs = until;
-  }
-
-  /** Runs what is queued for "after this turn of the event loop", and what that queues. */
-  async runImmediates(): Promise<void> {
-    await drainMicrotasks();
-    while (this.immediates.length > 0) {
-      const queued = this.immediates;
-      this.immediates = [];
-      for (const callback of queued) callback();
       await drainMicrotasks();
     }
+    this.monotonicMs = until;
   }
 
   private add(callback: () => void, ms: number, repeat: boolean): FakeTimer {

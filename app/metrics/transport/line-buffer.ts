@@ -56,9 +56,11 @@ export class LineBuffer {
     return this.bytes;
   }
 
-  /** Appends a document unless it is larger than `maxDocumentBytes` or the buffer is full (counted). */
-  push(line: string, samples: number): PushResult {
-    const bytes = Buffer.byteLength(line);
+  /**
+   * Appends a document unless it is larger than `maxDocumentBytes` or the buffer is full (counted);
+   * `bytes` is its UTF-8 size if the caller knows it (saves scanning it again).
+   */
+  push(line: string, samples: number, bytes = Buffer.byteLength(line)): PushResult {
     if (bytes > this.limits.maxDocumentBytes) {
       this.oversizedCount++;
       this.countDropped(1, samples);

@@ -39,10 +39,10 @@ export interface TransportCounters {
 /** A sink for serialized EMF documents that never blocks its caller and never throws. */
 export interface Transport {
   /**
-   * Buffers one document (a JSON line without its newline) carrying `samples` values.
-   * Returns false when it was dropped (buffer full, oversized, transport closed).
+   * Buffers one document (a JSON line without its newline) carrying `samples` values; `bytes`, its UTF-8
+   * size, when the caller knows it. Returns false when it was dropped (buffer full, oversized, closed).
    */
-  send(line: string, samples: number): boolean;
+  send(line: string, samples: number, bytes?: number): boolean;
   /** Delivers what is buffered until the deadline, then drops the rest (counted). Never rejects. */
   close(timeoutMs: number): Promise<void>;
   /** Current counters. */

@@ -151,8 +151,12 @@ describe("EmfDocuments", () => {
         documents.viaLibrary("/items/:id", "5xx", [12_500, 1, 100_000], { [PROPERTIES.method]: "PUT" }, NOW)
           .line,
       ]);
-      expect(request).toBe(documents.viaLibrary("/items/:id", "5xx", [12_500], properties, NOW).line);
-      expect(parseValid([request, ...aggregate.map((d) => d.line)])).toHaveLength(2);
+      expect(request.line).toBe(documents.viaLibrary("/items/:id", "5xx", [12_500], properties, NOW).line);
+      expect(parseValid([request.line, ...aggregate.map((d) => d.line)])).toHaveLength(2);
+      // The sizes the transport accounts with, computed from the templates, are the lines' UTF-8 sizes.
+      expect([request, ...aggregate].map((d) => d.bytes)).toEqual(
+        [request, ...aggregate].map((d) => Buffer.byteLength(d.line)),
+      );
     },
   );
 

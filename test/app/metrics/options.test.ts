@@ -92,7 +92,7 @@ describe("latencyMetrics options", () => {
     ],
     [
       { clock: { now: () => 0 } },
-      "clock object is not valid; expected functions now, epochNow, setTimeout, clearTimeout, setInterval, clearInterval, setImmediate",
+      "clock object is not valid; expected functions now, epochNow, setTimeout, clearTimeout, setInterval, clearInterval",
     ],
   ])("GIVEN %j WHEN resolved THEN a TypeError names the option and the value", (options, line) => {
     // GIVEN options with one invalid value (typed loosely on purpose: callers may pass configuration)

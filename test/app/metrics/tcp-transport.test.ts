@@ -1,5 +1,6 @@
 import type { LatencyMetricsOptions } from "../../../app/metrics";
 import { resolveOptions } from "../../../app/metrics/resolve-options";
+import { PUMP_DELAY_MS } from "../../../app/metrics/transport/buffered-transport";
 import { IDLE_CONFIRM_MS } from "../../../app/metrics/transport/tcp-states";
 import { TcpTransport } from "../../../app/metrics/transport/tcp-transport";
 import { FakeClock } from "../../support/fake-clock";
@@ -39,7 +40,7 @@ function tcp(options: LatencyMetricsOptions = {}) {
   /** Sends `lines`, lets the transport connect, and has the agent accept: they are written. */
   const sendConnected = async (...lines: string[]) => {
     send(...lines);
-    await clock.runImmediates();
+    await clock.advance(PUMP_DELAY_MS);
     latest().accept();
     await clock.advance(0);
   };
@@ -86,7 +87,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     // GIVEN
     const t = tcp({ confirmIntervalMs: 1000 });
     t.send(line(0));
-    await t.clock.runImmediates();
+    await t.clock.advance(PUMP_DELAY_MS);
     t.latest().accept();
 
     // WHEN
@@ -111,7 +112,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
 
     // WHEN
     for (let i = 0; i < 400; i++) t.send(big(i));
-    await t.clock.runImmediates();
+    await t.clock.advance(PUMP_DELAY_MS);
     t.latest().accept();
     await t.clock.advance(0);
 
@@ -157,7 +158,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     // GIVEN
     const t = tcp({ confirmTimeoutMs: 3000 });
     t.send(line(1));
-    await t.clock.runImmediates();
+    await t.clock.advance(PUMP_DELAY_MS);
     t.latest().accept();
     await t.clock.advance(IDLE_CONFIRM_MS);
     expect(t.latest().ended).toBe(true);
@@ -191,7 +192,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     // GIVEN min 100 ms, max 1000 ms; jitter at its middle makes each delay 3/4 of its ceiling
     const t = tcp({ reconnectMinDelayMs: 100, reconnectMaxDelayMs: 1000 });
     t.send(line(1));
-    await t.clock.runImmediates();
+    await t.clock.advance(PUMP_DELAY_MS);
 
     // WHEN every connect is refused, then one connects and is reset, then one is confirmed
     const delays: number[] = [];
@@ -212,7 +213,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     t.latest().finFromAgent();
     await t.clock.advance(0);
     t.send(line(2));
-    await t.clock.runImmediates();
+    await t.clock.advance(PUMP_DELAY_MS);
     t.latest().refuse();
     await t.clock.advance(0);
     const afterConfirm = t.clock.pending().delays.at(-1);
@@ -227,7 +228,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     // GIVEN
     const t = tcp({ writeTimeoutMs: 400 });
     t.send(line(1));
-    await t.clock.runImmediates();
+    await t.clock.advance(PUMP_DELAY_MS);
 
     // WHEN
     await t.clock.advance(399);
@@ -244,7 +245,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     // GIVEN
     const t = tcp({ writeTimeoutMs: 400, confirmIntervalMs: 60_000 });
     t.send(line(1));
-    await t.clock.runImmediates();
+    await t.clock.advance(PUMP_DELAY_MS);
     t.latest().stalled = true;
     t.latest().accept();
     await t.clock.advance(0);
@@ -262,7 +263,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     // GIVEN a socket that queues at most 1 KiB
     const t = tcp();
     t.send(line(0));
-    await t.clock.runImmediates();
+    await t.clock.advance(PUMP_DELAY_MS);
     t.latest().stalled = true;
     t.latest().highWaterMark = 1024;
     t.latest().accept();
@@ -270,9 +271,9 @@ describe("TcpTransport (fake time, fake sockets)", () => {
 
     // WHEN a 2 KiB document fills the socket's queue and two more come
     t.send(JSON.stringify({ pad: "y".repeat(2000) }));
-    await t.clock.runImmediates();
+    await t.clock.advance(PUMP_DELAY_MS);
     t.send(line(2), line(3));
-    await t.clock.runImmediates();
+    await t.clock.advance(PUMP_DELAY_MS);
     const whileBlocked = t.latest().lines.length;
     t.latest().unstall();
     await t.clock.advance(0);
@@ -335,7 +336,7 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     // GIVEN
     const t = tcp({ reconnectMinDelayMs: 1000, reconnectMaxDelayMs: 60_000 });
     t.send(line(1));
-    await t.clock.runImmediates();
+    await t.clock.advance(PUMP_DELAY_MS);
     for (let i = 0; i < 4; i++) {
       t.latest().refuse();
       await t.clock.advance(0);
