@@ -102,7 +102,16 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     expect(before).toBe(false);
     expect(t.sockets).toHaveLength(1);
     expect(t.latest().ended).toBe(true);
-    expect(t.latest().lines).toHaveLength(100);
+    // What the pump had not written yet goes on the next connection.
+    t.latest().finFromAgent();
+    await t.clock.advance(PUMP_DELAY_MS);
+    t.latest().accept();
+    await t.clock.advance(PUMP_DELAY_MS);
+    expect(t.sockets).toHaveLength(2);
+    expect(t.sockets.flatMap((socket) => socket.lines)).toEqual(
+      Array.from({ length: 100 }, (_, i) => line(i)),
+    );
+    expect(t.sockets[0]?.lines.length).toBeGreaterThanOrEqual(95);
   });
 
   it("GIVEN unconfirmed documents filling a quarter of the buffer WHEN more are written THEN the connection is half-closed at once", async () => {
