@@ -34,6 +34,7 @@ interface Target {
 
 const LABELS: Record<Variant, string> = {
   off: "off",
+  floor: "floor",
   aggregate: "aggregate",
   request: "request",
   seed: "seed pattern",
@@ -111,7 +112,7 @@ export function report(input: {
   const { summary, interleaved } = input;
   const seed = summary.get("seed");
   const separate = [...summary].map(([variant, row]) => [
-    LABELS[variant] ?? variant,
+    LABELS[variant],
     row.rps.toFixed(0),
     times(row.rpsRatio),
     row.p99.toFixed(1),
@@ -124,7 +125,7 @@ export function report(input: {
   const off = interleaved.find((row) => row.variant === "off");
   const together = off
     ? interleaved.map((row) => [
-        LABELS[row.variant] ?? row.variant,
+        LABELS[row.variant],
         row.requestsPerSecond.toFixed(0),
         times(row.requestsPerSecond / off.requestsPerSecond),
         row.cpuMicrosPerRequest.toFixed(1),

@@ -4,6 +4,7 @@
  * of five variants, so machine noise hits all alike:
  *
  * - `off`: no metrics middleware (the baseline every ratio is taken against);
+ * - `floor`: an async middleware with the same clock reads and 'close' listener, recording nothing;
  * - `aggregate`, `request`: this project's middleware in each mode, to a fake agent;
  * - `seed`: aws-embedded-metrics `metricScope` per request with the library's own agent sink
  *   (AWS_EMF_AGENT_ENDPOINT to the fake agent, AWS_EMF_ENVIRONMENT=Agent so no metadata lookups);
@@ -19,7 +20,7 @@
  * targets are also written to bench/last-run.md, which the README's benchmark table is copied from.
  *
  * Usage: node --import tsx bench/app.bench.ts [--rounds 3] [--duration 5] [--warmup 2]
- *        [--connections 32] [--variants off,aggregate,prom,request,seed] [--interleaved 6] [--strict] [--pin]
+ *        [--connections 32] [--variants off,floor,aggregate,prom,request,seed] [--interleaved 6] [--strict] [--pin]
  *
  * `--pin` runs the server child on CPU 1 and this process on CPU 0 (needs taskset and 2 CPUs).
  */
