@@ -1,4 +1,4 @@
-import type { LatencyMetricsOptions } from "../../../app/metrics";
+import { type LatencyMetricsOptions, MAX_TCP_DOCUMENT_BYTES } from "../../../app/metrics";
 import { resolveOptions } from "../../../app/metrics/resolve-options";
 import { PUMP_DELAY_MS } from "../../../app/metrics/transport/buffered-transport";
 import { IDLE_CONFIRM_MS } from "../../../app/metrics/transport/tcp-states";
@@ -363,6 +363,22 @@ describe("TcpTransport (fake time, fake sockets)", () => {
     // THEN
     expect(t.transport.connectionState).toBe("connecting");
     expect(t.sockets).toHaveLength(6);
+  });
+
+  it("GIVEN the default limit WHEN documents of 262,118 and 262,119 bytes are sent THEN the first is written, the second dropped as oversized and never written", async () => {
+    // GIVEN the default maxDocumentBytes: what the agent's CloudWatch Logs exporter takes without truncating
+    const t = tcp();
+    const document = (bytes: number) => JSON.stringify({ pad: "x".repeat(bytes - 10) });
+    expect(t.settings.maxDocumentBytes).toBe(MAX_TCP_DOCUMENT_BYTES);
+
+    // WHEN
+    const accepted = [t.transport.send(document(262_118), 1), t.transport.send(document(262_119), 1)];
+    await t.sendConnected();
+
+    // THEN
+    expect(accepted).toEqual([true, false]);
+    expect(t.latest().lines.map((written) => Buffer.byteLength(written))).toEqual([262_118]);
+    expect(t.transport.counters()).toMatchObject({ oversized: 1, dropped: 1, buffered: 1 });
   });
 
   it("GIVEN nothing buffered WHEN closed THEN close resolves at once and opens no connection", async () => {
