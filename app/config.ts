@@ -6,13 +6,16 @@
  */
 import { isIP } from "node:net";
 import type { LevelWithSilent } from "pino";
-import { DEFAULT_NAMESPACE } from "../contract/metrics";
+import { DEFAULT_NAMESPACE, EMF_VARIABLES } from "../contract/metrics";
+import { ENVIRONMENT_VARIABLES } from "./metrics/environment";
+import { LATENCY_METRICS_MODES, type LatencyMetricsMode } from "./metrics/options";
+import { optionProblems } from "./metrics/resolve-options";
 
 /** How the latency middleware publishes: not at all, one aggregated document per flush, or one per request. */
-export type MetricsMode = "off" | "aggregate" | "request";
+export type MetricsMode = LatencyMetricsMode;
 
-/** The values `METRICS_MODE` accepts. */
-export const METRICS_MODES: readonly MetricsMode[] = ["off", "aggregate", "request"];
+/** The values `METRICS_MODE` accepts: the middleware's modes. */
+export const METRICS_MODES: readonly MetricsMode[] = LATENCY_METRICS_MODES;
 
 /** The values `LOG_LEVEL` accepts (pino's levels). */
 export const LOG_LEVELS: readonly LevelWithSilent[] = [
@@ -24,9 +27,6 @@ export const LOG_LEVELS: readonly LevelWithSilent[] = [
   "trace",
   "silent",
 ];
-
-/** The values of aws-embedded-metrics' own `AWS_EMF_ENVIRONMENT` variable. */
-export const EMF_ENVIRONMENTS = ["Local", "Agent", "ECS", "EC2", "Lambda"] as const;
 
 /** The database variables: all of them or none. */
 export const DATABASE_VARIABLES = [
@@ -40,9 +40,6 @@ export const DATABASE_VARIABLES = [
 /** Variables whose values never appear in messages or logs. */
 export const SECRET_VARIABLES: readonly string[] = ["RDS_PASSWORD", "APP_SECRET"];
 
-/** The agent endpoint used when `AWS_EMF_AGENT_ENDPOINT` is unset: the sidecar in the same task. */
-export const DEFAULT_AGENT_ENDPOINT = "tcp://127.0.0.1:25888";
-
 /** PostgreSQL connection settings. */
 export interface DatabaseConfig {
   /** `RDS_HOSTNAME`. */
@@ -55,24 +52,6 @@ export interface DatabaseConfig {
   readonly user: string;
   /** `RDS_PASSWORD`. */
   readonly password: string;
-}
-
-/** Embedded Metric Format settings. */
-export interface EmfConfig {
-  /** `AWS_EMF_AGENT_ENDPOINT`, `tcp://host:port` or `udp://host:port`. @default "tcp://127.0.0.1:25888" */
-  readonly agentEndpoint: string;
-  /** `AWS_EMF_NAMESPACE`. @default DEFAULT_NAMESPACE from the metric contract */
-  readonly namespace: string;
-  /** `AWS_EMF_SERVICE_NAME`. @default - the metrics library's default */
-  readonly serviceName: string | undefined;
-  /** `AWS_EMF_SERVICE_TYPE`. @default - the metrics library's default */
-  readonly serviceType: string | undefined;
-  /** `AWS_EMF_LOG_GROUP_NAME`. @default - the metrics library's default */
-  readonly logGroupName: string | undefined;
-  /** `AWS_EMF_LOG_STREAM_NAME`. @default - the metrics library's default */
-  readonly logStreamName: string | undefined;
-  /** `AWS_EMF_ENVIRONMENT`; `Local` writes EMF to stdout instead of the agent. @default - unset */
-  readonly environment: (typeof EMF_ENVIRONMENTS)[number] | undefined;
 }
 
 /** The validated, frozen configuration of the service. */
@@ -93,8 +72,12 @@ export interface AppConfig {
   readonly envType: string;
   /** `METRICS_MODE`. @default "aggregate" */
   readonly metricsMode: MetricsMode;
-  /** Embedded Metric Format settings. */
-  readonly emf: EmfConfig;
+  /**
+   * The `AWS_EMF_*` variables (and the `SERVICE_NAME`/`SERVICE_TYPE` fallbacks) that were set, for the
+   * latency middleware, which reads and validates them as aws-embedded-metrics does (its `env` option).
+   * `AWS_EMF_NAMESPACE` defaults to the contract's DEFAULT_NAMESPACE, as the task definition's does.
+   */
+  readonly emfEnvironment: Readonly<Record<string, string>>;
   /**
    * `SHUTDOWN_TIMEOUT_MS`, the deadline for a graceful shutdown. Keep it below the task's ECS
    * `stopTimeout` (30 s in this project's infra) so the process exits before SIGKILL arrives.
@@ -134,25 +117,6 @@ const HOSTNAME = /^(?=.{1,253}$)[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?(?:\.[a-z\d](?:
 
 function isListenHost(value: string): boolean {
   return isIP(value) !== 0 || HOSTNAME.test(value);
-}
-
-function isAgentEndpoint(value: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    // An unparsable URL is simply an invalid value; the caller reports it.
-    return false;
-  }
-  return (
-    (url.protocol === "tcp:" || url.protocol === "udp:") &&
-    url.hostname !== "" &&
-    parseInteger(url.port, 1, 65535) !== undefined &&
-    url.pathname === "" &&
-    url.search === "" &&
-    url.hash === "" &&
-    url.username === ""
-  );
 }
 
 /**
@@ -205,15 +169,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     Number.MAX_SAFE_INTEGER,
     "a positive integer number of milliseconds, below the ECS stopTimeout",
   );
-  const environment = oneOf("AWS_EMF_ENVIRONMENT", EMF_ENVIRONMENTS, undefined);
-
-  const agentEndpoint = read("AWS_EMF_AGENT_ENDPOINT") ?? DEFAULT_AGENT_ENDPOINT;
-  if (!isAgentEndpoint(agentEndpoint)) {
-    problems.push(
-      `${shown("AWS_EMF_AGENT_ENDPOINT", agentEndpoint)} is not valid; allowed: tcp://host:port or udp://host:port`,
-    );
-  }
-
   // Validated whenever present so a bad port is reported alongside a partial configuration.
   const rdsPort = integer("RDS_PORT", 0, 1, 65535, "an integer from 1 to 65535");
   const present = DATABASE_VARIABLES.filter((name) => read(name) !== undefined);
@@ -236,6 +191,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         })
       : undefined;
 
+  const emfEnvironment = Object.freeze({
+    [EMF_VARIABLES.namespace]: DEFAULT_NAMESPACE,
+    ...Object.fromEntries(
+      ENVIRONMENT_VARIABLES.flatMap((name) => {
+        const value = read(name);
+        return value === undefined ? [] : [[name, value]];
+      }),
+    ),
+  });
+  // The middleware reads these variables itself; checked here so that one error lists every problem.
+  if (metricsMode !== "off") problems.push(...optionProblems({ mode: metricsMode, env: emfEnvironment }));
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -245,15 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     appSecret: read("APP_SECRET"),
     envType: read("ENV_TYPE") ?? "development",
     metricsMode,
-    emf: Object.freeze({
-      agentEndpoint,
-      namespace: read("AWS_EMF_NAMESPACE") ?? DEFAULT_NAMESPACE,
-      serviceName: read("AWS_EMF_SERVICE_NAME"),
-      serviceType: read("AWS_EMF_SERVICE_TYPE"),
-      logGroupName: read("AWS_EMF_LOG_GROUP_NAME"),
-      logStreamName: read("AWS_EMF_LOG_STREAM_NAME"),
-      environment,
-    }),
+    emfEnvironment,
     shutdownTimeoutMs,
     logLevel,
   });

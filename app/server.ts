@@ -49,25 +49,14 @@ export interface RunningServer {
 }
 
 /**
- * The metrics middleware options for a configuration.
+ * The metrics middleware options for a configuration: the mode, the service's logger and the `AWS_EMF_*`
+ * variables, which the middleware reads itself (namespace, endpoint, log group, ...).
  *
  * @param config - the service configuration
  * @param logger - for the middleware's own diagnostics
  */
 export function metricsOptions(config: AppConfig, logger: Logger): LatencyMetricsOptions {
-  const { emf } = config;
-  const options: LatencyMetricsOptions = {
-    mode: config.metricsMode === "request" ? "request" : "aggregate",
-    endpoint: emf.agentEndpoint,
-    namespace: emf.namespace,
-    logger,
-  };
-  if (emf.environment !== undefined) options.environment = emf.environment === "Local" ? "Local" : "Agent";
-  if (emf.logGroupName !== undefined) options.logGroupName = emf.logGroupName;
-  if (emf.logStreamName !== undefined) options.logStreamName = emf.logStreamName;
-  if (emf.serviceName !== undefined) options.serviceName = emf.serviceName;
-  if (emf.serviceType !== undefined) options.serviceType = emf.serviceType;
-  return options;
+  return { mode: config.metricsMode, logger, env: config.emfEnvironment };
 }
 
 function buildMetrics(config: AppConfig, logger: Logger): LatencyMetricsMiddleware | undefined {

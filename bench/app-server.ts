@@ -28,8 +28,13 @@ import {
   UNMATCHED_PATH,
 } from "../contract/metrics";
 
-/** The variants the bench compares. */
-export const VARIANTS = ["off", "aggregate", "request", "seed", "prom"] as const;
+/**
+ * The variants the bench compares; aggregate and prom-client run next to each other in every round, so
+ * their paired comparison sees the same machine. `floor` is what any middleware with the same
+ * semantics pays before doing anything: an async middleware that reads the clock, waits for the
+ * response's 'close' and reads the clock again, recording nothing.
+ */
+export const VARIANTS = ["off", "floor", "aggregate", "prom", "request", "seed"] as const;
 
 /** One variant's name. */
 export type Variant = (typeof VARIANTS)[number];
@@ -71,6 +76,26 @@ function seedMiddleware(): Measured {
     metrics.setTimestamp(new Date());
   });
   return { middleware: middleware as unknown as Koa.Middleware, close: async () => undefined };
+}
+
+/** The floor: the latency middleware's skeleton (clock, 'close' listener, rethrow) without its work. */
+function floorMiddleware(): Measured {
+  let total = 0;
+  const middleware: Koa.Middleware = async function floor(ctx, next) {
+    const startMs = performance.now();
+    let errorStatus = 0;
+    ctx.res.on("close", () => {
+      total += performance.now() - startMs + errorStatus;
+    });
+    try {
+      await next();
+    } catch (error) {
+      errorStatus = 500;
+      throw error;
+    }
+  };
+  // Read at close so that the work is not optimised away.
+  return { middleware, close: async () => void (total > 0) };
 }
 
 /** A prom-client histogram per method, route and status, as commonly written for Koa. */
@@ -118,6 +143,8 @@ function measured(variant: Variant, endpoint: string): Measured {
       return seedMiddleware();
     case "prom":
       return promMiddleware();
+    case "floor":
+      return floorMiddleware();
   }
 }
 

@@ -4,6 +4,7 @@
  * of five variants, so machine noise hits all alike:
  *
  * - `off`: no metrics middleware (the baseline every ratio is taken against);
+ * - `floor`: an async middleware with the same clock reads and 'close' listener, recording nothing;
  * - `aggregate`, `request`: this project's middleware in each mode, to a fake agent;
  * - `seed`: aws-embedded-metrics `metricScope` per request with the library's own agent sink
  *   (AWS_EMF_AGENT_ENDPOINT to the fake agent, AWS_EMF_ENVIRONMENT=Agent so no metadata lookups);
@@ -15,17 +16,20 @@
  * Then, unless `--interleaved 0`, all variants run behind one dispatcher in one server child under
  * one continuous load, taking 500 ms turns (`--interleaved` seconds each): on a shared, noisy host
  * this pairs every variant with the same conditions, so its ratios are the steadier estimate.
- * Targets print PASS/FAIL for both estimates; `--strict` makes any FAIL the exit code.
+ * Targets print PASS/FAIL for both estimates; `--strict` makes any FAIL the exit code. The tables and
+ * targets are also written to bench/last-run.md, which the README's benchmark table is copied from.
  *
  * Usage: node --import tsx bench/app.bench.ts [--rounds 3] [--duration 5] [--warmup 2]
- *        [--connections 32] [--variants off,aggregate,request,seed,prom] [--interleaved 6] [--strict] [--pin]
+ *        [--connections 32] [--variants off,floor,aggregate,prom,request,seed] [--interleaved 6] [--strict] [--pin]
  *
  * `--pin` runs the server child on CPU 1 and this process on CPU 0 (needs taskset and 2 CPUs).
  */
 import { type ChildProcess, fork, spawnSync } from "node:child_process";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { FakeAgent } from "../test/support/fake-agent";
+import { type Interleaved, pad, report, type SummaryRow } from "./app-report";
 import { type ChildMessage, type ParentMessage, VARIANTS, type Variant } from "./app-server";
 
 interface Flags {
@@ -165,12 +169,6 @@ async function runVariant(variant: Variant, round: number, agent: FakeAgent, fla
   }
 }
 
-interface Interleaved {
-  variant: Variant;
-  requestsPerSecond: number;
-  cpuMicrosPerRequest: number;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -249,10 +247,6 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-function pad(text: string, width: number): string {
-  return text.length >= width ? text : " ".repeat(width - text.length) + text;
-}
-
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   if (flags.pin) {
@@ -288,7 +282,7 @@ async function main(): Promise<void> {
   // Ratios are paired with the `off` run of the same round, then the median over rounds is taken.
   const offIn = (round: number): Run =>
     runs.find((run) => run.variant === "off" && run.round === round) as Run;
-  const summary = new Map(
+  const summary = new Map<Variant, SummaryRow>(
     flags.variants.map((variant) => {
       const mine = runs.filter((run) => run.variant === variant);
       const requests = mine.reduce((sum, run) => sum + run.requestsServed, 0);
@@ -309,41 +303,6 @@ async function main(): Promise<void> {
       ] as const;
     }),
   );
-  const off = summary.get("off");
-  const seed = summary.get("seed");
-  if (!off) throw new Error("no baseline");
-  const times = (ratio: number): string => `${ratio.toFixed(2)}×`;
-  const header = [
-    "variant",
-    "req/s",
-    "vs off",
-    "p99 ms",
-    "vs off",
-    "CPU µs/req",
-    "vs off",
-    "EMF B/req",
-    "vs seed",
-    "docs/req",
-  ];
-  const widths = [10, 8, 7, 7, 7, 11, 7, 10, 8, 9];
-  console.log(`\n${header.map((h, i) => pad(h, widths[i] as number)).join(" ")}`);
-  for (const [variant, row] of summary) {
-    const cells = [
-      variant,
-      row.rps.toFixed(0),
-      times(row.rpsRatio),
-      row.p99.toFixed(1),
-      times(row.p99Ratio),
-      row.cpu.toFixed(1),
-      times(row.cpuRatio),
-      row.bytesPerRequest.toFixed(1),
-      seed && seed.bytesPerRequest > 0 ? times(row.bytesPerRequest / seed.bytesPerRequest) : "n/a",
-      row.documentsPerRequest.toFixed(3),
-    ];
-    console.log(cells.map((c, i) => pad(c, widths[i] as number)).join(" "));
-  }
-  console.log("(medians of rounds; ratios are medians of each round's ratio to that round's off run)");
-
   let interleavedRows: Interleaved[] = [];
   if (flags.interleaved > 0) {
     const interleavedAgent = await FakeAgent.start({ collect: false });
@@ -352,57 +311,27 @@ async function main(): Promise<void> {
     } finally {
       await interleavedAgent.stop();
     }
-    const interleavedOff = interleavedRows.find((row) => row.variant === "off") as Interleaved;
-    console.log(
-      `\ninterleaved in one server process: ${flags.interleaved} s per variant in 500 ms turns under one continuous load`,
-    );
-    const head = ["variant", "req/s", "vs off", "CPU µs/req", "vs off"];
-    const sizes = [10, 8, 7, 11, 7];
-    console.log(head.map((h, i) => pad(h, sizes[i] as number)).join(" "));
-    for (const row of interleavedRows) {
-      const cells = [
-        row.variant,
-        row.requestsPerSecond.toFixed(0),
-        times(row.requestsPerSecond / interleavedOff.requestsPerSecond),
-        row.cpuMicrosPerRequest.toFixed(1),
-        times(row.cpuMicrosPerRequest / interleavedOff.cpuMicrosPerRequest),
-      ];
-      console.log(cells.map((c, i) => pad(c, sizes[i] as number)).join(" "));
-    }
   }
 
-  const targets: { name: string; actual: number; limit: number; atLeast: boolean }[] = [];
-  const aggregate = summary.get("aggregate");
-  const request = summary.get("request");
-  const throughputTarget = (label: string, actual: number | undefined, limit: number): void => {
-    if (actual !== undefined) targets.push({ name: label, actual, limit, atLeast: true });
-  };
-  throughputTarget("aggregate throughput / off (separate processes)", aggregate?.rpsRatio, 0.95);
-  throughputTarget("request throughput / off (separate processes)", request?.rpsRatio, 0.8);
-  const interleavedRatio = (variant: Variant): number | undefined => {
-    const row = interleavedRows.find((r) => r.variant === variant);
-    const base = interleavedRows.find((r) => r.variant === "off");
-    return row && base ? row.requestsPerSecond / base.requestsPerSecond : undefined;
-  };
-  throughputTarget("aggregate throughput / off (interleaved)", interleavedRatio("aggregate"), 0.95);
-  throughputTarget("request throughput / off (interleaved)", interleavedRatio("request"), 0.8);
-  if (aggregate && seed && seed.bytesPerRequest > 0) {
-    targets.push({
-      name: "aggregate EMF bytes / seed",
-      actual: aggregate.bytesPerRequest / seed.bytesPerRequest,
-      limit: 1 / 20,
-      atLeast: false,
-    });
-  }
-  console.log("");
-  let failed = 0;
-  for (const target of targets) {
-    const pass = target.atLeast ? target.actual >= target.limit : target.actual <= target.limit;
-    if (!pass) failed++;
-    console.log(
-      `${pass ? "PASS" : "FAIL"} ${target.name}: ${target.actual.toFixed(3)} (target ${target.atLeast ? "≥" : "≤"} ${target.limit.toFixed(3)})`,
-    );
-  }
+  // Aggregate's CPU against prom-client's in the same round: the off run's noise cancels out.
+  const inRound = (variant: Variant, round: number) =>
+    runs.find((run) => run.variant === variant && run.round === round);
+  const pairedCpu = median(
+    runs
+      .filter((run) => run.variant === "aggregate")
+      .flatMap((run) => {
+        const prom = inRound("prom", run.round);
+        return prom ? [run.cpuMicrosPerRequest / prom.cpuMicrosPerRequest] : [];
+      }),
+  );
+  const failed = report({
+    summary,
+    aggregateCpuVsProm: Number.isFinite(pairedCpu) ? pairedCpu : undefined,
+    interleaved: interleavedRows,
+    interleavedSeconds: flags.interleaved,
+    run: `${flags.rounds} rounds × ${flags.duration} s, ${flags.connections} connections, ${cpus().length} cores, node ${process.version}`,
+    outputFile: join(__dirname, "last-run.md"),
+  });
   if (flags.strict && failed > 0) process.exitCode = 1;
 }
 

@@ -66,3 +66,17 @@ export const AGENT_EMF_PORT = 25888;
 
 /** The service type the agent and the library report for an ECS container. */
 export const EMF_SERVICE_TYPE = "AWS::ECS::Container";
+
+/**
+ * The environment variables the task definition gives the app and the latency middleware reads: the names
+ * aws-embedded-metrics' `Configuration` reads, by middleware option.
+ */
+export const EMF_VARIABLES = {
+  endpoint: "AWS_EMF_AGENT_ENDPOINT",
+  environment: "AWS_EMF_ENVIRONMENT",
+  namespace: "AWS_EMF_NAMESPACE",
+  serviceName: "AWS_EMF_SERVICE_NAME",
+  serviceType: "AWS_EMF_SERVICE_TYPE",
+  logGroupName: "AWS_EMF_LOG_GROUP_NAME",
+  logStreamName: "AWS_EMF_LOG_STREAM_NAME",
+} as const;

@@ -1,5 +1,3 @@
-import { MetricsContext } from "aws-embedded-metrics/lib/logger/MetricsContext";
-import { LogSerializer } from "aws-embedded-metrics/lib/serializers/LogSerializer";
 import {
   DIMENSIONS,
   LATENCY_DIMENSION_SETS,
@@ -7,7 +5,10 @@ import {
   PROPERTIES,
   type StatusClass,
 } from "../../contract/metrics";
+import { LogSerializer, MetricsContext } from "./emf-library";
+import { latencyJson } from "./latency-json";
 import type { ResolvedOptions } from "./options";
+import { RouteKeyMap } from "./route-key-map";
 
 /** EMF allows at most this many values per metric in one document. */
 export const MAX_VALUES_PER_DOCUMENT = 100;
@@ -19,8 +20,8 @@ const DEFAULT_DIMENSION_NAMES = {
   logGroup: "LogGroup",
 };
 
-/** Templates are cached per Path and StatusClass; past this many (a misbehaving router) the cache resets. */
-const MAX_TEMPLATES = 10_000;
+/** Caches hold one entry per Path × StatusClass (× Method); past this many (a misbehaving router) they reset. */
+const MAX_CACHED = 10_000;
 
 /** What every document carries besides its samples: the resolved options the documents read. */
 export type DocumentSettings = Pick<
@@ -43,21 +44,50 @@ export interface RequestFields {
   readonly requestId: string | undefined;
 }
 
-/**
- * A request-mode document cut around its per-request fields. Built from the library's template
- * context and used only after it reproduced `LogSerializer`'s output byte for byte.
- */
-interface RequestTemplate {
-  /** `{` dimension values `,"Method":…,"Url":` */
-  readonly head: string;
-  /** `,"LogGroupName":…,"CloudWatchMetrics":[…]}` after `"_aws":{"Timestamp":<ms>` */
-  readonly awsTail: string;
-}
-
-/** One serialized document and the number of latency samples it carries. */
+/** One serialized document, the number of latency samples it carries and its size. */
 export interface SerializedDocument {
   readonly line: string;
   readonly samples: number;
+  /** UTF-8 bytes of `line`. */
+  readonly bytes: number;
+}
+
+/** What the library writes between the properties and the timestamp. */
+const AWS_HEAD = ',"_aws":{"Timestamp":';
+
+/**
+ * A document of one Method/StatusClass/Path cut around what varies: `head` + [request fields] + AWS_HEAD
+ * + timestamp + `tail` + value(s) + `}`. Cut from the library's own output and used only after it
+ * reproduced that output byte for byte for probe values.
+ */
+interface Template {
+  /** `{` dimension values and `"Method":…`, as the library writes them. */
+  readonly head: string;
+  /** From after the timestamp to `"Latency":`: log group, stream and the metric directive. */
+  readonly tail: string;
+  /** UTF-8 bytes of everything but the request fields, timestamp and values. */
+  readonly fixedBytes: number;
+}
+
+const STATUS_CODE_KEY = `,${JSON.stringify(PROPERTIES.statusCode)}:`;
+const REQUEST_ID_KEY = `,${JSON.stringify(PROPERTIES.requestId)}:`;
+const URL_KEY = `,${JSON.stringify(PROPERTIES.url)}:`;
+
+function requestJson(fields: RequestFields): string {
+  let json = URL_KEY + JSON.stringify(fields.url);
+  if (fields.statusCode !== undefined) json += STATUS_CODE_KEY + fields.statusCode;
+  if (fields.requestId !== undefined) json += REQUEST_ID_KEY + JSON.stringify(fields.requestId);
+  return json;
+}
+
+function requestProperties(fields: RequestFields): Record<string, unknown> {
+  const properties: Record<string, unknown> = {
+    [PROPERTIES.method]: fields.method,
+    [PROPERTIES.url]: fields.url,
+  };
+  if (fields.statusCode !== undefined) properties[PROPERTIES.statusCode] = fields.statusCode;
+  if (fields.requestId !== undefined) properties[PROPERTIES.requestId] = fields.requestId;
+  return properties;
 }
 
 /**
@@ -65,113 +95,174 @@ export interface SerializedDocument {
  * `LogSerializer`): the library validates namespace, dimension values and the metric, and writes the
  * `_aws` metadata. Dimension sets come from the contract through `setDimensions`, so the library's
  * default dimensions join them only when `defaultDimensions` is set.
+ *
+ * Per Method/StatusClass/Path the library's output is cut into a template once and checked against
+ * the library for probe values; documents are then filled in (~1 µs instead of ~10–60 µs each). A key
+ * whose template does not reproduce the library's output is serialized by the library every time.
  */
 export class EmfDocuments {
   private readonly serializer = new LogSerializer();
-  private readonly templates = new Map<string, MetricsContext>();
-  /** Request-mode templates per Method/StatusClass/Path; `null` where the check failed (library path). */
-  private readonly requestTemplates = new Map<string, RequestTemplate | null>();
+  private readonly contexts = new Map<string, MetricsContext>();
+  /** Verified templates per mode and Method/StatusClass/Path; `null` where the check failed. */
+  private readonly templates = {
+    aggregate: new RouteKeyMap<Template | null>(),
+    request: new RouteKeyMap<Template | null>(),
+  };
 
   constructor(private readonly settings: DocumentSettings) {
     // Fails at setup, not per request, when the contract names a dimension this module cannot fill.
-    this.template("/", "2xx");
-    this.templates.clear();
+    this.context("/", "2xx");
+    this.contexts.clear();
   }
 
   /**
-   * Serializes `values` (1–100 latency samples in milliseconds) as one document, or several when one
-   * would exceed `maxDocumentBytes`. Throws the library's validation error for an invalid Path.
+   * Serializes `micros` (1–100 latency samples in whole microseconds; published as milliseconds) as one
+   * aggregate document with Method as a property, or several when one would exceed `maxDocumentBytes`.
+   * Throws the library's validation error for an invalid Path.
    */
-  serialize(
+  aggregate(
+    path: string,
+    method: string,
+    statusClass: StatusClass,
+    micros: readonly number[],
+    timestampMs: number,
+  ): SerializedDocument[] {
+    const template = this.template("aggregate", path, method, statusClass);
+    if (template === null) {
+      const properties = { [PROPERTIES.method]: method };
+      return this.split(micros, (part) => this.viaLibrary(path, statusClass, part, properties, timestampMs));
+    }
+    const prefix = `${template.head}${AWS_HEAD}${timestampMs}${template.tail}`;
+    const fixed = template.fixedBytes + String(timestampMs).length;
+    return this.split(micros, (part) => {
+      const json = latencyJson(part);
+      // Values are ASCII, so their JSON's length is its byte count.
+      return { line: `${prefix}${json}}`, bytes: fixed + json.length };
+    });
+  }
+
+  /**
+   * Serializes one request-mode document (its sample in whole microseconds): the document the library
+   * writes for the properties Method, Url, StatusCode and RequestId. Throws the library's validation
+   * error for an invalid Path.
+   */
+  request(
     path: string,
     statusClass: StatusClass,
-    values: readonly number[],
+    micros: number,
+    fields: RequestFields,
+    timestampMs: number,
+  ): SerializedDocument {
+    const template = this.template("request", path, fields.method, statusClass);
+    if (template === null) {
+      return {
+        ...this.viaLibrary(path, statusClass, [micros], requestProperties(fields), timestampMs),
+        samples: 1,
+      };
+    }
+    const value = latencyJson([micros]);
+    const time = String(timestampMs);
+    const fieldsJson = requestJson(fields);
+    return {
+      line: `${template.head}${fieldsJson}${AWS_HEAD}${time}${template.tail}${value}}`,
+      samples: 1,
+      bytes: template.fixedBytes + Buffer.byteLength(fieldsJson) + time.length + value.length,
+    };
+  }
+
+  /** The library's serialization of one document (samples in whole microseconds), with its size. */
+  viaLibrary(
+    path: string,
+    statusClass: StatusClass,
+    micros: readonly number[],
     properties: Readonly<Record<string, unknown>>,
-    timestampMs?: number,
-  ): SerializedDocument[] {
-    const context = this.template(path, statusClass).createCopyWithContext();
-    context.putMetric(LATENCY_METRIC.name, values[0] as number, LATENCY_METRIC.unit);
+    timestampMs: number,
+  ): { line: string; bytes: number } {
+    const context = this.context(path, statusClass).createCopyWithContext();
+    context.putMetric(LATENCY_METRIC.name, (micros[0] as number) / 1000, LATENCY_METRIC.unit);
     // The first value went through the library's validation; the rest are finite numbers by construction.
     const metric = context.metrics.get(LATENCY_METRIC.name);
-    for (let i = 1; i < values.length; i++) metric?.addValue(values[i]);
+    for (let i = 1; i < micros.length; i++) metric?.addValue((micros[i] as number) / 1000);
     for (const key in properties) context.setProperty(key, properties[key]);
-    if (timestampMs !== undefined) context.setTimestamp(timestampMs);
+    context.setTimestamp(timestampMs);
     context.meta.LogGroupName = this.settings.logGroupName;
     if (this.settings.logStreamName) context.meta.LogStreamName = this.settings.logStreamName;
-    const lines = this.serializer.serialize(context);
-    const line = lines[0] as string;
-    if (lines.length === 1 && Buffer.byteLength(line) + 1 <= this.settings.maxDocumentBytes) {
-      return [{ line, samples: values.length }];
-    }
-    if (values.length === 1) return [{ line, samples: 1 }];
+    const line = this.serializer.serialize(context)[0] as string;
+    return { line, bytes: Buffer.byteLength(line) };
+  }
+
+  /** One document for `values`, or halves of them recursively while a document is over the limit. */
+  private split(
+    values: readonly number[],
+    build: (part: readonly number[]) => { line: string; bytes: number },
+  ): SerializedDocument[] {
+    const { line, bytes } = build(values);
+    // A single value over the limit is returned as is: the transport drops it, counted as oversized.
+    if (bytes <= this.settings.maxDocumentBytes || values.length === 1)
+      return [{ line, samples: values.length, bytes }];
     const half = Math.ceil(values.length / 2);
-    return [
-      ...this.serialize(path, statusClass, values.slice(0, half), properties, timestampMs),
-      ...this.serialize(path, statusClass, values.slice(half), properties, timestampMs),
-    ];
+    return [...this.split(values.slice(0, half), build), ...this.split(values.slice(half), build)];
   }
 
-  /**
-   * Serializes one request-mode document. It is the document `serialize` would produce with the
-   * properties Method, Url, StatusCode and RequestId, but built by filling a per-key template
-   * (~1 µs instead of ~10–60 µs per request). A key's template is used only after it reproduced the
-   * library's output for probe values; otherwise the library serializes every document of that key.
-   */
-  serializeRequest(path: string, statusClass: StatusClass, valueMs: number, fields: RequestFields): string {
-    const key = `${fields.method} ${statusClass} ${path}`;
-    let template = this.requestTemplates.get(key);
-    if (template === undefined) {
-      template = this.verifiedRequestTemplate(path, statusClass, fields.method);
-      if (this.requestTemplates.size >= MAX_TEMPLATES) this.requestTemplates.clear();
-      this.requestTemplates.set(key, template);
-    }
-    if (template === null) {
-      return (
-        this.serialize(path, statusClass, [valueMs], requestProperties(fields)) as [SerializedDocument]
-      )[0].line;
-    }
-    return fillRequestTemplate(template, valueMs, fields, Date.now());
-  }
-
-  private verifiedRequestTemplate(
+  /** The verified template of a mode and key, cut and checked on first use. */
+  private template(
+    mode: "aggregate" | "request",
     path: string,
-    statusClass: StatusClass,
     method: string,
-  ): RequestTemplate | null {
-    const template = this.template(path, statusClass);
-    const dimensionValues: Record<string, string> = {};
-    for (const set of template.getDimensions()) Object.assign(dimensionValues, set);
-    const dimensionsJson = JSON.stringify(dimensionValues);
-    const meta: Record<string, string> = { LogGroupName: this.settings.logGroupName };
-    if (this.settings.logStreamName) meta.LogStreamName = this.settings.logStreamName;
-    const directives = [
-      {
-        Dimensions: template.getDimensions().map((set) => Object.keys(set)),
-        Metrics: [{ Name: LATENCY_METRIC.name, Unit: LATENCY_METRIC.unit }],
-        Namespace: template.namespace,
-      },
-    ];
-    const candidate: RequestTemplate = {
-      head: `${dimensionsJson === "{}" ? "{" : `${dimensionsJson.slice(0, -1)},`}${JSON.stringify(PROPERTIES.method)}:${JSON.stringify(method)},${JSON.stringify(PROPERTIES.url)}:`,
-      awsTail: `${JSON.stringify(meta).replace(/^\{/, ",").slice(0, -1)},"CloudWatchMetrics":${JSON.stringify(directives)}}`,
-    };
-    const probes: RequestFields[] = [
-      { method, url: '/probe/"quoted"', statusCode: 200, requestId: "probe-id" },
-      { method, url: "/probe", statusCode: undefined, requestId: undefined },
-    ];
-    for (const probe of probes) {
-      const timestampMs = Date.now();
-      const expected = this.serialize(path, statusClass, [1.5], requestProperties(probe), timestampMs)[0]
-        ?.line;
-      if (fillRequestTemplate(candidate, 1.5, probe, timestampMs) !== expected) return null;
+    statusClass: StatusClass,
+  ): Template | null {
+    const templates = this.templates[mode];
+    let template = templates.get(path, method, statusClass);
+    if (template === undefined) {
+      template = this.cutTemplate(mode, path, method, statusClass);
+      if (templates.size >= MAX_CACHED) templates.clear();
+      templates.set(path, method, statusClass, template);
     }
-    return candidate;
+    return template;
+  }
+
+  private cutTemplate(
+    mode: "aggregate" | "request",
+    path: string,
+    method: string,
+    statusClass: StatusClass,
+  ): Template | null {
+    // Probes use the real time: the library refuses timestamps over 14 days old.
+    const probeTime = Date.now();
+    const line = this.viaLibrary(path, statusClass, [1500], { [PROPERTIES.method]: method }, probeTime).line;
+    const at = line.indexOf(`${AWS_HEAD}${probeTime}`);
+    if (at === -1 || !line.endsWith(`${JSON.stringify(LATENCY_METRIC.name)}:1.5}`)) return null;
+    const head = line.slice(0, at);
+    const tail = line.slice(at + AWS_HEAD.length + String(probeTime).length, line.length - "1.5}".length);
+    const template: Template = {
+      head,
+      tail,
+      fixedBytes: Buffer.byteLength(head) + AWS_HEAD.length + Buffer.byteLength(tail) + 1,
+    };
+    const now = probeTime + 1;
+    const methodProperty = { [PROPERTIES.method]: method };
+    const probes: boolean[] =
+      mode === "aggregate"
+        ? [[2250], [1000, 2500, 1_000_125]].map(
+            (micros) =>
+              this.viaLibrary(path, statusClass, micros, methodProperty, now).line ===
+              `${head}${AWS_HEAD}${now}${tail}${latencyJson(micros)}}`,
+          )
+        : [
+            { method, url: '/probe/"quoted"\u2028', statusCode: 200, requestId: "probe-id" },
+            { method, url: "/probe", statusCode: undefined, requestId: undefined },
+          ].map(
+            (fields) =>
+              this.viaLibrary(path, statusClass, [2250], requestProperties(fields), now).line ===
+              `${head}${requestJson(fields)}${AWS_HEAD}${now}${tail}2.25}`,
+          );
+    return probes.every(Boolean) ? template : null;
   }
 
   /** A validated context holding namespace and dimensions for one Path and StatusClass. */
-  private template(path: string, statusClass: StatusClass): MetricsContext {
+  private context(path: string, statusClass: StatusClass): MetricsContext {
     const key = `${statusClass} ${path}`;
-    const cached = this.templates.get(key);
+    const cached = this.contexts.get(key);
     if (cached) return cached;
     const values: Record<string, string> = { [DIMENSIONS.path]: path, [DIMENSIONS.statusClass]: statusClass };
     const sets = LATENCY_DIMENSION_SETS.map((names) => {
@@ -194,34 +285,8 @@ export class EmfDocuments {
       });
     }
     context.setDimensions(sets, this.settings.defaultDimensions);
-    if (this.templates.size >= MAX_TEMPLATES) this.templates.clear();
-    this.templates.set(key, context);
+    if (this.contexts.size >= MAX_CACHED) this.contexts.clear();
+    this.contexts.set(key, context);
     return context;
   }
-}
-
-function requestProperties(fields: RequestFields): Record<string, unknown> {
-  const properties: Record<string, unknown> = {
-    [PROPERTIES.method]: fields.method,
-    [PROPERTIES.url]: fields.url,
-  };
-  if (fields.statusCode !== undefined) properties[PROPERTIES.statusCode] = fields.statusCode;
-  if (fields.requestId !== undefined) properties[PROPERTIES.requestId] = fields.requestId;
-  return properties;
-}
-
-const STATUS_CODE_KEY = `,${JSON.stringify(PROPERTIES.statusCode)}:`;
-const REQUEST_ID_KEY = `,${JSON.stringify(PROPERTIES.requestId)}:`;
-const LATENCY_KEY = `,${JSON.stringify(LATENCY_METRIC.name)}:`;
-
-function fillRequestTemplate(
-  template: RequestTemplate,
-  valueMs: number,
-  fields: RequestFields,
-  timestampMs: number,
-): string {
-  let line = template.head + JSON.stringify(fields.url);
-  if (fields.statusCode !== undefined) line += STATUS_CODE_KEY + fields.statusCode;
-  if (fields.requestId !== undefined) line += REQUEST_ID_KEY + JSON.stringify(fields.requestId);
-  return `${line},"_aws":{"Timestamp":${timestampMs}${template.awsTail}${LATENCY_KEY}${valueMs}}`;
 }

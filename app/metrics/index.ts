@@ -1,4 +1,4 @@
-export type { AgentEndpoint, LineOutput, TransportCounters } from "./agent-transport";
+export type { Clock, Timer } from "./clock";
 export {
   type LatencyMetricsMiddleware,
   type LatencyMetricsStats,
@@ -13,5 +13,8 @@ export {
   type LatencyMetricsEnvironment,
   type LatencyMetricsMode,
   type LatencyMetricsOptions,
-  parseEndpoint,
+  MAX_TCP_DOCUMENT_BYTES,
+  MAX_UDP_DOCUMENT_BYTES,
 } from "./options";
+export { parseEndpoint } from "./resolve-options";
+export type { AgentEndpoint, LineOutput, TransportCounters } from "./transport";

@@ -1,19 +1,14 @@
 import type Koa from "koa";
-import { PROPERTIES, type StatusClass, statusClassOf, UNMATCHED_PATH } from "../../contract/metrics";
-import {
-  StreamTransport,
-  TcpTransport,
-  type Transport,
-  type TransportCounters,
-  UdpTransport,
-} from "./agent-transport";
+import { type StatusClass, statusClassOf, UNMATCHED_PATH } from "../../contract/metrics";
 import { Aggregator, type SeriesBatch } from "./aggregator";
 import { EmfDocuments, type RequestFields } from "./emf-documents";
-import { type LatencyMetricsOptions, type ResolvedOptions, resolveOptions } from "./options";
+import type { LatencyMetricsOptions } from "./options";
+import { resolveOptions } from "./resolve-options";
+import { createTransport, type TransportCounters } from "./transport";
 
 /** Counters of one middleware; all but `documents` count latency samples (one per measured request). */
 export interface LatencyMetricsStats {
-  /** Samples in documents delivered (over TCP: confirmed by the agent; see TcpTransport). */
+  /** Samples in documents delivered (over TCP: read by the agent, confirmed by its FIN). */
   readonly sent: number;
   /** Samples not yet sent: aggregating, or in documents waiting in the transport buffer. */
   readonly buffered: number;
@@ -43,9 +38,10 @@ const MAX_URL_LENGTH = 2048;
 /** Longest `RequestId` property kept in request mode. */
 const MAX_REQUEST_ID_LENGTH = 256;
 
-/** What @koa/router leaves on the context: the template of the route that handled the request. */
-interface RoutedContext {
-  _matchedRoute?: string | RegExp;
+/** The template @koa/router leaves on the context for the route that handled the request. */
+function routerTemplate(ctx: Koa.Context): string | undefined {
+  const route = (ctx as { _matchedRoute?: string | RegExp })._matchedRoute;
+  return route === undefined || typeof route === "string" ? route : String(route);
 }
 
 /** The status a thrown error becomes: its own 4xx/5xx status, else 500. */
@@ -65,24 +61,7 @@ export function statusOfError(error: unknown): number {
   return 500;
 }
 
-function createTransport(settings: ResolvedOptions): Transport {
-  const transportSettings = {
-    maxBufferedBytes: settings.bufferSize,
-    maxBufferedLines: settings.bufferLines,
-    maxDocumentBytes: settings.maxDocumentBytes,
-    writeTimeoutMs: settings.writeTimeoutMs,
-    confirmIntervalMs: settings.confirmIntervalMs,
-    confirmTimeoutMs: settings.confirmTimeoutMs,
-    reconnectMinDelayMs: settings.reconnectMinDelayMs,
-    reconnectMaxDelayMs: settings.reconnectMaxDelayMs,
-    logger: settings.logger,
-  };
-  if (settings.environment === "Local") return new StreamTransport(settings.output, transportSettings);
-  if (settings.endpoint.protocol === "udp") return new UdpTransport(settings.endpoint, transportSettings);
-  return new TcpTransport(settings.endpoint, transportSettings);
-}
-
-function requestFields(ctx: Koa.Context, status: number | undefined): RequestFields {
+function requestFields(ctx: Koa.Context, status: number): RequestFields {
   const url = ctx.originalUrl;
   const query = url.indexOf("?");
   const stateId: unknown = ctx.state?.requestId;
@@ -91,31 +70,57 @@ function requestFields(ctx: Koa.Context, status: number | undefined): RequestFie
   return {
     method: ctx.method,
     url: (query === -1 ? url : url.slice(0, query)).slice(0, MAX_URL_LENGTH),
-    statusCode: status,
+    statusCode: status === 0 ? undefined : status,
     requestId: requestId ? requestId.slice(0, MAX_REQUEST_ID_LENGTH) : undefined,
   };
 }
 
+const NO_DOCUMENTS: TransportCounters = {
+  sent: 0,
+  buffered: 0,
+  dropped: 0,
+  oversized: 0,
+  retried: 0,
+  bufferedBytes: 0,
+  samples: { sent: 0, buffered: 0, dropped: 0 },
+};
+
+/** Mode `off`: the same middleware shape, measuring nothing. */
+function passThrough(): LatencyMetricsMiddleware {
+  async function latencyMetricsMiddleware(_ctx: Koa.Context, next: Koa.Next): Promise<void> {
+    await next();
+  }
+  const stats = (): LatencyMetricsStats => ({
+    recorded: 0,
+    sent: 0,
+    buffered: 0,
+    dropped: 0,
+    documents: NO_DOCUMENTS,
+  });
+  return Object.assign(latencyMetricsMiddleware, { close: () => Promise.resolve(), stats });
+}
+
 /**
  * Koa middleware publishing the contract's latency metric as Embedded Metric Format to the CloudWatch
- * agent: one sample per request that is not excluded, dimensioned by the matched route template
- * (`Path`, or the contract's UNMATCHED_PATH) and `StatusClass`.
+ * agent: one sample per request that is not excluded, dimensioned by the route template (`Path`, or the
+ * contract's UNMATCHED_PATH) and `StatusClass`.
  *
- * The sample is taken on the response's 'close' event with a monotonic clock: the time until the
+ * The sample is taken on the response's 'close' event with the monotonic clock: the time until the
  * response finished, or until the client went away (StatusClass `aborted`). The status is the one the
  * client got; a request whose response never finished after a thrown error records that error's
  * status (its 4xx/5xx `status`/`statusCode`, else 500). Recording appends to memory; documents are
- * built with aws-embedded-metrics (`MetricsContext` validates, `LogSerializer` serializes; request-mode
- * documents fill a per-route template first checked against `LogSerializer`'s output) and written by
- * this module's own transport, so a request never waits on the agent and an agent failure never
- * reaches the request.
+ * built from aws-embedded-metrics' serialization and written by this module's own transport, so a
+ * request never waits on the agent and an agent failure never reaches the request.
  *
- * Options are validated once: invalid ones throw a TypeError listing each option, value and what is
- * allowed. Mode `off` is the app's: it installs nothing.
+ * Options are validated once, unset ones read from the `AWS_EMF_*` variables: invalid ones, and unknown
+ * keys, throw one TypeError listing each option, value and what is allowed. Mode `off` installs a
+ * pass-through.
  */
 export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetricsMiddleware {
   const settings = resolveOptions(options);
-  const { logger, exclude } = settings;
+  if (settings.mode === "off") return passThrough();
+  const { logger, exclude, clock } = settings;
+  const routeOf = settings.route ?? routerTemplate;
   const documents = new EmfDocuments(settings);
   const transport = createTransport(settings);
   const invalidPaths = new Set<string>();
@@ -123,6 +128,8 @@ export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetr
   let droppedHere = 0;
   let closed = false;
   let closing: Promise<void> | undefined;
+  // Wall-clock time derived from the monotonic reading each sample takes anyway; re-read every tick.
+  let epochOffsetMs = clock.epochNow() - clock.now();
 
   const unpublishable = (path: string, samples: number, error: unknown): void => {
     droppedHere += samples;
@@ -133,36 +140,33 @@ export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetr
   };
 
   const publishBatch = (batch: SeriesBatch): void => {
-    let serialized: ReturnType<EmfDocuments["serialize"]>;
     try {
-      serialized = documents.serialize(
+      const serialized = documents.aggregate(
         batch.path,
+        batch.method,
         batch.statusClass,
         batch.values,
-        { [PROPERTIES.method]: batch.method },
         batch.firstMs,
       );
+      for (const document of serialized) transport.send(document.line, document.samples, document.bytes);
     } catch (error) {
       unpublishable(batch.path, batch.values.length, error);
-      return;
     }
-    for (const document of serialized) transport.send(document.line, document.samples);
   };
 
   const publishRequest = (
     path: string,
     statusClass: StatusClass,
-    valueMs: number,
+    micros: number,
     fields: RequestFields,
+    epochMs: number,
   ): void => {
-    let line: string;
     try {
-      line = documents.serializeRequest(path, statusClass, valueMs, fields);
+      const document = documents.request(path, statusClass, micros, fields, epochMs);
+      transport.send(document.line, 1, document.bytes);
     } catch (error) {
       unpublishable(path, 1, error);
-      return;
     }
-    transport.send(line, 1);
   };
 
   const aggregator = settings.mode === "aggregate" ? new Aggregator(publishBatch) : undefined;
@@ -170,22 +174,24 @@ export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetr
   const record = (ctx: Koa.Context, startMs: number, errorStatus: number): void => {
     let counted = false;
     try {
-      const elapsedMs = performance.now() - startMs;
-      const route = (ctx as RoutedContext)._matchedRoute;
-      const path = route === undefined ? UNMATCHED_PATH : String(route);
+      const endMs = clock.now();
+      const route = routeOf(ctx);
+      const path = typeof route === "string" ? route : UNMATCHED_PATH;
       if (route !== undefined && exclude.has(path)) return;
       recorded++;
       counted = true;
-      if (closed) {
+      if (closed || (invalidPaths.size > 0 && invalidPaths.has(path))) {
         droppedHere++;
         return;
       }
-      const finished = ctx.res.writableFinished;
-      const status = finished ? ctx.res.statusCode : errorStatus;
+      const res = ctx.res;
+      const status = res.writableFinished ? res.statusCode : errorStatus;
       const statusClass = statusClassOf(status, status === 0);
-      const valueMs = Math.round(elapsedMs * 1000) / 1000;
-      if (aggregator) aggregator.record(path, ctx.method, statusClass, valueMs, Date.now());
-      else publishRequest(path, statusClass, valueMs, requestFields(ctx, status || undefined));
+      const micros = Math.round((endMs - startMs) * 1000);
+      const epochMs = Math.round(endMs + epochOffsetMs);
+      // ctx.req.method is ctx.method (Koa's setter writes through), without two getters per request.
+      if (aggregator) aggregator.record(path, ctx.req.method as string, statusClass, micros, epochMs);
+      else publishRequest(path, statusClass, micros, requestFields(ctx, status), epochMs);
     } catch (error) {
       // Runs in an event listener: a throw here would crash the process instead of failing a request.
       if (counted) droppedHere++;
@@ -193,8 +199,11 @@ export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetr
     }
   };
 
-  const flushTimer = aggregator ? setInterval(() => aggregator.flush(), settings.flushIntervalMs) : undefined;
-  flushTimer?.unref();
+  const tickTimer = clock.setInterval(() => {
+    epochOffsetMs = clock.epochNow() - clock.now();
+    aggregator?.flush();
+  }, settings.flushIntervalMs);
+  tickTimer.unref();
 
   const stats = (): LatencyMetricsStats => {
     const counters = transport.counters();
@@ -209,15 +218,18 @@ export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetr
 
   const statsTimer =
     settings.statsIntervalMs > 0
-      ? setInterval(() => logger.info({ emf: stats() }, "latency metrics counters"), settings.statsIntervalMs)
+      ? clock.setInterval(
+          () => logger.info({ emf: stats() }, "latency metrics counters"),
+          settings.statsIntervalMs,
+        )
       : undefined;
   statsTimer?.unref();
 
   const close = (timeoutMs: number = settings.closeTimeoutMs): Promise<void> => {
     if (closing) return closing;
     const deadlineMs = Number.isFinite(timeoutMs) && timeoutMs >= 0 ? timeoutMs : settings.closeTimeoutMs;
-    clearInterval(flushTimer);
-    clearInterval(statsTimer);
+    clock.clearInterval(tickTimer);
+    clock.clearInterval(statsTimer);
     try {
       aggregator?.flush();
     } catch (error) {
@@ -236,7 +248,7 @@ export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetr
       await next();
       return;
     }
-    const startMs = performance.now();
+    const startMs = clock.now();
     let errorStatus = 0;
     ctx.res.on("close", () => record(ctx, startMs, errorStatus));
     try {

@@ -1,22 +1,35 @@
-import { MetricsContext } from "aws-embedded-metrics/lib/logger/MetricsContext";
-import pino, { type Logger } from "pino";
-import { AGENT_EMF_PORT, DEFAULT_NAMESPACE, EMF_SERVICE_TYPE } from "../../contract/metrics";
-import type { AgentEndpoint, LineOutput } from "./agent-transport";
+import type Koa from "koa";
+import type { Logger } from "pino";
+import { AGENT_EMF_PORT } from "../../contract/metrics";
+import type { Clock } from "./clock";
+import type { AgentEndpoint, LineOutput } from "./transport/transport";
 
-/** The modes this module implements; `off` is the app's (it installs no middleware). */
-export const LATENCY_METRICS_MODES = ["aggregate", "request"] as const;
+/** How latency samples become documents; `off` installs a pass-through that records nothing. */
+export const LATENCY_METRICS_MODES = ["off", "aggregate", "request"] as const;
 
-/** How latency samples become documents. */
+/** A value of `mode`. */
 export type LatencyMetricsMode = (typeof LATENCY_METRICS_MODES)[number];
 
-/** Where documents go: the agent (`endpoint`) or stdout. */
-export const LATENCY_METRICS_ENVIRONMENTS = ["Local", "Agent"] as const;
+/**
+ * The values of aws-embedded-metrics' `AWS_EMF_ENVIRONMENT`. `Local` and `Lambda` write the documents to
+ * `output` (stdout), as the library's console sink does; `Agent`, `EC2` and `ECS` send them to `endpoint`.
+ */
+export const LATENCY_METRICS_ENVIRONMENTS = ["Local", "Lambda", "Agent", "EC2", "ECS"] as const;
 
 /** A value of `environment`. */
 export type LatencyMetricsEnvironment = (typeof LATENCY_METRICS_ENVIRONMENTS)[number];
 
-/** The agent's EMF listener on the task's loopback interface. */
+/** The environments whose documents go to `output` instead of the agent. */
+export const OUTPUT_ENVIRONMENTS: ReadonlySet<LatencyMetricsEnvironment> = new Set(["Local", "Lambda"]);
+
+/** The agent's EMF listener on the loopback interface: aws-embedded-metrics' default port. */
 export const DEFAULT_ENDPOINT = `tcp://127.0.0.1:${AGENT_EMF_PORT}`;
+
+/**
+ * What aws-embedded-metrics reports for a service name or type nobody configured (its `Agent`
+ * environment); the default log group is then `Unknown-metrics`, as with the library.
+ */
+export const UNKNOWN_SERVICE = "Unknown";
 
 /**
  * Default buffer bound in bytes: 4 MiB.
@@ -33,34 +46,39 @@ export const DEFAULT_ENDPOINT = `tcp://127.0.0.1:${AGENT_EMF_PORT}`;
  */
 export const DEFAULT_BUFFER_BYTES = 4 * 1024 * 1024;
 
-/** Largest TCP document: a CloudWatch Logs event is at most 256 KiB. */
-export const DEFAULT_MAX_TCP_DOCUMENT_BYTES = 256 * 1024;
+/**
+ * Largest TCP document in bytes: 262,144 − 26 = 262,118. The agent's CloudWatch Logs exporter cuts any
+ * longer event to that size and appends `[Truncated...]`, which breaks the JSON and loses its metrics.
+ * (Its listener would take lines up to 1 MiB; a longer one makes it drop the connection.)
+ */
+export const MAX_TCP_DOCUMENT_BYTES = 262_118;
 
-/** Largest UDP document: the IPv4 UDP payload limit (the agent listens on loopback). */
-export const DEFAULT_MAX_UDP_DOCUMENT_BYTES = 65_507;
+/** Largest UDP document in bytes: the IPv4 UDP payload limit (65,507) less the newline. */
+export const MAX_UDP_DOCUMENT_BYTES = 65_506;
 
-/** Options of {@link latencyMetrics}. */
+/** Options of {@link latencyMetrics}. Unset options come from the `AWS_EMF_*` variables, then the defaults. */
 export interface LatencyMetricsOptions {
   /**
    * `aggregate`: values per Path/Method/StatusClass, up to 100 per document, flushed every
    * `flushIntervalMs`, when a key holds 100 values, and when a wall-clock minute ends.
    * `request`: one document per request with Method, Url, StatusCode and RequestId properties.
+   * `off`: a pass-through that measures nothing and opens no connection.
    * @default "aggregate"
    */
   mode?: LatencyMetricsMode;
-  /** The agent's EMF listener, `tcp://host:port` or `udp://host:port`. @default "tcp://127.0.0.1:25888" */
+  /** The agent's EMF listener, `tcp://host:port` or `udp://host:port`. @default - AWS_EMF_AGENT_ENDPOINT, else "tcp://127.0.0.1:25888" */
   endpoint?: string;
-  /** `Agent` sends to `endpoint`; `Local` writes the lines to `output` for development. @default "Agent" */
+  /** `Local` and `Lambda` write to `output`; `Agent`, `EC2` and `ECS` send to `endpoint`. @default - AWS_EMF_ENVIRONMENT, else "Agent" */
   environment?: LatencyMetricsEnvironment;
-  /** CloudWatch namespace. @default DEFAULT_NAMESPACE of the contract ("koaapp") */
+  /** CloudWatch namespace. @default - AWS_EMF_NAMESPACE, else "aws-embedded-metrics" (the library's) */
   namespace?: string;
-  /** `_aws.LogGroupName` of every document; the agent drops documents without one. @default `${serviceName}-metrics` */
+  /** `_aws.LogGroupName` of every document; the agent drops documents without one. @default - AWS_EMF_LOG_GROUP_NAME, else `${serviceName}-metrics` */
   logGroupName?: string;
-  /** `_aws.LogStreamName` of every document. @default - none: the agent chooses the stream */
+  /** `_aws.LogStreamName` of every document. @default - AWS_EMF_LOG_STREAM_NAME, else none: the agent chooses */
   logStreamName?: string;
-  /** Service name: the default log group's prefix and, with `defaultDimensions`, a dimension. @default - the namespace */
+  /** Service name: the default log group's prefix and, with `defaultDimensions`, a dimension. @default - AWS_EMF_SERVICE_NAME or SERVICE_NAME, else "Unknown" */
   serviceName?: string;
-  /** Service type, a dimension with `defaultDimensions`. @default EMF_SERVICE_TYPE of the contract */
+  /** Service type, a dimension with `defaultDimensions`. @default - AWS_EMF_SERVICE_TYPE or SERVICE_TYPE, else "Unknown" */
   serviceType?: string;
   /**
    * Adds the library's default dimensions ServiceName, ServiceType and LogGroup to every dimension
@@ -69,6 +87,12 @@ export interface LatencyMetricsOptions {
   defaultDimensions?: boolean;
   /** Route templates or request paths that are not measured. @default ["/health"] */
   exclude?: readonly string[];
+  /**
+   * The route template of a request (the `Path` dimension), read when the response is done; `undefined`
+   * for a request no route matched (`Path` is then `(unmatched)`). Return templates, never raw paths,
+   * so that `Path` stays bounded. @default - the template @koa/router matched (`ctx._matchedRoute`)
+   */
+  route?: (ctx: Koa.Context) => string | undefined;
   /** Receives transport warnings and the periodic counters. @default - pino at info level on stderr */
   logger?: Logger;
   /** Aggregate mode: how often partial documents are flushed, in ms. @default 10000 */
@@ -91,17 +115,25 @@ export interface LatencyMetricsOptions {
   reconnectMinDelayMs?: number;
   /** Cap of the reconnect delay in ms. @default 5000 */
   reconnectMaxDelayMs?: number;
-  /** Largest document in bytes; aggregate documents are split to fit, others are dropped. @default - 262144 (TCP), 65507 (UDP) */
+  /**
+   * Largest document in bytes, its newline not counted (one CloudWatch Logs event): aggregate documents
+   * are split to fit, others are dropped and counted as oversized. At most 262118 (TCP, Local) or 65506 (UDP).
+   * @default - the maximum
+   */
   maxDocumentBytes?: number;
   /** How often the counters are logged, in ms; 0 turns it off. @default 60000 */
   statsIntervalMs?: number;
   /** The deadline of `close()` when it is called without one, in ms. @default 2000 */
   closeTimeoutMs?: number;
-  /** Destination of the `Local` environment. @default process.stdout */
+  /** Destination of the `Local` and `Lambda` environments. @default process.stdout */
   output?: LineOutput;
+  /** Clocks and timers, for tests on fake time. @default - performance.now, Date.now and Node's timers */
+  clock?: Clock;
+  /** The environment variables to read the `AWS_EMF_*` settings from. @default process.env */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** Options after defaults and validation. */
+/** Options after the environment, defaults and validation: one field per option, under the option's name. */
 export interface ResolvedOptions {
   readonly mode: LatencyMetricsMode;
   readonly endpoint: AgentEndpoint;
@@ -113,6 +145,7 @@ export interface ResolvedOptions {
   readonly serviceType: string;
   readonly defaultDimensions: boolean;
   readonly exclude: ReadonlySet<string>;
+  readonly route: ((ctx: Koa.Context) => string | undefined) | undefined;
   readonly logger: Logger;
   readonly flushIntervalMs: number;
   readonly bufferSize: number;
@@ -126,212 +159,35 @@ export interface ResolvedOptions {
   readonly statsIntervalMs: number;
   readonly closeTimeoutMs: number;
   readonly output: LineOutput;
+  readonly clock: Clock;
 }
 
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** Shows a received value in a message: strings quoted, everything else as JSON or its type. */
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
-  if (Array.isArray(value)) return JSON.stringify(value);
-  return typeof value;
-}
-
-/** Parses `tcp://host:port` or `udp://host:port`; undefined when it is anything else. */
-export function parseEndpoint(value: string): AgentEndpoint | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    // Not a URL at all: the caller reports the value.
-    return undefined;
-  }
-  const protocol = url.protocol === "tcp:" ? "tcp" : url.protocol === "udp:" ? "udp" : undefined;
-  const port = Number(url.port);
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const bare = url.username === "" && url.password === "" && url.search === "" && url.hash === "";
-  if (!protocol || !host || !Number.isInteger(port) || port < 1 || port > 65_535) return undefined;
-  if (!bare || (url.pathname !== "" && url.pathname !== "/")) return undefined;
-  return { protocol, host, port };
-}
-
-/**
- * Applies defaults and validates every option, collecting all problems into one TypeError whose
- * lines name the option, the value received and what is allowed.
- */
-export function resolveOptions(options: LatencyMetricsOptions): ResolvedOptions {
-  const problems: string[] = [];
-  const integer = (name: string, value: unknown, min: number, max: number, what: string): number => {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} ${show(value)} is not valid; expected an integer ${what} from ${min} to ${max}`);
-      return min;
-    }
-    return value;
-  };
-  const text = (name: string, value: unknown, max: number): string => {
-    if (typeof value !== "string" || value.trim() === "" || value.length > max) {
-      problems.push(
-        `${name} ${show(value)} is not valid; expected a non-blank string of at most ${max} characters`,
-      );
-      return "";
-    }
-    return value;
-  };
-
-  const mode = options.mode ?? "aggregate";
-  if (!LATENCY_METRICS_MODES.includes(mode)) {
-    problems.push(`mode ${show(mode)} is not valid; allowed: ${LATENCY_METRICS_MODES.join(", ")}`);
-  }
-  const environment = options.environment ?? "Agent";
-  if (!LATENCY_METRICS_ENVIRONMENTS.includes(environment)) {
-    problems.push(
-      `environment ${show(environment)} is not valid; allowed: ${LATENCY_METRICS_ENVIRONMENTS.join(", ")}`,
-    );
-  }
-  const endpointText = options.endpoint ?? DEFAULT_ENDPOINT;
-  const endpoint = typeof endpointText === "string" ? parseEndpoint(endpointText) : undefined;
-  if (!endpoint) {
-    problems.push(`endpoint ${show(endpointText)} is not valid; expected tcp://host:port or udp://host:port`);
-  }
-  const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-  let namespaceValid = true;
-  try {
-    MetricsContext.empty().setNamespace(namespace);
-  } catch {
-    namespaceValid = false;
-    // The library's own rule decides; the message below says what it allows.
-    problems.push(
-      `namespace ${show(namespace)} is not valid; expected 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -`,
-    );
-  }
-  // Derived defaults follow a valid namespace only, so one bad value is reported once.
-  const serviceName = text(
-    "serviceName",
-    options.serviceName ?? (namespaceValid ? namespace : DEFAULT_NAMESPACE),
-    1024,
-  );
-  const serviceType = text("serviceType", options.serviceType ?? EMF_SERVICE_TYPE, 1024);
-  const logGroupName = options.logGroupName ?? `${serviceName}-metrics`;
-  if (typeof logGroupName !== "string" || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(logGroupName)) {
-    problems.push(
-      `logGroupName ${show(logGroupName)} is not valid; expected 1 to 512 characters of a-z A-Z 0-9 . - _ / #`,
-    );
-  }
-  const logStreamName =
-    options.logStreamName === undefined ? undefined : text("logStreamName", options.logStreamName, 512);
-  if (logStreamName && /[:*]/.test(logStreamName)) {
-    problems.push(`logStreamName ${show(logStreamName)} is not valid; it must not contain : or *`);
-  }
-  const defaultDimensions = options.defaultDimensions ?? false;
-  if (typeof defaultDimensions !== "boolean") {
-    problems.push(`defaultDimensions ${show(defaultDimensions)} is not valid; expected a boolean`);
-  }
-  const exclude = options.exclude ?? ["/health"];
-  if (!Array.isArray(exclude) || exclude.some((entry) => typeof entry !== "string")) {
-    problems.push(`exclude ${show(exclude)} is not valid; expected an array of paths or route templates`);
-  }
-  const givenLogger: unknown = options.logger;
-  if (
-    givenLogger !== undefined &&
-    (typeof givenLogger !== "object" ||
-      givenLogger === null ||
-      typeof (givenLogger as Logger).warn !== "function")
-  ) {
-    problems.push(`logger ${show(givenLogger)} is not valid; expected a pino logger`);
-  }
-  const output = options.output ?? process.stdout;
-  if (typeof output !== "object" || output === null || typeof output.write !== "function") {
-    problems.push(`output ${show(output)} is not valid; expected a writable stream`);
-  }
-  const flushIntervalMs = integer("flushIntervalMs", options.flushIntervalMs ?? 10_000, 1, 600_000, "of ms");
-  const bufferSize = integer(
-    "bufferSize",
-    options.bufferSize ?? DEFAULT_BUFFER_BYTES,
-    1024,
-    2 ** 30,
-    "of bytes",
-  );
-  const bufferLines = integer(
-    "bufferLines",
-    options.bufferLines ?? Number.MAX_SAFE_INTEGER,
-    1,
-    Number.MAX_SAFE_INTEGER,
-    "of documents",
-  );
-  const writeTimeoutMs = integer("writeTimeoutMs", options.writeTimeoutMs ?? 5_000, 1, MAX_TIMER_MS, "of ms");
-  const confirmIntervalMs = integer(
-    "confirmIntervalMs",
-    options.confirmIntervalMs ?? 1_000,
-    1,
-    MAX_TIMER_MS,
-    "of ms",
-  );
-  const confirmTimeoutMs = integer(
-    "confirmTimeoutMs",
-    options.confirmTimeoutMs ?? 30_000,
-    1,
-    MAX_TIMER_MS,
-    "of ms",
-  );
-  const reconnectMinDelayMs = integer(
-    "reconnectMinDelayMs",
-    options.reconnectMinDelayMs ?? 100,
-    1,
-    MAX_TIMER_MS,
-    "of ms",
-  );
-  const reconnectMaxDelayMs = integer(
-    "reconnectMaxDelayMs",
-    options.reconnectMaxDelayMs ?? 5_000,
-    reconnectMinDelayMs,
-    MAX_TIMER_MS,
-    "of ms",
-  );
-  const defaultMaxDocumentBytes =
-    endpoint?.protocol === "udp" ? DEFAULT_MAX_UDP_DOCUMENT_BYTES : DEFAULT_MAX_TCP_DOCUMENT_BYTES;
-  const maxDocumentBytes = integer(
-    "maxDocumentBytes",
-    options.maxDocumentBytes ?? defaultMaxDocumentBytes,
-    1024,
-    endpoint?.protocol === "udp" ? DEFAULT_MAX_UDP_DOCUMENT_BYTES : 1024 * 1024,
-    "of bytes",
-  );
-  const statsIntervalMs = integer(
-    "statsIntervalMs",
-    options.statsIntervalMs ?? 60_000,
-    0,
-    MAX_TIMER_MS,
-    "of ms",
-  );
-  const closeTimeoutMs = integer("closeTimeoutMs", options.closeTimeoutMs ?? 2_000, 0, MAX_TIMER_MS, "of ms");
-
-  if (problems.length > 0) {
-    throw new TypeError(`latencyMetrics: invalid options:\n- ${problems.join("\n- ")}`);
-  }
-  return {
-    mode,
-    endpoint: endpoint as AgentEndpoint,
-    environment,
-    namespace,
-    logGroupName,
-    logStreamName,
-    serviceName,
-    serviceType,
-    defaultDimensions,
-    exclude: new Set(exclude),
-    logger: options.logger ?? pino({ name: "latency-metrics" }, pino.destination(2)),
-    flushIntervalMs,
-    bufferSize,
-    bufferLines,
-    writeTimeoutMs,
-    confirmIntervalMs,
-    confirmTimeoutMs,
-    reconnectMinDelayMs,
-    reconnectMaxDelayMs,
-    maxDocumentBytes,
-    statsIntervalMs,
-    closeTimeoutMs,
-    output,
-  };
-}
+/** Every option name, in the order the README lists them; anything else is refused. */
+export const OPTION_NAMES: readonly (keyof LatencyMetricsOptions)[] = [
+  "mode",
+  "endpoint",
+  "environment",
+  "namespace",
+  "logGroupName",
+  "logStreamName",
+  "serviceName",
+  "serviceType",
+  "defaultDimensions",
+  "exclude",
+  "route",
+  "logger",
+  "flushIntervalMs",
+  "bufferSize",
+  "bufferLines",
+  "writeTimeoutMs",
+  "confirmIntervalMs",
+  "confirmTimeoutMs",
+  "reconnectMinDelayMs",
+  "reconnectMaxDelayMs",
+  "maxDocumentBytes",
+  "statsIntervalMs",
+  "closeTimeoutMs",
+  "output",
+  "clock",
+  "env",
+];

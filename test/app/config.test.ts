@@ -35,15 +35,7 @@ describe("loadConfig defaults", () => {
       appSecret: undefined,
       envType: "development",
       metricsMode: "aggregate",
-      emf: {
-        agentEndpoint: "tcp://127.0.0.1:25888",
-        namespace: DEFAULT_NAMESPACE,
-        serviceName: undefined,
-        serviceType: undefined,
-        logGroupName: undefined,
-        logStreamName: undefined,
-        environment: undefined,
-      },
+      emfEnvironment: { AWS_EMF_NAMESPACE: DEFAULT_NAMESPACE },
       shutdownTimeoutMs: 25000,
       logLevel: "info",
     });
@@ -105,14 +97,14 @@ describe("loadConfig with every variable", () => {
       appSecret: "s3cret-app-value",
       envType: "production",
       metricsMode: "request",
-      emf: {
-        agentEndpoint: "udp://10.0.0.5:25888",
-        namespace: "shop",
-        serviceName: "koaapp",
-        serviceType: "AWS::ECS::Container",
-        logGroupName: "/ecs/koaapp/metrics",
-        logStreamName: "task-1",
-        environment: "Local",
+      emfEnvironment: {
+        AWS_EMF_AGENT_ENDPOINT: "udp://10.0.0.5:25888",
+        AWS_EMF_NAMESPACE: "shop",
+        AWS_EMF_SERVICE_NAME: "koaapp",
+        AWS_EMF_SERVICE_TYPE: "AWS::ECS::Container",
+        AWS_EMF_LOG_GROUP_NAME: "/ecs/koaapp/metrics",
+        AWS_EMF_LOG_STREAM_NAME: "task-1",
+        AWS_EMF_ENVIRONMENT: "Local",
       },
       shutdownTimeoutMs: 20000,
       logLevel: "debug",
@@ -123,7 +115,7 @@ describe("loadConfig with every variable", () => {
     const config = loadConfig(env);
 
     expect(Object.isFrozen(config)).toBe(true);
-    expect(Object.isFrozen(config.emf)).toBe(true);
+    expect(Object.isFrozen(config.emfEnvironment)).toBe(true);
     expect(Object.isFrozen(config.database)).toBe(true);
   });
 });
@@ -227,8 +219,14 @@ describe("loadConfig validation", () => {
     const error = configErrorFor({ AWS_EMF_ENVIRONMENT: "local" });
 
     expect(error.problems).toEqual([
-      'AWS_EMF_ENVIRONMENT="local" is not valid; allowed: Local, Agent, ECS, EC2, Lambda',
+      'environment "local" (from AWS_EMF_ENVIRONMENT) is not valid; allowed: Local, Lambda, Agent, EC2, ECS',
     ]);
+  });
+
+  it("GIVEN METRICS_MODE=off and a bad AWS_EMF_* variable WHEN loaded THEN it is not checked, since nothing reads it", () => {
+    const config = loadConfig({ METRICS_MODE: "off", AWS_EMF_AGENT_ENDPOINT: "nowhere" });
+
+    expect(config.metricsMode).toBe("off");
   });
 
   it.each([
@@ -241,7 +239,7 @@ describe("loadConfig validation", () => {
     const error = configErrorFor({ AWS_EMF_AGENT_ENDPOINT: value });
 
     expect(error.problems).toEqual([
-      `AWS_EMF_AGENT_ENDPOINT="${value}" is not valid; allowed: tcp://host:port or udp://host:port`,
+      `endpoint "${value}" (from AWS_EMF_AGENT_ENDPOINT) is not valid; expected tcp://host:port or udp://host:port`,
     ]);
   });
 

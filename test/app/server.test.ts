@@ -55,20 +55,14 @@ function get(
 describe("metricsOptions", () => {
   const { logger } = captureLogger("info");
 
-  it("GIVEN no EMF variables WHEN mapped THEN the sidecar endpoint and the contract's namespace are used", () => {
+  it("GIVEN no EMF variables WHEN mapped THEN the middleware gets the mode, the logger and the contract's namespace as AWS_EMF_NAMESPACE", () => {
     const options = metricsOptions(loadConfig({}), logger);
 
-    expect(options).toEqual({
-      mode: "aggregate",
-      endpoint: "tcp://127.0.0.1:25888",
-      namespace: DEFAULT_NAMESPACE,
-      logger,
-    });
+    expect(options).toEqual({ mode: "aggregate", logger, env: { AWS_EMF_NAMESPACE: DEFAULT_NAMESPACE } });
   });
 
-  it("GIVEN every EMF variable WHEN mapped THEN each becomes its option", () => {
-    const config = loadConfig({
-      METRICS_MODE: "request",
+  it("GIVEN every EMF variable WHEN mapped THEN the middleware gets them as they were set, to read itself", () => {
+    const env = {
       AWS_EMF_AGENT_ENDPOINT: "udp://10.0.0.9:25888",
       AWS_EMF_NAMESPACE: "shop",
       AWS_EMF_LOG_GROUP_NAME: "/ecs/shop",
@@ -76,27 +70,11 @@ describe("metricsOptions", () => {
       AWS_EMF_SERVICE_NAME: "shop-api",
       AWS_EMF_SERVICE_TYPE: "AWS::ECS::Container",
       AWS_EMF_ENVIRONMENT: "Local",
-    });
+    };
+    const config = loadConfig({ METRICS_MODE: "request", ...env, UNRELATED: "x" });
 
-    expect(metricsOptions(config, logger)).toEqual({
-      mode: "request",
-      endpoint: "udp://10.0.0.9:25888",
-      namespace: "shop",
-      logGroupName: "/ecs/shop",
-      logStreamName: "stream-1",
-      serviceName: "shop-api",
-      serviceType: "AWS::ECS::Container",
-      environment: "Local",
-      logger,
-    });
+    expect(metricsOptions(config, logger)).toEqual({ mode: "request", logger, env });
   });
-
-  it.each([["Agent"], ["ECS"]])(
-    "GIVEN AWS_EMF_ENVIRONMENT=%s WHEN mapped THEN metrics go to the agent",
-    (value) => {
-      expect(metricsOptions(loadConfig({ AWS_EMF_ENVIRONMENT: value }), logger).environment).toBe("Agent");
-    },
-  );
 });
 
 describe("startServer graceful shutdown", () => {

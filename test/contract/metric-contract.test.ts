@@ -1,6 +1,7 @@
 import pino from "pino";
 import { loadConfig } from "../../app/config";
 import { startServer } from "../../app/server";
+import { EMF_VARIABLES } from "../../contract/metrics";
 import { eventually, parseValid } from "../app/metrics/emf-helpers";
 import { FakeAgent } from "../support/fake-agent";
 import { synthKoaApp } from "../support/koaapp";
@@ -104,11 +105,13 @@ describe("the metric contract across the app and the infrastructure", () => {
   let agent: FakeAgent;
   let identities: Identity[];
   let tf: Record<string, any>;
+  let environment: Record<string, string>;
+  let documents: ReturnType<typeof parseValid>;
 
   beforeAll(async () => {
     // GIVEN the synthesized stack and the namespace and log group its task definition gives the app
     tf = synthKoaApp();
-    const environment = Object.fromEntries(
+    environment = Object.fromEntries(
       (
         JSON.parse((Object.values(tf.resource.aws_ecs_task_definition)[0] as any).container_definitions)[0]
           .environment as {
@@ -118,13 +121,16 @@ describe("the metric contract across the app and the infrastructure", () => {
       ).map((v) => [v.name, v.value]),
     );
 
-    // WHEN the real app, configured with the same namespace, serves requests of every status class
+    // WHEN the real app, with the task definition's AWS_EMF_* variables (the agent's endpoint moved to a fake
+    // agent; the log group is a reference until applied), serves requests of every status class
     agent = await FakeAgent.start();
+    const emfVariables = Object.fromEntries(
+      Object.entries(environment).filter(([name]) => name.startsWith("AWS_EMF_")),
+    );
     const config = loadConfig({
+      ...emfVariables,
       METRICS_MODE: "aggregate",
       AWS_EMF_AGENT_ENDPOINT: agent.endpoint,
-      AWS_EMF_NAMESPACE: environment.AWS_EMF_NAMESPACE,
-      AWS_EMF_SERVICE_NAME: environment.AWS_EMF_SERVICE_NAME,
       AWS_EMF_LOG_GROUP_NAME: "/ecs/koaapp/emf",
       ENV_TYPE: "test",
       LOG_LEVEL: "silent",
@@ -146,9 +152,26 @@ describe("the metric contract across the app and the infrastructure", () => {
     // Delivered means written to the kernel; the agent reads it a moment later.
     await eventually(() => agent.lines.length > 0, "EMF documents at the agent");
     identities = emitted(agent.lines);
+    documents = parseValid(agent.lines);
   }, 60_000);
 
   afterAll(() => agent?.stop());
+
+  it("the task definition sets only AWS_EMF_* variables the middleware reads, and the documents follow them", () => {
+    const set = Object.keys(environment).filter((name) => name.startsWith("AWS_EMF_"));
+    expect(set.filter((name) => !(Object.values(EMF_VARIABLES) as string[]).includes(name))).toEqual([]);
+    expect(set.sort()).toEqual(
+      Object.values(EMF_VARIABLES)
+        .filter((name) => name !== EMF_VARIABLES.environment)
+        .sort(),
+    );
+    for (const document of documents) {
+      expect(document._aws).toMatchObject({
+        LogStreamName: environment.AWS_EMF_LOG_STREAM_NAME,
+        CloudWatchMetrics: [expect.objectContaining({ Namespace: environment.AWS_EMF_NAMESPACE })],
+      });
+    }
+  });
 
   it("emits the service-wide, per-Path and per-StatusClass latency metrics", () => {
     expect(identities.length).toBeGreaterThan(0);

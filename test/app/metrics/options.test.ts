@@ -1,9 +1,17 @@
-import { parseEndpoint } from "../../../app/metrics";
-import { resolveOptions } from "../../../app/metrics/options";
-import { DEFAULT_NAMESPACE } from "../../../contract/metrics";
+import { type LatencyMetricsOptions, parseEndpoint } from "../../../app/metrics";
+import { OPTION_NAMES } from "../../../app/metrics/options";
+import { resolveOptions } from "../../../app/metrics/resolve-options";
+import { EMF_VARIABLES } from "../../../contract/metrics";
+import { FakeClock } from "../../support/fake-clock";
 import { capturingLogger } from "./emf-helpers";
 
 const { logger } = capturingLogger();
+
+/** Resolves with the given environment only (never the test process's). */
+const resolve = (options: Record<string, unknown>, env: Record<string, string> = {}) =>
+  resolveOptions({ logger, env, ...options } as LatencyMetricsOptions);
+
+const problem = (line: string) => new TypeError(`latencyMetrics: invalid options:\n- ${line}`);
 
 describe("latencyMetrics options", () => {
   it.each([
@@ -28,9 +36,8 @@ describe("latencyMetrics options", () => {
       { namespace: "" },
       'namespace "" is not valid; expected 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -',
     ],
-    [{ mode: "fast" }, 'mode "fast" is not valid; allowed: aggregate, request'],
-    [{ mode: "off" }, 'mode "off" is not valid; allowed: aggregate, request'],
-    [{ environment: "Lambda" }, 'environment "Lambda" is not valid; allowed: Local, Agent'],
+    [{ mode: "fast" }, 'mode "fast" is not valid; allowed: off, aggregate, request'],
+    [{ environment: "Docker" }, 'environment "Docker" is not valid; allowed: Local, Lambda, Agent, EC2, ECS'],
     [
       { bufferSize: 100 },
       "bufferSize 100 is not valid; expected an integer of bytes from 1024 to 1073741824",
@@ -64,55 +71,75 @@ describe("latencyMetrics options", () => {
       { logGroupName: "my group" },
       'logGroupName "my group" is not valid; expected 1 to 512 characters of a-z A-Z 0-9 . - _ / #',
     ],
+    [
+      { logGroupName: "" },
+      'logGroupName "" is not valid; expected 1 to 512 characters of a-z A-Z 0-9 . - _ / #',
+    ],
     [{ logStreamName: "a:b" }, 'logStreamName "a:b" is not valid; it must not contain : or *'],
     [{ exclude: "/health" }, 'exclude "/health" is not valid; expected an array of paths or route templates'],
+    [
+      { route: "/items/:id" },
+      'route "/items/:id" is not valid; expected a function (ctx) => template | undefined',
+    ],
     [{ defaultDimensions: "yes" }, 'defaultDimensions "yes" is not valid; expected a boolean'],
     [
-      { endpoint: "udp://127.0.0.1:25888", maxDocumentBytes: 70_000 },
-      "maxDocumentBytes 70000 is not valid; expected an integer of bytes from 1024 to 65507",
+      { maxDocumentBytes: 262_119 },
+      "maxDocumentBytes 262119 is not valid; expected an integer of bytes from 1024 to 262118",
     ],
-  ])("GIVEN %j WHEN resolved THEN a TypeError names the option and the value", (options, problem) => {
+    [
+      { endpoint: "udp://127.0.0.1:25888", maxDocumentBytes: 65_507 },
+      "maxDocumentBytes 65507 is not valid; expected an integer of bytes from 1024 to 65506",
+    ],
+    [
+      { clock: { now: () => 0 } },
+      "clock object is not valid; expected functions now, epochNow, setTimeout, clearTimeout, setInterval, clearInterval",
+    ],
+  ])("GIVEN %j WHEN resolved THEN a TypeError names the option and the value", (options, line) => {
     // GIVEN options with one invalid value (typed loosely on purpose: callers may pass configuration)
-    const given = { logger, ...options } as Parameters<typeof resolveOptions>[0];
-
     // WHEN / THEN
-    expect(() => resolveOptions(given)).toThrow(
-      new TypeError(`latencyMetrics: invalid options:\n- ${problem}`),
-    );
+    expect(() => resolve(options)).toThrow(problem(line));
   });
 
   it("GIVEN several invalid options WHEN resolved THEN one TypeError lists every problem", () => {
-    // GIVEN
-    const given = { logger, mode: "fast", endpoint: "tcp://:1", bufferSize: 1 } as unknown as Parameters<
-      typeof resolveOptions
-    >[0];
-
-    // WHEN / THEN
-    expect(() => resolveOptions(given)).toThrow(
+    // GIVEN / WHEN / THEN
+    expect(() => resolve({ mode: "fast", endpoint: "tcp://:1", bufferSize: 1 })).toThrow(
       new TypeError(
         "latencyMetrics: invalid options:\n" +
-          '- mode "fast" is not valid; allowed: aggregate, request\n' +
+          '- mode "fast" is not valid; allowed: off, aggregate, request\n' +
           '- endpoint "tcp://:1" is not valid; expected tcp://host:port or udp://host:port\n' +
           "- bufferSize 1 is not valid; expected an integer of bytes from 1024 to 1073741824",
       ),
     );
   });
 
-  it("GIVEN no options WHEN resolved THEN the documented defaults apply", () => {
+  it("GIVEN a misspelt option WHEN resolved THEN a TypeError names it, suggests the option meant and lists the known ones", () => {
+    // GIVEN / WHEN / THEN
+    expect(() => resolve({ namspace: "shop" })).toThrow(
+      problem(
+        `unknown option "namspace" (did you mean namespace?); known options: ${OPTION_NAMES.join(", ")}`,
+      ),
+    );
+    expect(() => resolve({ colour: "blue" })).toThrow(
+      problem(`unknown option "colour"; known options: ${OPTION_NAMES.join(", ")}`),
+    );
+  });
+
+  it("GIVEN no options and no variables WHEN resolved THEN the defaults are aws-embedded-metrics', not the sample app's", () => {
     // GIVEN / WHEN
-    const resolved = resolveOptions({ logger });
+    const resolved = resolve({});
 
     // THEN
     expect(resolved).toMatchObject({
       mode: "aggregate",
       endpoint: { protocol: "tcp", host: "127.0.0.1", port: 25888 },
       environment: "Agent",
-      namespace: DEFAULT_NAMESPACE,
-      serviceName: DEFAULT_NAMESPACE,
-      serviceType: "AWS::ECS::Container",
-      logGroupName: `${DEFAULT_NAMESPACE}-metrics`,
+      namespace: "aws-embedded-metrics",
+      serviceName: "Unknown",
+      serviceType: "Unknown",
+      logGroupName: "Unknown-metrics",
       logStreamName: undefined,
       defaultDimensions: false,
+      route: undefined,
       flushIntervalMs: 10_000,
       bufferSize: 4 * 1024 * 1024,
       writeTimeoutMs: 5000,
@@ -120,19 +147,118 @@ describe("latencyMetrics options", () => {
       confirmTimeoutMs: 30_000,
       reconnectMinDelayMs: 100,
       reconnectMaxDelayMs: 5000,
-      maxDocumentBytes: 256 * 1024,
+      maxDocumentBytes: 262_118,
       statsIntervalMs: 60_000,
       closeTimeoutMs: 2000,
     });
     expect([...resolved.exclude]).toEqual(["/health"]);
+    expect(JSON.stringify(resolved)).not.toContain("koaapp");
+    expect(resolve({ endpoint: "udp://127.0.0.1:25888" }).maxDocumentBytes).toBe(65_506);
   });
 
-  it("GIVEN a service name and no log group WHEN resolved THEN the log group is <serviceName>-metrics", () => {
-    // GIVEN / WHEN
-    const resolved = resolveOptions({ logger, serviceName: "orders" });
+  it("GIVEN the variables the task definition sets WHEN resolved with no options THEN each becomes its option", () => {
+    // GIVEN
+    const env = {
+      AWS_EMF_AGENT_ENDPOINT: "udp://10.0.0.9:25888",
+      AWS_EMF_NAMESPACE: "shop",
+      AWS_EMF_SERVICE_NAME: "shop-api",
+      AWS_EMF_SERVICE_TYPE: "AWS::ECS::Container",
+      AWS_EMF_LOG_GROUP_NAME: "/ecs/shop/emf",
+      AWS_EMF_LOG_STREAM_NAME: "task-1",
+      AWS_EMF_ENVIRONMENT: "ECS",
+    };
+
+    // WHEN
+    const resolved = resolve({}, env);
 
     // THEN
-    expect(resolved.logGroupName).toBe("orders-metrics");
+    expect(resolved).toMatchObject({
+      endpoint: { protocol: "udp", host: "10.0.0.9", port: 25888 },
+      namespace: "shop",
+      serviceName: "shop-api",
+      serviceType: "AWS::ECS::Container",
+      logGroupName: "/ecs/shop/emf",
+      logStreamName: "task-1",
+      environment: "ECS",
+    });
+    expect(Object.values(EMF_VARIABLES).sort()).toEqual(Object.keys(env).sort());
+  });
+
+  it("GIVEN options and variables for the same settings WHEN resolved THEN the options win", () => {
+    // GIVEN / WHEN
+    const resolved = resolve(
+      { namespace: "explicit", logGroupName: "/explicit", endpoint: "tcp://127.0.0.1:1234" },
+      {
+        AWS_EMF_NAMESPACE: "env",
+        AWS_EMF_LOG_GROUP_NAME: "/env",
+        AWS_EMF_AGENT_ENDPOINT: "tcp://10.0.0.1:25888",
+      },
+    );
+
+    // THEN
+    expect(resolved).toMatchObject({
+      namespace: "explicit",
+      logGroupName: "/explicit",
+      endpoint: { protocol: "tcp", host: "127.0.0.1", port: 1234 },
+    });
+  });
+
+  it("GIVEN only a service name, from SERVICE_NAME as the library falls back to WHEN resolved THEN the log group is <serviceName>-metrics", () => {
+    // GIVEN / WHEN
+    const fromFallback = resolve({}, { SERVICE_NAME: "orders", SERVICE_TYPE: "worker" });
+    const prefixedWins = resolve({}, { SERVICE_NAME: "orders", AWS_EMF_SERVICE_NAME: "billing" });
+
+    // THEN
+    expect(fromFallback).toMatchObject({
+      serviceName: "orders",
+      serviceType: "worker",
+      logGroupName: "orders-metrics",
+    });
+    expect(prefixedWins.logGroupName).toBe("billing-metrics");
+  });
+
+  it("GIVEN empty variables WHEN resolved THEN they count as unset, so no document gets an empty log group", () => {
+    // GIVEN / WHEN
+    const resolved = resolve(
+      {},
+      { AWS_EMF_LOG_GROUP_NAME: "", AWS_EMF_NAMESPACE: "", AWS_EMF_SERVICE_NAME: "" },
+    );
+
+    // THEN
+    expect(resolved).toMatchObject({ logGroupName: "Unknown-metrics", namespace: "aws-embedded-metrics" });
+  });
+
+  it("GIVEN invalid variables WHEN resolved THEN each problem names the option and the variable it came from", () => {
+    // GIVEN / WHEN / THEN
+    expect(() =>
+      resolve(
+        {},
+        {
+          AWS_EMF_AGENT_ENDPOINT: "localhost:25888",
+          AWS_EMF_ENVIRONMENT: "local",
+          AWS_EMF_LOG_STREAM_NAME: "a*",
+        },
+      ),
+    ).toThrow(
+      new TypeError(
+        "latencyMetrics: invalid options:\n" +
+          '- environment "local" (from AWS_EMF_ENVIRONMENT) is not valid; allowed: Local, Lambda, Agent, EC2, ECS\n' +
+          '- endpoint "localhost:25888" (from AWS_EMF_AGENT_ENDPOINT) is not valid; expected tcp://host:port or udp://host:port\n' +
+          '- logStreamName "a*" (from AWS_EMF_LOG_STREAM_NAME) is not valid; it must not contain : or *',
+      ),
+    );
+  });
+
+  it("GIVEN mode off and the injected clock WHEN resolved THEN both are accepted as given", () => {
+    // GIVEN
+    const clock = new FakeClock();
+
+    // WHEN
+    const resolved = resolve({ mode: "off", clock });
+
+    // THEN
+    expect(resolved.mode).toBe("off");
+    expect(resolved.clock).toBe(clock);
   });
 
   it.each([

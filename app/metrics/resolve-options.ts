@@ -1,0 +1,262 @@
+import pino, { type Logger } from "pino";
+import { type Clock, systemClock } from "./clock";
+import { LIBRARY_DEFAULT_NAMESPACE, MetricsContext } from "./emf-library";
+import { type EnvironmentOption, optionsFromEnvironment } from "./environment";
+import {
+  DEFAULT_BUFFER_BYTES,
+  DEFAULT_ENDPOINT,
+  LATENCY_METRICS_ENVIRONMENTS,
+  LATENCY_METRICS_MODES,
+  type LatencyMetricsOptions,
+  MAX_TCP_DOCUMENT_BYTES,
+  MAX_UDP_DOCUMENT_BYTES,
+  OPTION_NAMES,
+  type ResolvedOptions,
+  UNKNOWN_SERVICE,
+} from "./options";
+import type { AgentEndpoint } from "./transport/transport";
+
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Shows a received value in a message: strings quoted, everything else as JSON or its type. */
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return typeof value;
+}
+
+/** Parses `tcp://host:port` or `udp://host:port`; undefined when it is anything else. */
+export function parseEndpoint(value: string): AgentEndpoint | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Not a URL at all: the caller reports the value.
+    return undefined;
+  }
+  const protocol = url.protocol === "tcp:" ? "tcp" : url.protocol === "udp:" ? "udp" : undefined;
+  const port = Number(url.port);
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const bare = url.username === "" && url.password === "" && url.search === "" && url.hash === "";
+  if (!protocol || !host || !Number.isInteger(port) || port < 1 || port > 65_535) return undefined;
+  if (!bare || (url.pathname !== "" && url.pathname !== "/")) return undefined;
+  return { protocol, host, port };
+}
+
+/** Edit distance of two short strings, to suggest the option a misspelt key meant. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(substitution, (previous[j] as number) + 1, (current[j - 1] as number) + 1);
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+function unknownKeyProblem(key: string): string {
+  const near = OPTION_NAMES.find((name) => distance(key.toLowerCase(), name.toLowerCase()) <= 2);
+  const hint = near ? ` (did you mean ${near}?)` : "";
+  return `unknown option ${JSON.stringify(key)}${hint}; known options: ${OPTION_NAMES.join(", ")}`;
+}
+
+/**
+ * Applies the environment and the defaults, and validates every option, collecting all problems into
+ * one TypeError whose lines name the option (and the variable it came from), the value received and
+ * what is allowed. Explicit options win over the environment.
+ */
+export function resolveOptions(options: LatencyMetricsOptions): ResolvedOptions {
+  const { resolved, problems } = check(options);
+  if (!resolved) throw new TypeError(`latencyMetrics: invalid options:\n- ${problems.join("\n- ")}`);
+  return {
+    ...resolved,
+    logger: options.logger ?? pino({ name: "latency-metrics" }, pino.destination(2)),
+  };
+}
+
+/**
+ * The problems {@link resolveOptions} would report, one line each, without building anything: for a
+ * caller that reports configuration problems its own way (the app at start-up).
+ */
+export function optionProblems(options: LatencyMetricsOptions): string[] {
+  return check(options).problems;
+}
+
+function check(options: LatencyMetricsOptions): {
+  resolved: Omit<ResolvedOptions, "logger"> | undefined;
+  problems: string[];
+} {
+  const problems: string[] = [];
+  if (typeof options !== "object" || options === null) {
+    return { resolved: undefined, problems: [`options ${show(options)} are not valid; expected an object`] };
+  }
+  for (const key of Object.keys(options)) {
+    if (!(OPTION_NAMES as readonly string[]).includes(key)) problems.push(unknownKeyProblem(key));
+  }
+  const env = options.env ?? process.env;
+  if (typeof env !== "object" || env === null) {
+    problems.push(`env ${show(env)} is not valid; expected an object of environment variables`);
+  }
+  const fromEnvironment = optionsFromEnvironment(typeof env === "object" && env !== null ? env : {});
+  /** The option's value: given, else from the environment, else the fallback; and where it came from. */
+  const pick = <K extends EnvironmentOption>(name: K, fallback: LatencyMetricsOptions[K]) => {
+    if (options[name] !== undefined) return { value: options[name], from: "" };
+    const variable = fromEnvironment.sources[name];
+    if (variable === undefined) return { value: fallback, from: "" };
+    return { value: fromEnvironment.options[name], from: ` (from ${variable})` };
+  };
+  const integer = (name: string, value: unknown, min: number, max: number, what: string): number => {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} ${show(value)} is not valid; expected an integer ${what} from ${min} to ${max}`);
+      return min;
+    }
+    return value;
+  };
+  const text = (name: string, given: { value: unknown; from: string }, max: number): string => {
+    const { value, from } = given;
+    if (typeof value !== "string" || value.trim() === "" || value.length > max) {
+      problems.push(
+        `${name} ${show(value)}${from} is not valid; expected a non-blank string of at most ${max} characters`,
+      );
+      return "";
+    }
+    return value;
+  };
+
+  const mode = options.mode ?? "aggregate";
+  if (!LATENCY_METRICS_MODES.includes(mode)) {
+    problems.push(`mode ${show(mode)} is not valid; allowed: ${LATENCY_METRICS_MODES.join(", ")}`);
+  }
+  const environment = pick("environment", "Agent");
+  if (!LATENCY_METRICS_ENVIRONMENTS.includes(environment.value as never)) {
+    problems.push(
+      `environment ${show(environment.value)}${environment.from} is not valid; allowed: ${LATENCY_METRICS_ENVIRONMENTS.join(", ")}`,
+    );
+  }
+  const endpointText = pick("endpoint", DEFAULT_ENDPOINT);
+  const endpoint = typeof endpointText.value === "string" ? parseEndpoint(endpointText.value) : undefined;
+  if (!endpoint) {
+    problems.push(
+      `endpoint ${show(endpointText.value)}${endpointText.from} is not valid; expected tcp://host:port or udp://host:port`,
+    );
+  }
+  const namespace = pick("namespace", LIBRARY_DEFAULT_NAMESPACE);
+  try {
+    MetricsContext.empty().setNamespace(namespace.value as string);
+  } catch {
+    // The library's own rule decides; the message below says what it allows.
+    problems.push(
+      `namespace ${show(namespace.value)}${namespace.from} is not valid; expected 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -`,
+    );
+  }
+  const serviceName = text("serviceName", pick("serviceName", UNKNOWN_SERVICE), 1024);
+  const serviceType = text("serviceType", pick("serviceType", UNKNOWN_SERVICE), 1024);
+  const logGroup = pick("logGroupName", `${serviceName || UNKNOWN_SERVICE}-metrics`);
+  if (typeof logGroup.value !== "string" || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(logGroup.value)) {
+    problems.push(
+      `logGroupName ${show(logGroup.value)}${logGroup.from} is not valid; expected 1 to 512 characters of a-z A-Z 0-9 . - _ / #`,
+    );
+  }
+  const logStream = pick("logStreamName", undefined);
+  const logStreamName = logStream.value === undefined ? undefined : text("logStreamName", logStream, 512);
+  if (logStreamName && /[:*]/.test(logStreamName)) {
+    problems.push(
+      `logStreamName ${show(logStreamName)}${logStream.from} is not valid; it must not contain : or *`,
+    );
+  }
+  const defaultDimensions = options.defaultDimensions ?? false;
+  if (typeof defaultDimensions !== "boolean") {
+    problems.push(`defaultDimensions ${show(defaultDimensions)} is not valid; expected a boolean`);
+  }
+  const exclude = options.exclude ?? ["/health"];
+  if (!Array.isArray(exclude) || exclude.some((entry) => typeof entry !== "string")) {
+    problems.push(`exclude ${show(exclude)} is not valid; expected an array of paths or route templates`);
+  }
+  if (options.route !== undefined && typeof options.route !== "function") {
+    problems.push(
+      `route ${show(options.route)} is not valid; expected a function (ctx) => template | undefined`,
+    );
+  }
+  const givenLogger: unknown = options.logger;
+  if (givenLogger !== undefined && typeof (givenLogger as Logger | null)?.warn !== "function") {
+    problems.push(`logger ${show(givenLogger)} is not valid; expected a pino logger`);
+  }
+  const output = options.output ?? process.stdout;
+  if (typeof output?.write !== "function") {
+    problems.push(`output ${show(output)} is not valid; expected a writable stream`);
+  }
+  const clock: Clock = options.clock ?? systemClock;
+  const clockMembers = ["now", "epochNow", "setTimeout", "clearTimeout", "setInterval", "clearInterval"];
+  if (
+    clockMembers.some(
+      (member) => typeof (clock as unknown as Record<string, unknown>)?.[member] !== "function",
+    )
+  ) {
+    problems.push(`clock ${show(clock)} is not valid; expected functions ${clockMembers.join(", ")}`);
+  }
+  const ms = (name: keyof LatencyMetricsOptions, fallback: number, min = 1, max = MAX_TIMER_MS) =>
+    integer(name, options[name] ?? fallback, min, max, "of ms");
+  const flushIntervalMs = ms("flushIntervalMs", 10_000, 1, 600_000);
+  const bufferSize = integer(
+    "bufferSize",
+    options.bufferSize ?? DEFAULT_BUFFER_BYTES,
+    1024,
+    2 ** 30,
+    "of bytes",
+  );
+  const bufferLines = integer(
+    "bufferLines",
+    options.bufferLines ?? Number.MAX_SAFE_INTEGER,
+    1,
+    Number.MAX_SAFE_INTEGER,
+    "of documents",
+  );
+  const writeTimeoutMs = ms("writeTimeoutMs", 5_000);
+  const confirmIntervalMs = ms("confirmIntervalMs", 1_000);
+  const confirmTimeoutMs = ms("confirmTimeoutMs", 30_000);
+  const reconnectMinDelayMs = ms("reconnectMinDelayMs", 100);
+  const reconnectMaxDelayMs = ms("reconnectMaxDelayMs", 5_000, reconnectMinDelayMs);
+  const maxDocument = endpoint?.protocol === "udp" ? MAX_UDP_DOCUMENT_BYTES : MAX_TCP_DOCUMENT_BYTES;
+  const maxDocumentBytes = integer(
+    "maxDocumentBytes",
+    options.maxDocumentBytes ?? maxDocument,
+    1024,
+    maxDocument,
+    "of bytes",
+  );
+  const statsIntervalMs = ms("statsIntervalMs", 60_000, 0);
+  const closeTimeoutMs = ms("closeTimeoutMs", 2_000, 0);
+
+  if (problems.length > 0) return { resolved: undefined, problems };
+  const resolved = {
+    mode,
+    endpoint: endpoint as AgentEndpoint,
+    environment: environment.value as ResolvedOptions["environment"],
+    namespace: namespace.value as string,
+    logGroupName: logGroup.value as string,
+    logStreamName,
+    serviceName,
+    serviceType,
+    defaultDimensions,
+    exclude: new Set(exclude),
+    route: options.route,
+    flushIntervalMs,
+    bufferSize,
+    bufferLines,
+    writeTimeoutMs,
+    confirmIntervalMs,
+    confirmTimeoutMs,
+    reconnectMinDelayMs,
+    reconnectMaxDelayMs,
+    maxDocumentBytes,
+    statsIntervalMs,
+    closeTimeoutMs,
+    output,
+    clock,
+  };
+  return { resolved, problems };
+}
