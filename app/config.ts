@@ -7,6 +7,7 @@
 import { isIP } from "node:net";
 import type { LevelWithSilent } from "pino";
 import { DEFAULT_NAMESPACE, EMF_VARIABLES } from "../contract/metrics";
+import { Problems, ProblemsError, show } from "../contract/problems";
 import { ENVIRONMENT_VARIABLES } from "./metrics/environment";
 import { LATENCY_METRICS_MODES, type LatencyMetricsMode } from "./metrics/options";
 import { optionProblems } from "./metrics/resolve-options";
@@ -88,22 +89,20 @@ export interface AppConfig {
   readonly logLevel: LevelWithSilent;
 }
 
-/** Thrown by {@link loadConfig} with one line per invalid variable. */
-export class ConfigError extends Error {
-  /** One entry per invalid variable, in the order they were checked. */
-  readonly problems: readonly string[];
-
+/**
+ * Thrown by {@link loadConfig} with one line per invalid variable; `problems` has one entry per invalid
+ * variable, in the order they were checked.
+ */
+export class ConfigError extends ProblemsError {
   /** @param problems - one message per invalid variable */
   constructor(problems: readonly string[]) {
-    super(`invalid configuration:\n- ${problems.join("\n- ")}`);
-    this.name = "ConfigError";
-    this.problems = Object.freeze([...problems]);
+    super("invalid configuration", problems);
   }
 }
 
 /** `NAME="value"`, or `NAME=<redacted>` for a secret. */
 function shown(name: string, value: string): string {
-  return SECRET_VARIABLES.includes(name) ? `${name}=<redacted>` : `${name}=${JSON.stringify(value)}`;
+  return SECRET_VARIABLES.includes(name) ? `${name}=<redacted>` : `${name}=${show(value)}`;
 }
 
 function parseInteger(value: string, min: number, max: number): number | undefined {
@@ -128,7 +127,7 @@ function isListenHost(value: string): boolean {
  *   and what is allowed
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const problems: string[] = [];
+  const problems = new Problems();
   const read = (name: string): string | undefined => {
     const value = env[name];
     return value === undefined || value === "" ? undefined : value;
@@ -137,7 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const raw = read(name);
     if (raw === undefined) return fallback;
     const parsed = parseInteger(raw, min, max);
-    if (parsed === undefined) problems.push(`${shown(name, raw)} is not valid; allowed: ${allowed}`);
+    problems.check(parsed === undefined, `${shown(name, raw)} is not valid; allowed: ${allowed}`);
     return parsed ?? fallback;
   };
   const oneOf = <T extends string>(
@@ -148,14 +147,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const raw = read(name);
     if (raw === undefined) return fallback;
     if ((allowed as readonly string[]).includes(raw)) return raw as T;
-    problems.push(`${shown(name, raw)} is not valid; allowed: ${allowed.join(", ")}`);
+    problems.add(`${shown(name, raw)} is not valid; allowed: ${allowed.join(", ")}`);
     return fallback;
   };
 
   const port = integer("PORT", 5000, 1, 65535, "an integer from 1 to 65535");
   const host = read("HOST");
   if (host !== undefined && !isListenHost(host)) {
-    problems.push(
+    problems.add(
       `${shown("HOST", host)} is not valid; allowed: an IP address (0.0.0.0, ::, 127.0.0.1) or a hostname, ` +
         "or unset for all interfaces",
     );
@@ -175,7 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (present.length > 0 && present.length < DATABASE_VARIABLES.length) {
     const missing = DATABASE_VARIABLES.filter((name) => read(name) === undefined);
     const given = present.map((name) => shown(name, read(name) ?? "")).join(", ");
-    problems.push(
+    problems.add(
       `the database is partially configured: missing ${missing.join(", ")} (given ${given}); ` +
         `allowed: all of ${DATABASE_VARIABLES.join(", ")}, or none of them to run without a database`,
     );
@@ -201,9 +200,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ),
   });
   // The middleware reads these variables itself; checked here so that one error lists every problem.
-  if (metricsMode !== "off") problems.push(...optionProblems({ mode: metricsMode, env: emfEnvironment }));
+  if (metricsMode !== "off") problems.add(...optionProblems({ mode: metricsMode, env: emfEnvironment }));
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (!problems.isEmpty) throw new ConfigError(problems.all);
 
   return Object.freeze({
     port,

@@ -7,6 +7,7 @@ import {
   type ServiceSecret,
 } from "./service-secrets";
 import {
+  invalidProps,
   isEnvironmentVariableName,
   isKnown,
   Problems,
@@ -134,7 +135,7 @@ export class AppParameters extends Construct {
       isKnown(prefix) && !/^(\/[A-Za-z0-9_.-]+)+$/.test(prefix),
       `prefix ${show(prefix)} is not a parameter path; allowed: /segment[/segment...] of A-Z a-z 0-9 _ . -`,
     );
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     const secrets: ServiceSecret[] = [];
     const created: Record<string, string> = {};

@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { AGENT_EMF_PORT } from "../contract/metrics";
 import type { ContainerDefinition, LogConfiguration } from "./container-definition";
 import type { ResolvedSecret } from "./service-secrets";
-import { checkImagePinned, checkIntRange, isKnown, Problems, show } from "./validation";
+import { checkImagePinned, checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
 
 /** The agent image this module is tested with. */
 export const DEFAULT_AGENT_IMAGE = "public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300062.0b1304";
@@ -94,7 +94,7 @@ export class CloudWatchAgentSidecar extends Construct {
       isKnown(parameterName) && !/^[A-Za-z0-9_.\-/]{1,1011}$/.test(parameterName),
       `parameterName ${show(parameterName)} is not an SSM parameter name; allowed: 1-1011 characters of A-Z a-z 0-9 _ . - /`,
     );
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     this.agentConfig = agentConfig;
     this.parameter = new SsmParameter(this, "Resource", {

@@ -20,7 +20,7 @@ import { ServiceRoles, type TaskRoleStatement } from "./service-roles";
 import { type ScalingOptions, ServiceScaling } from "./service-scaling";
 import { resolveSecrets, type ServiceSecret } from "./service-secrets";
 import { ServiceTaskDefinition } from "./service-task-definition";
-import { checkContainers, Problems } from "./validation";
+import { checkContainers, invalidProps, Problems } from "./validation";
 
 export type { EmfSettings } from "./app-container";
 export { LOG_RETENTION_DAYS } from "./emf-fargate-service-settings";
@@ -263,7 +263,7 @@ export class EmfFargateService extends Construct {
       allowLatestImage: settings.allowLatestImage,
       imagesChecked: this.containers.map((c) => c.name),
     });
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     const roles = new ServiceRoles(this, "Roles", {
       serviceName,

@@ -6,7 +6,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { type ITerraformDependable, Op, type TerraformResourceLifecycle, TerraformSelf } from "cdktf";
 import { Construct } from "constructs";
-import { checkIntRange, isKnown, Problems, show } from "./validation";
+import { checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
 
 /** One capacity provider's share of the tasks. */
 export interface CapacityProviderShare {
@@ -190,7 +190,7 @@ export class FargateService extends Construct {
     checkCapacityProviderStrategy(problems, "capacityProviderStrategy", strategy);
     checkDeploymentOptions(problems, "deployment.", props.deployment ?? {});
     checkExtraSecurityGroups(problems, "extraSecurityGroupIds", extraSecurityGroupIds);
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     let capacityProviders: EcsClusterCapacityProviders | undefined;
     if (props.existingCluster) {

@@ -3,7 +3,7 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { checkIntRange, isKnown, Problems, show } from "./validation";
+import { checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
 
 /** Master user names RDS for PostgreSQL reserves for itself. */
 const RESERVED_USERNAMES = ["rdsadmin", "rds_superuser", "rds_replication", "rds_password"];
@@ -100,7 +100,7 @@ export class PostgresDatabase extends Construct {
       props.subnetIds.length < 2,
       `subnetIds ${show(props.subnetIds)} has ${props.subnetIds.length} subnets; allowed: at least 2, in different zones`,
     );
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     const securityGroup = new SecurityGroup(this, "SecurityGroup", {
       namePrefix: `${identifier}-db-`,

@@ -13,7 +13,7 @@ import {
   serverErrorLatency,
   serviceLatency,
 } from "./metric-math";
-import { checkIntRange, isKnown, Problems, show } from "./validation";
+import { checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
 
 /** Props of {@link ServiceAlarms}. */
 export interface ServiceAlarmsProps {
@@ -129,7 +129,7 @@ export class ServiceAlarms extends Construct {
         noMetricsMinutes % 5 !== 0,
       `noMetricsMinutes ${noMetricsMinutes} is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)`,
     );
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     this.topicArn =
       props.topicArn ??

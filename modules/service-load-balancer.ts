@@ -6,7 +6,15 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { Construct } from "constructs";
 import { exemptFromPolicy } from "./security-policy";
 import { checkTargetGroupProps, ServiceTargetGroup, type TargetHealthCheck } from "./service-target-group";
-import { checkIntRange, isIpv4Cidr, isKnown, isTls12OrNewerPolicy, Problems, show } from "./validation";
+import {
+  checkIntRange,
+  invalidProps,
+  isIpv4Cidr,
+  isKnown,
+  isTls12OrNewerPolicy,
+  Problems,
+  show,
+} from "./validation";
 
 /** TLS policy of HTTPS listeners: TLS 1.3 and 1.2, the ALB's recommended policy. */
 export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -152,7 +160,7 @@ export class ServiceLoadBalancer extends Construct {
 
     const problems = new Problems();
     checkLoadBalancerOptions(problems, "", props, { name, subnetIds });
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     this.targetPort = props.targetPort;
     this.securityGroup = new SecurityGroup(this, "SecurityGroup", {

@@ -7,7 +7,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Fn, Op, Token } from "cdktf";
 import { Construct } from "constructs";
-import { isIpv4Cidr, isKnown, Problems, show } from "./validation";
+import { invalidProps, isIpv4Cidr, isKnown, Problems, show } from "./validation";
 
 /** Props of {@link ServiceNetwork}. */
 export interface ServiceNetworkProps {
@@ -59,7 +59,7 @@ export class ServiceNetwork extends Construct {
       isKnown(cidrBlock) && !isIpv4Cidr(cidrBlock, 16, 20),
       `cidrBlock ${show(cidrBlock)} is not an IPv4 CIDR from /16 to /20; allowed: e.g. "10.0.0.0/16"`,
     );
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     const tags = (suffix: string) => ({ ...props.tags, Name: `${name}-${suffix}` });
     const currentRegion = props.region === undefined ? undefined : new DataAwsRegion(this, "Region");

@@ -9,7 +9,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import type { ResolvedSecret } from "./service-secrets";
-import { isKnown, Problems, show } from "./validation";
+import { invalidProps, isKnown, Problems, show } from "./validation";
 
 /** An IAM policy statement for the task role: what the app itself may call. */
 export interface TaskRoleStatement {
@@ -117,7 +117,7 @@ export class ServiceRoles extends Construct {
 
     const problems = new Problems();
     checkTaskRoleStatements(problems, "taskRoleStatements", taskRoleStatements);
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     // arn:<partition>:logs:<region>:<account>:log-group:<name>
     const arnPart = (index: number) => Fn.element(Fn.split(":", props.emfLogGroupArn), index);

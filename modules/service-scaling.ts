@@ -3,7 +3,7 @@ import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-tar
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
 import { LATENCY_METRIC } from "../contract/metrics";
-import { checkIntRange, isKnown, Problems, show } from "./validation";
+import { checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
 
 /** How the task count follows load; the service supplies cluster, names and metrics. */
 export interface ScalingOptions {
@@ -119,7 +119,7 @@ export class ServiceScaling extends Construct {
 
     const problems = new Problems();
     checkScalingOptions(problems, "", props);
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     this.target = new AppautoscalingTarget(this, "Resource", {
       serviceNamespace: "ecs",

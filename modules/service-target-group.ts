@@ -1,7 +1,7 @@
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Construct } from "constructs";
-import { checkIntRange, isKnown, Problems, show } from "./validation";
+import { checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
 
 /** The load balancer's health check of each task. */
 export interface TargetHealthCheck {
@@ -131,7 +131,7 @@ export class ServiceTargetGroup extends Construct {
 
     const problems = new Problems();
     checkTargetGroupProps(problems, "", props);
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     this.healthCheckPath = path;
     this.resource = new LbTargetGroup(this, "Resource", {

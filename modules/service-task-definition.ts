@@ -1,7 +1,7 @@
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { Construct } from "constructs";
 import { type ContainerDefinition, renderContainerDefinitions } from "./container-definition";
-import { checkContainers, checkFargateSize, checkIntRange, Problems } from "./validation";
+import { checkContainers, checkFargateSize, checkIntRange, invalidProps, Problems } from "./validation";
 
 /** Props of {@link ServiceTaskDefinition}. */
 export interface ServiceTaskDefinitionProps {
@@ -60,7 +60,7 @@ export class ServiceTaskDefinition extends Construct {
       allowLatestImage,
       imagesChecked: props.imagesChecked,
     });
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(invalidProps(this));
 
     this.containers = props.containers;
     this.resource = new EcsTaskDefinition(this, "Resource", {

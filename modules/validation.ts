@@ -1,5 +1,11 @@
 import { Token } from "cdktf";
+import type { IConstruct } from "constructs";
+import { type Problems, show } from "../contract/problems";
 import type { ContainerDefinition, HealthCheck } from "./container-definition";
+
+// The one collect-then-throw helper lives in the contract (the middleware uses it too); re-exported so that
+// constructs and users keep importing it from the module.
+export { Problems, show } from "../contract/problems";
 
 /**
  * Fargate task sizes: task memory (MiB) allowed for each task CPU value (units).
@@ -27,37 +33,11 @@ export function isKnown(value: unknown): boolean {
 }
 
 /**
- * Collects every problem with a construct's props, then throws once naming the construct path, so a
- * user fixes everything in one round instead of one error per synth.
+ * The header of a construct's validation error: its path, so the user knows which construct to fix.
+ * Every construct throws with `problems.throwIfAny(invalidProps(this))`.
  */
-export class Problems {
-  private readonly messages: string[] = [];
-
-  /** Records a problem: the prop, the value received and what is allowed. */
-  add(message: string): void {
-    this.messages.push(message);
-  }
-
-  /** Records a problem when `failed` is true. */
-  check(failed: boolean, message: string): void {
-    if (failed) this.add(message);
-  }
-
-  /** All messages recorded so far. */
-  get all(): readonly string[] {
-    return this.messages;
-  }
-
-  /** Throws one error listing every problem, prefixed with the construct path. */
-  throwIfAny(path: string): void {
-    if (this.messages.length === 0) return;
-    throw new Error(`${path}: invalid props:\n- ${this.messages.join("\n- ")}`);
-  }
-}
-
-/** Formats a received value for a message: strings quoted, everything else as JSON. */
-export function show(value: unknown): string {
-  return typeof value === "string" ? `"${value}"` : JSON.stringify(value);
+export function invalidProps(scope: IConstruct): string {
+  return `${scope.node.path}: invalid props`;
 }
 
 /** ALB TLS policies that accept TLS 1.2 or newer only (1.3 and 1.2, 1.3 only, 1.2 only, forward secrecy 1.2). */

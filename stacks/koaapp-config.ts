@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { APP_KEEP_ALIVE_TIMEOUT_MS } from "../contract/http";
+import { Problems, ProblemsError, show } from "../contract/problems";
 import { checkCapacityProviderStrategy } from "../modules/fargate-service";
 import { checkTaskBounds } from "../modules/service-scaling";
 import type { SecretReference } from "../modules/service-secrets";
 import { checkHealthCheckPath } from "../modules/service-target-group";
-import { Problems } from "../modules/validation";
 import { KOAAPP_SECRET_NAMES, METRICS_MODES, type MetricsMode } from "./koaapp-container";
 import { SETTINGS, type Setting, type Sources } from "./koaapp-settings";
 
@@ -154,11 +154,11 @@ export interface KoaAppConfig {
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
-/** Thrown with every configuration problem at once. */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`koaapp configuration is invalid:\n- ${problems.join("\n- ")}`);
-    this.name = "ConfigError";
+/** Thrown with every configuration problem at once; `problems` has one entry per problem. */
+export class ConfigError extends ProblemsError {
+  /** @param problems - one message per invalid setting */
+  constructor(problems: readonly string[]) {
+    super("koaapp configuration is invalid", problems);
   }
 }
 
@@ -199,7 +199,7 @@ export function loadKoaAppConfig(
   const int = (key: keyof Sources): number => {
     const n = Number(raw[key]);
     if (!/^\d+$/.test(raw[key]) || !Number.isSafeInteger(n)) {
-      problems.add(`${where(key)} "${raw[key]}" is not a whole number; allowed: digits only`);
+      problems.add(`${where(key)} ${show(raw[key])} is not a whole number; allowed: digits only`);
     }
     return n;
   };
@@ -221,14 +221,14 @@ export function loadKoaAppConfig(
   };
   const oneOf = <T extends string>(key: keyof Sources, allowed: readonly T[]): T => {
     if (!(allowed as readonly string[]).includes(raw[key])) {
-      problems.add(`${where(key)} "${raw[key]}" is not allowed; allowed: ${allowed.join(", ")}`);
+      problems.add(`${where(key)} ${show(raw[key])} is not allowed; allowed: ${allowed.join(", ")}`);
     }
     return raw[key] as T;
   };
 
   const region = raw.region;
   if (!REGION.test(region))
-    problems.add(`${where("region")} "${region}" is not an AWS region; allowed: e.g. eu-west-2`);
+    problems.add(`${where("region")} ${show(region)} is not an AWS region; allowed: e.g. eu-west-2`);
   const imageUri = raw.imageUri === "" ? undefined : raw.imageUri;
   const desiredCount = int("desiredCount");
   const taskCpu = int("taskCpu");
@@ -289,7 +289,7 @@ export function loadKoaAppConfig(
     errorRateThresholdPercent > 100
   ) {
     problems.add(
-      `${where("errorRateThresholdPercent")} "${raw.errorRateThresholdPercent}" is not a percentage; allowed: a number above 0, at most 100`,
+      `${where("errorRateThresholdPercent")} ${show(raw.errorRateThresholdPercent)} is not a percentage; allowed: a number above 0, at most 100`,
     );
   }
   if (
@@ -297,7 +297,7 @@ export function loadKoaAppConfig(
     !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(raw.alarmTopicArn)
   ) {
     problems.add(
-      `${where("alarmTopicArn")} "${raw.alarmTopicArn}" is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>`,
+      `${where("alarmTopicArn")} ${show(raw.alarmTopicArn)} is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>`,
     );
   }
 
@@ -322,7 +322,7 @@ export function loadKoaAppConfig(
   );
   const waitForSteadyState = oneOf("waitForSteadyState", ["true", "false"] as const) === "true";
 
-  if (problems.all.length > 0) throw new ConfigError(problems.all);
+  if (!problems.isEmpty) throw new ConfigError(problems.all);
   return {
     region,
     serviceName: raw.serviceName,
@@ -395,7 +395,7 @@ function loadBalancerConfig(
   problems.check(
     certificateArn !== undefined &&
       !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/.test(certificateArn),
-    `${where("certificateArn")} "${raw.certificateArn}" is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>`,
+    `${where("certificateArn")} ${show(raw.certificateArn)} is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>`,
   );
   const idleTimeoutSeconds = int("idleTimeoutSeconds");
   const keepAliveSeconds = APP_KEEP_ALIVE_TIMEOUT_MS / 1000;
@@ -452,7 +452,7 @@ function existingParameters(
     );
     problems.check(
       typeof reference !== "string" && (typeof reference !== "object" || reference === null),
-      `${where("existingParameters")} gives ${name} ${JSON.stringify(reference)}; allowed: "<SSM name or ARN, or Secrets Manager ARN>" or {"valueFrom": "...", "store": "ssm" | "secretsmanager", "jsonKey": "..."}`,
+      `${where("existingParameters")} gives ${name} ${show(reference)}; allowed: "<SSM name or ARN, or Secrets Manager ARN>" or {"valueFrom": "...", "store": "ssm" | "secretsmanager", "jsonKey": "..."}`,
     );
   }
   return parameters as Record<string, string | SecretReference>;

@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { Problems, show } from "../../contract/problems";
 import { type Clock, systemClock } from "./clock";
 import { LIBRARY_DEFAULT_NAMESPACE, MetricsContext } from "./emf-library";
 import { type EnvironmentOption, optionsFromEnvironment } from "./environment";
@@ -17,14 +18,6 @@ import {
 import type { AgentEndpoint } from "./transport/transport";
 
 const MAX_TIMER_MS = 2_147_483_647;
-
-/** Shows a received value in a message: strings quoted, everything else as JSON or its type. */
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
-  if (Array.isArray(value)) return JSON.stringify(value);
-  return typeof value;
-}
 
 /** Parses `tcp://host:port` or `udp://host:port`; undefined when it is anything else. */
 export function parseEndpoint(value: string): AgentEndpoint | undefined {
@@ -70,10 +63,11 @@ function unknownKeyProblem(key: string): string {
  * what is allowed. Explicit options win over the environment.
  */
 export function resolveOptions(options: LatencyMetricsOptions): ResolvedOptions {
-  const { resolved, problems } = check(options);
-  if (!resolved) throw new TypeError(`latencyMetrics: invalid options:\n- ${problems.join("\n- ")}`);
+  const problems = new Problems();
+  const resolved = check(options, problems);
+  problems.throwIfAny("latencyMetrics: invalid options", TypeError);
   return {
-    ...resolved,
+    ...(resolved as Omit<ResolvedOptions, "logger">),
     logger: options.logger ?? pino({ name: "latency-metrics" }, pino.destination(2)),
   };
 }
@@ -82,24 +76,27 @@ export function resolveOptions(options: LatencyMetricsOptions): ResolvedOptions 
  * The problems {@link resolveOptions} would report, one line each, without building anything: for a
  * caller that reports configuration problems its own way (the app at start-up).
  */
-export function optionProblems(options: LatencyMetricsOptions): string[] {
-  return check(options).problems;
+export function optionProblems(options: LatencyMetricsOptions): readonly string[] {
+  const problems = new Problems();
+  check(options, problems);
+  return problems.all;
 }
 
-function check(options: LatencyMetricsOptions): {
-  resolved: Omit<ResolvedOptions, "logger"> | undefined;
-  problems: string[];
-} {
-  const problems: string[] = [];
+/** Validates every option into `problems`; the resolved options when there was no problem. */
+function check(
+  options: LatencyMetricsOptions,
+  problems: Problems,
+): Omit<ResolvedOptions, "logger"> | undefined {
   if (typeof options !== "object" || options === null) {
-    return { resolved: undefined, problems: [`options ${show(options)} are not valid; expected an object`] };
+    problems.add(`options ${show(options)} are not valid; allowed: an object`);
+    return undefined;
   }
   for (const key of Object.keys(options)) {
-    if (!(OPTION_NAMES as readonly string[]).includes(key)) problems.push(unknownKeyProblem(key));
+    if (!(OPTION_NAMES as readonly string[]).includes(key)) problems.add(unknownKeyProblem(key));
   }
   const env = options.env ?? process.env;
   if (typeof env !== "object" || env === null) {
-    problems.push(`env ${show(env)} is not valid; expected an object of environment variables`);
+    problems.add(`env ${show(env)} is not valid; allowed: an object of environment variables`);
   }
   const fromEnvironment = optionsFromEnvironment(typeof env === "object" && env !== null ? env : {});
   /** The option's value: given, else from the environment, else the fallback; and where it came from. */
@@ -111,7 +108,7 @@ function check(options: LatencyMetricsOptions): {
   };
   const integer = (name: string, value: unknown, min: number, max: number, what: string): number => {
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} ${show(value)} is not valid; expected an integer ${what} from ${min} to ${max}`);
+      problems.add(`${name} ${show(value)} is not valid; allowed: an integer ${what} from ${min} to ${max}`);
       return min;
     }
     return value;
@@ -119,8 +116,8 @@ function check(options: LatencyMetricsOptions): {
   const text = (name: string, given: { value: unknown; from: string }, max: number): string => {
     const { value, from } = given;
     if (typeof value !== "string" || value.trim() === "" || value.length > max) {
-      problems.push(
-        `${name} ${show(value)}${from} is not valid; expected a non-blank string of at most ${max} characters`,
+      problems.add(
+        `${name} ${show(value)}${from} is not valid; allowed: a non-blank string of at most ${max} characters`,
       );
       return "";
     }
@@ -128,76 +125,75 @@ function check(options: LatencyMetricsOptions): {
   };
 
   const mode = options.mode ?? "aggregate";
-  if (!LATENCY_METRICS_MODES.includes(mode)) {
-    problems.push(`mode ${show(mode)} is not valid; allowed: ${LATENCY_METRICS_MODES.join(", ")}`);
-  }
+  problems.check(
+    !LATENCY_METRICS_MODES.includes(mode),
+    `mode ${show(mode)} is not valid; allowed: ${LATENCY_METRICS_MODES.join(", ")}`,
+  );
   const environment = pick("environment", "Agent");
-  if (!LATENCY_METRICS_ENVIRONMENTS.includes(environment.value as never)) {
-    problems.push(
-      `environment ${show(environment.value)}${environment.from} is not valid; allowed: ${LATENCY_METRICS_ENVIRONMENTS.join(", ")}`,
-    );
-  }
+  problems.check(
+    !LATENCY_METRICS_ENVIRONMENTS.includes(environment.value as never),
+    `environment ${show(environment.value)}${environment.from} is not valid; allowed: ${LATENCY_METRICS_ENVIRONMENTS.join(", ")}`,
+  );
   const endpointText = pick("endpoint", DEFAULT_ENDPOINT);
   const endpoint = typeof endpointText.value === "string" ? parseEndpoint(endpointText.value) : undefined;
-  if (!endpoint) {
-    problems.push(
-      `endpoint ${show(endpointText.value)}${endpointText.from} is not valid; expected tcp://host:port or udp://host:port`,
-    );
-  }
+  problems.check(
+    !endpoint,
+    `endpoint ${show(endpointText.value)}${endpointText.from} is not valid; allowed: tcp://host:port or udp://host:port`,
+  );
   const namespace = pick("namespace", LIBRARY_DEFAULT_NAMESPACE);
   try {
     MetricsContext.empty().setNamespace(namespace.value as string);
   } catch {
     // The library's own rule decides; the message below says what it allows.
-    problems.push(
-      `namespace ${show(namespace.value)}${namespace.from} is not valid; expected 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -`,
+    problems.add(
+      `namespace ${show(namespace.value)}${namespace.from} is not valid; allowed: 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -`,
     );
   }
   const serviceName = text("serviceName", pick("serviceName", UNKNOWN_SERVICE), 1024);
   const serviceType = text("serviceType", pick("serviceType", UNKNOWN_SERVICE), 1024);
   const logGroup = pick("logGroupName", `${serviceName || UNKNOWN_SERVICE}-metrics`);
-  if (typeof logGroup.value !== "string" || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(logGroup.value)) {
-    problems.push(
-      `logGroupName ${show(logGroup.value)}${logGroup.from} is not valid; expected 1 to 512 characters of a-z A-Z 0-9 . - _ / #`,
-    );
-  }
+  problems.check(
+    typeof logGroup.value !== "string" || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(logGroup.value),
+    `logGroupName ${show(logGroup.value)}${logGroup.from} is not valid; allowed: 1 to 512 characters of a-z A-Z 0-9 . - _ / #`,
+  );
   const logStream = pick("logStreamName", undefined);
   const logStreamName = logStream.value === undefined ? undefined : text("logStreamName", logStream, 512);
-  if (logStreamName && /[:*]/.test(logStreamName)) {
-    problems.push(
-      `logStreamName ${show(logStreamName)}${logStream.from} is not valid; it must not contain : or *`,
-    );
-  }
+  problems.check(
+    logStreamName !== undefined && /[:*]/.test(logStreamName),
+    `logStreamName ${show(logStreamName)}${logStream.from} is not valid; it must not contain : or *`,
+  );
   const defaultDimensions = options.defaultDimensions ?? false;
-  if (typeof defaultDimensions !== "boolean") {
-    problems.push(`defaultDimensions ${show(defaultDimensions)} is not valid; expected a boolean`);
-  }
+  problems.check(
+    typeof defaultDimensions !== "boolean",
+    `defaultDimensions ${show(defaultDimensions)} is not valid; allowed: a boolean`,
+  );
   const exclude = options.exclude ?? ["/health"];
-  if (!Array.isArray(exclude) || exclude.some((entry) => typeof entry !== "string")) {
-    problems.push(`exclude ${show(exclude)} is not valid; expected an array of paths or route templates`);
-  }
-  if (options.route !== undefined && typeof options.route !== "function") {
-    problems.push(
-      `route ${show(options.route)} is not valid; expected a function (ctx) => template | undefined`,
-    );
-  }
+  problems.check(
+    !Array.isArray(exclude) || exclude.some((entry) => typeof entry !== "string"),
+    `exclude ${show(exclude)} is not valid; allowed: an array of paths or route templates`,
+  );
+  problems.check(
+    options.route !== undefined && typeof options.route !== "function",
+    `route ${show(options.route)} is not valid; allowed: a function (ctx) => template | undefined`,
+  );
   const givenLogger: unknown = options.logger;
-  if (givenLogger !== undefined && typeof (givenLogger as Logger | null)?.warn !== "function") {
-    problems.push(`logger ${show(givenLogger)} is not valid; expected a pino logger`);
-  }
+  problems.check(
+    givenLogger !== undefined && typeof (givenLogger as Logger | null)?.warn !== "function",
+    `logger ${show(givenLogger)} is not valid; allowed: a pino logger`,
+  );
   const output = options.output ?? process.stdout;
-  if (typeof output?.write !== "function") {
-    problems.push(`output ${show(output)} is not valid; expected a writable stream`);
-  }
+  problems.check(
+    typeof output?.write !== "function",
+    `output ${show(output)} is not valid; allowed: a writable stream`,
+  );
   const clock: Clock = options.clock ?? systemClock;
   const clockMembers = ["now", "epochNow", "setTimeout", "clearTimeout", "setInterval", "clearInterval"];
-  if (
+  problems.check(
     clockMembers.some(
       (member) => typeof (clock as unknown as Record<string, unknown>)?.[member] !== "function",
-    )
-  ) {
-    problems.push(`clock ${show(clock)} is not valid; expected functions ${clockMembers.join(", ")}`);
-  }
+    ),
+    `clock ${show(clock)} is not valid; allowed: an object with functions ${clockMembers.join(", ")}`,
+  );
   const ms = (name: keyof LatencyMetricsOptions, fallback: number, min = 1, max = MAX_TIMER_MS) =>
     integer(name, options[name] ?? fallback, min, max, "of ms");
   const flushIntervalMs = ms("flushIntervalMs", 10_000, 1, 600_000);
@@ -231,8 +227,8 @@ function check(options: LatencyMetricsOptions): {
   const statsIntervalMs = ms("statsIntervalMs", 60_000, 0);
   const closeTimeoutMs = ms("closeTimeoutMs", 2_000, 0);
 
-  if (problems.length > 0) return { resolved: undefined, problems };
-  const resolved = {
+  if (!problems.isEmpty) return undefined;
+  return {
     mode,
     endpoint: endpoint as AgentEndpoint,
     environment: environment.value as ResolvedOptions["environment"],
@@ -258,5 +254,4 @@ function check(options: LatencyMetricsOptions): {
     output,
     clock,
   };
-  return { resolved, problems };
 }

@@ -239,7 +239,7 @@ describe("loadConfig validation", () => {
     const error = configErrorFor({ AWS_EMF_AGENT_ENDPOINT: value });
 
     expect(error.problems).toEqual([
-      `endpoint "${value}" (from AWS_EMF_AGENT_ENDPOINT) is not valid; expected tcp://host:port or udp://host:port`,
+      `endpoint "${value}" (from AWS_EMF_AGENT_ENDPOINT) is not valid; allowed: tcp://host:port or udp://host:port`,
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { TerraformVariable } from "cdktf";
+import { Construct } from "constructs";
 import type { ContainerDefinition, HealthCheck } from "../../modules/container-definition";
 import {
   checkContainers,
@@ -9,10 +10,10 @@ import {
   checkNamespace,
   checkSecretValueFrom,
   FARGATE_MEMORY_MIB,
+  invalidProps,
   isKnown,
   Problems,
   SECRET_VALUE_FROM_FORMS,
-  show,
 } from "../../modules/validation";
 import { newStack } from "./support";
 
@@ -92,33 +93,16 @@ function healthCheckProblems(healthCheck: HealthCheck): readonly string[] {
   return containerProblems([app(), agent({ healthCheck })]);
 }
 
-describe("Problems", () => {
-  it("GIVEN several recorded problems WHEN thrown THEN one error names the path and lists each on its own line", () => {
+describe("invalidProps and isKnown", () => {
+  it("GIVEN a construct with problems WHEN thrown with its header THEN the error names the construct path", () => {
+    const scope = new Construct(newStack(), "Thing");
     const problems = new Problems();
     problems.add("first is wrong");
-    problems.check(false, "never recorded");
-    problems.check(true, "second is wrong");
+    problems.add("second is wrong");
 
-    expect(() => problems.throwIfAny("stack/Thing")).toThrow(
-      new Error("stack/Thing: invalid props:\n- first is wrong\n- second is wrong"),
+    expect(() => problems.throwIfAny(invalidProps(scope))).toThrow(
+      new Error("test/Thing: invalid props:\n- first is wrong\n- second is wrong"),
     );
-    expect(problems.all).toEqual(["first is wrong", "second is wrong"]);
-  });
-
-  it("GIVEN no recorded problem WHEN throwIfAny runs THEN it returns normally and lists nothing", () => {
-    const problems = new Problems();
-    problems.check(false, "never recorded");
-
-    expect(problems.throwIfAny("stack/Thing")).toBeUndefined();
-    expect(problems.all).toEqual([]);
-  });
-});
-
-describe("show and isKnown", () => {
-  it("GIVEN values of each kind WHEN shown THEN strings are quoted and the rest is JSON", () => {
-    expect(show("abc")).toBe('"abc"');
-    expect(show(12)).toBe("12");
-    expect(show(["a", 1])).toBe('["a",1]');
   });
 
   it("GIVEN literals, undefined and tokens WHEN judged THEN only literals are known", () => {

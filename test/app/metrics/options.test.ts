@@ -17,82 +17,82 @@ describe("latencyMetrics options", () => {
   it.each([
     [
       { endpoint: "http://127.0.0.1:25888" },
-      'endpoint "http://127.0.0.1:25888" is not valid; expected tcp://host:port or udp://host:port',
+      'endpoint "http://127.0.0.1:25888" is not valid; allowed: tcp://host:port or udp://host:port',
     ],
     [
       { endpoint: "tcp://127.0.0.1" },
-      'endpoint "tcp://127.0.0.1" is not valid; expected tcp://host:port or udp://host:port',
+      'endpoint "tcp://127.0.0.1" is not valid; allowed: tcp://host:port or udp://host:port',
     ],
     [
       { endpoint: "tcp://127.0.0.1:25888/path" },
-      'endpoint "tcp://127.0.0.1:25888/path" is not valid; expected tcp://host:port or udp://host:port',
+      'endpoint "tcp://127.0.0.1:25888/path" is not valid; allowed: tcp://host:port or udp://host:port',
     ],
-    [{ endpoint: "25888" }, 'endpoint "25888" is not valid; expected tcp://host:port or udp://host:port'],
+    [{ endpoint: "25888" }, 'endpoint "25888" is not valid; allowed: tcp://host:port or udp://host:port'],
     [
       { namespace: "bad namespace!" },
-      'namespace "bad namespace!" is not valid; expected 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -',
+      'namespace "bad namespace!" is not valid; allowed: 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -',
     ],
     [
       { namespace: "" },
-      'namespace "" is not valid; expected 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -',
+      'namespace "" is not valid; allowed: 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -',
     ],
     [{ mode: "fast" }, 'mode "fast" is not valid; allowed: off, aggregate, request'],
     [{ environment: "Docker" }, 'environment "Docker" is not valid; allowed: Local, Lambda, Agent, EC2, ECS'],
     [
       { bufferSize: 100 },
-      "bufferSize 100 is not valid; expected an integer of bytes from 1024 to 1073741824",
+      "bufferSize 100 is not valid; allowed: an integer of bytes from 1024 to 1073741824",
     ],
     [
       { bufferSize: 2048.5 },
-      "bufferSize 2048.5 is not valid; expected an integer of bytes from 1024 to 1073741824",
+      "bufferSize 2048.5 is not valid; allowed: an integer of bytes from 1024 to 1073741824",
     ],
     [
       { bufferSize: "4MB" },
-      'bufferSize "4MB" is not valid; expected an integer of bytes from 1024 to 1073741824',
+      'bufferSize "4MB" is not valid; allowed: an integer of bytes from 1024 to 1073741824',
     ],
     [
       { bufferLines: 0 },
-      "bufferLines 0 is not valid; expected an integer of documents from 1 to 9007199254740991",
+      "bufferLines 0 is not valid; allowed: an integer of documents from 1 to 9007199254740991",
     ],
-    [{ flushIntervalMs: 0 }, "flushIntervalMs 0 is not valid; expected an integer of ms from 1 to 600000"],
+    [{ flushIntervalMs: 0 }, "flushIntervalMs 0 is not valid; allowed: an integer of ms from 1 to 600000"],
     [
       { reconnectMinDelayMs: 500, reconnectMaxDelayMs: 100 },
-      "reconnectMaxDelayMs 100 is not valid; expected an integer of ms from 500 to 2147483647",
+      "reconnectMaxDelayMs 100 is not valid; allowed: an integer of ms from 500 to 2147483647",
     ],
     [
       { confirmIntervalMs: 0 },
-      "confirmIntervalMs 0 is not valid; expected an integer of ms from 1 to 2147483647",
+      "confirmIntervalMs 0 is not valid; allowed: an integer of ms from 1 to 2147483647",
     ],
     [
       { confirmTimeoutMs: 1.5 },
-      "confirmTimeoutMs 1.5 is not valid; expected an integer of ms from 1 to 2147483647",
+      "confirmTimeoutMs 1.5 is not valid; allowed: an integer of ms from 1 to 2147483647",
     ],
     [
       { logGroupName: "my group" },
-      'logGroupName "my group" is not valid; expected 1 to 512 characters of a-z A-Z 0-9 . - _ / #',
+      'logGroupName "my group" is not valid; allowed: 1 to 512 characters of a-z A-Z 0-9 . - _ / #',
     ],
     [
       { logGroupName: "" },
-      'logGroupName "" is not valid; expected 1 to 512 characters of a-z A-Z 0-9 . - _ / #',
+      'logGroupName "" is not valid; allowed: 1 to 512 characters of a-z A-Z 0-9 . - _ / #',
     ],
     [{ logStreamName: "a:b" }, 'logStreamName "a:b" is not valid; it must not contain : or *'],
-    [{ exclude: "/health" }, 'exclude "/health" is not valid; expected an array of paths or route templates'],
+    [{ exclude: "/health" }, 'exclude "/health" is not valid; allowed: an array of paths or route templates'],
     [
       { route: "/items/:id" },
-      'route "/items/:id" is not valid; expected a function (ctx) => template | undefined',
+      'route "/items/:id" is not valid; allowed: a function (ctx) => template | undefined',
     ],
-    [{ defaultDimensions: "yes" }, 'defaultDimensions "yes" is not valid; expected a boolean'],
+    [{ defaultDimensions: "yes" }, 'defaultDimensions "yes" is not valid; allowed: a boolean'],
     [
       { maxDocumentBytes: 262_119 },
-      "maxDocumentBytes 262119 is not valid; expected an integer of bytes from 1024 to 262118",
+      "maxDocumentBytes 262119 is not valid; allowed: an integer of bytes from 1024 to 262118",
     ],
     [
       { endpoint: "udp://127.0.0.1:25888", maxDocumentBytes: 65_507 },
-      "maxDocumentBytes 65507 is not valid; expected an integer of bytes from 1024 to 65506",
+      "maxDocumentBytes 65507 is not valid; allowed: an integer of bytes from 1024 to 65506",
     ],
     [
       { clock: { now: () => 0 } },
-      "clock object is not valid; expected functions now, epochNow, setTimeout, clearTimeout, setInterval, clearInterval",
+      "clock object is not valid; allowed: an object with functions now, epochNow, setTimeout, clearTimeout, setInterval, clearInterval",
     ],
   ])("GIVEN %j WHEN resolved THEN a TypeError names the option and the value", (options, line) => {
     // GIVEN options with one invalid value (typed loosely on purpose: callers may pass configuration)
@@ -106,8 +106,8 @@ describe("latencyMetrics options", () => {
       new TypeError(
         "latencyMetrics: invalid options:\n" +
           '- mode "fast" is not valid; allowed: off, aggregate, request\n' +
-          '- endpoint "tcp://:1" is not valid; expected tcp://host:port or udp://host:port\n' +
-          "- bufferSize 1 is not valid; expected an integer of bytes from 1024 to 1073741824",
+          '- endpoint "tcp://:1" is not valid; allowed: tcp://host:port or udp://host:port\n' +
+          "- bufferSize 1 is not valid; allowed: an integer of bytes from 1024 to 1073741824",
       ),
     );
   });
@@ -243,7 +243,7 @@ describe("latencyMetrics options", () => {
       new TypeError(
         "latencyMetrics: invalid options:\n" +
           '- environment "local" (from AWS_EMF_ENVIRONMENT) is not valid; allowed: Local, Lambda, Agent, EC2, ECS\n' +
-          '- endpoint "localhost:25888" (from AWS_EMF_AGENT_ENDPOINT) is not valid; expected tcp://host:port or udp://host:port\n' +
+          '- endpoint "localhost:25888" (from AWS_EMF_AGENT_ENDPOINT) is not valid; allowed: tcp://host:port or udp://host:port\n' +
           '- logStreamName "a*" (from AWS_EMF_LOG_STREAM_NAME) is not valid; it must not contain : or *',
       ),
     );
