@@ -6,17 +6,19 @@
  */
 import { isIP } from "node:net";
 import type { LevelWithSilent } from "pino";
-import { DEFAULT_NAMESPACE, EMF_VARIABLES } from "../contract/metrics";
+import {
+  DEFAULT_METRICS_MODE,
+  DEFAULT_NAMESPACE,
+  EMF_VARIABLES,
+  METRICS_MODES,
+  type MetricsMode,
+} from "../contract/metrics";
 import { Problems, ProblemsError, show } from "../contract/problems";
 import { ENVIRONMENT_VARIABLES } from "./metrics/environment";
-import { LATENCY_METRICS_MODES, type LatencyMetricsMode } from "./metrics/options";
 import { optionProblems } from "./metrics/resolve-options";
 
-/** How the latency middleware publishes: not at all, one aggregated document per flush, or one per request. */
-export type MetricsMode = LatencyMetricsMode;
-
-/** The values `METRICS_MODE` accepts: the middleware's modes. */
-export const METRICS_MODES: readonly MetricsMode[] = LATENCY_METRICS_MODES;
+/** `METRICS_MODE`'s values, the middleware's modes, from the contract. */
+export { METRICS_MODES, type MetricsMode } from "../contract/metrics";
 
 /** The values `LOG_LEVEL` accepts (pino's levels). */
 export const LOG_LEVELS: readonly LevelWithSilent[] = [
@@ -159,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         "or unset for all interfaces",
     );
   }
-  const metricsMode = oneOf("METRICS_MODE", METRICS_MODES, "aggregate") ?? "aggregate";
+  const metricsMode = oneOf("METRICS_MODE", METRICS_MODES, DEFAULT_METRICS_MODE) ?? DEFAULT_METRICS_MODE;
   const logLevel = oneOf("LOG_LEVEL", LOG_LEVELS, "info") ?? "info";
   const shutdownTimeoutMs = integer(
     "SHUTDOWN_TIMEOUT_MS",

@@ -2,11 +2,28 @@
  * The metric contract: the one definition of what the service publishes as Embedded Metric Format and
  * what the infrastructure reads (log group wiring, alarms, dashboards, queries).
  *
- * It is the only module `app/` and `modules/` share, so it imports neither cdktf nor Koa.
+ * `app/` and `modules/` share only `contract/` (this file, the naming rules in cloudwatch-names.ts and the
+ * validation helper in problems.ts), so it imports neither cdktf nor Koa.
  */
 
-/** Namespace used when the deployment does not choose one. */
+/**
+ * The sample's namespace: the koaapp stack's default and the app's `AWS_EMF_NAMESPACE` when unset. The two
+ * packages keep their own defaults on purpose: `EmfFargateService` uses its `serviceName`, and the middleware
+ * uses aws-embedded-metrics' (`aws-embedded-metrics`), so that neither publishes under the sample's name.
+ */
 export const DEFAULT_NAMESPACE = "koaapp";
+
+/**
+ * How the latency middleware publishes (its `mode` option; the app's `METRICS_MODE`): not at all (a
+ * pass-through), one aggregated document per key and flush, or one document per request.
+ */
+export const METRICS_MODES = ["off", "aggregate", "request"] as const;
+
+/** A value of {@link METRICS_MODES}. */
+export type MetricsMode = (typeof METRICS_MODES)[number];
+
+/** The mode of the middleware, the app and the koaapp stack when none is chosen. */
+export const DEFAULT_METRICS_MODE: MetricsMode = "aggregate";
 
 /** The request latency metric: one sample per request that is not excluded. */
 export const LATENCY_METRIC = { name: "Latency", unit: "Milliseconds" } as const;
@@ -64,8 +81,17 @@ export function statusClassOf(status: number, aborted = false): StatusClass {
 /** The CloudWatch agent's EMF listener port (TCP and UDP). */
 export const AGENT_EMF_PORT = 25888;
 
+/**
+ * The agent's EMF listener as the app reaches it: the sidecar shares the task's network namespace, so on
+ * loopback. It is also aws-embedded-metrics' default, so the middleware's default and the construct's value agree.
+ */
+export const DEFAULT_AGENT_ENDPOINT = `tcp://127.0.0.1:${AGENT_EMF_PORT}`;
+
 /** The service type the agent and the library report for an ECS container. */
 export const EMF_SERVICE_TYPE = "AWS::ECS::Container";
+
+/** The prefix of every {@link EMF_VARIABLES} name; the construct keeps its `environment` prop off it. */
+export const EMF_VARIABLE_PREFIX = "AWS_EMF_";
 
 /**
  * The environment variables the task definition gives the app and the latency middleware reads: the names

@@ -1,4 +1,4 @@
-import { EMF_SERVICE_TYPE } from "../contract/metrics";
+import { EMF_SERVICE_TYPE, EMF_VARIABLES } from "../contract/metrics";
 import type { ContainerDefinition, HealthCheck, LogConfiguration, MountPoint } from "./container-definition";
 import type { ResolvedSecret } from "./service-secrets";
 
@@ -54,17 +54,21 @@ export interface AppContainerSettings {
 export const RESERVED_VARIABLES: Readonly<Record<string, string>> = { PORT: "containerPort" };
 
 /** Prefix of the variables that carry the EMF settings; `environment` may not set them. */
-export const EMF_VARIABLE_PREFIX = "AWS_EMF_";
+export { EMF_VARIABLE_PREFIX } from "../contract/metrics";
 
-/** The `AWS_EMF_*` variables the app reads its EMF settings from (the names aws-embedded-metrics reads). */
+/**
+ * The `AWS_EMF_*` variables the app reads its EMF settings from (the contract's names, which the middleware
+ * reads). `AWS_EMF_ENVIRONMENT` is left unset: the middleware's default, `Agent`, sends to the endpoint.
+ */
 export function emfEnvironment(emf: EmfSettings): Record<string, string> {
+  // In the order of the task definitions already deployed, so that they do not change.
   return {
-    AWS_EMF_AGENT_ENDPOINT: emf.agentEndpoint,
-    AWS_EMF_SERVICE_NAME: emf.serviceName,
-    AWS_EMF_SERVICE_TYPE: EMF_SERVICE_TYPE,
-    AWS_EMF_LOG_GROUP_NAME: emf.logGroupName,
-    AWS_EMF_LOG_STREAM_NAME: emf.logStreamName,
-    AWS_EMF_NAMESPACE: emf.namespace,
+    [EMF_VARIABLES.endpoint]: emf.agentEndpoint,
+    [EMF_VARIABLES.serviceName]: emf.serviceName,
+    [EMF_VARIABLES.serviceType]: EMF_SERVICE_TYPE,
+    [EMF_VARIABLES.logGroupName]: emf.logGroupName,
+    [EMF_VARIABLES.logStreamName]: emf.logStreamName,
+    [EMF_VARIABLES.namespace]: emf.namespace,
   };
 }
 

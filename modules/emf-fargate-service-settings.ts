@@ -1,5 +1,5 @@
-import { AGENT_EMF_PORT } from "../contract/metrics";
-import { EMF_VARIABLE_PREFIX, type EmfSettings, RESERVED_VARIABLES } from "./app-container";
+import { AGENT_EMF_PORT, DEFAULT_AGENT_ENDPOINT, EMF_VARIABLE_PREFIX } from "../contract/metrics";
+import { type EmfSettings, RESERVED_VARIABLES } from "./app-container";
 import type { HealthCheck } from "./container-definition";
 import type { EmfFargateServiceProps } from "./emf-fargate-service";
 import {
@@ -18,6 +18,7 @@ import {
   checkImagePinned,
   checkIntRange,
   checkLogGroupName,
+  checkLogStreamName,
   checkNamespace,
   isIpv4Cidr,
   isKnown,
@@ -87,7 +88,7 @@ export function resolveServiceSettings(props: EmfFargateServiceProps): ResolvedS
       logGroupName: props.metrics?.logGroupName ?? `/ecs/${serviceName}/emf`,
       logStreamName: props.metrics?.logStreamName ?? serviceName,
       serviceName,
-      agentEndpoint: `tcp://127.0.0.1:${AGENT_EMF_PORT}`,
+      agentEndpoint: DEFAULT_AGENT_ENDPOINT,
     },
   };
 }
@@ -116,6 +117,7 @@ export function checkEmfFargateServiceProps(problems: Problems, s: ResolvedServi
   checkLogGroupName(problems, "logGroupName", s.logGroupName);
   checkLogGroupName(problems, "metrics.logGroupName", s.emf.logGroupName);
   checkNamespace(problems, "metrics.namespace", s.emf.namespace);
+  checkLogStreamName(problems, "metrics.logStreamName", s.emf.logStreamName);
   for (const cidr of s.ingressCidrs.filter(isKnown)) {
     problems.check(
       !isIpv4Cidr(cidr),

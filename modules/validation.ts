@@ -1,5 +1,12 @@
 import { Token } from "cdktf";
 import type { IConstruct } from "constructs";
+import {
+  CLOUDWATCH_NAMESPACE,
+  checkName,
+  LOG_GROUP_NAME,
+  LOG_STREAM_NAME,
+  type NameRule,
+} from "../contract/cloudwatch-names";
 import { type Problems, show } from "../contract/problems";
 import type { ContainerDefinition, HealthCheck } from "./container-definition";
 
@@ -152,24 +159,23 @@ export function checkImagePinned(
   );
 }
 
-/** Checks a CloudWatch namespace: 1–255 of [0-9A-Za-z.-_/#: ], some non-space, not starting with AWS/. */
-export function checkNamespace(problems: Problems, prop: string, namespace: string): void {
-  if (!isKnown(namespace)) return;
-  problems.check(
-    !/^[0-9A-Za-z.\-_/#: ]{1,255}$/.test(namespace) ||
-      namespace.trim() === "" ||
-      namespace.startsWith("AWS/"),
-    `${prop} ${show(namespace)} is not a CloudWatch namespace; allowed: 1-255 characters of 0-9 A-Z a-z . - _ / # : and space, not starting with "AWS/"`,
-  );
+function checkKnownName(problems: Problems, rule: NameRule, prop: string, name: string): void {
+  if (isKnown(name)) checkName(problems, rule, prop, name);
 }
 
-/** Checks a CloudWatch Logs log group name: 1–512 of [.-_/#A-Za-z0-9]. */
+/** Checks a CloudWatch namespace with the rule the middleware applies too ({@link CLOUDWATCH_NAMESPACE}). */
+export function checkNamespace(problems: Problems, prop: string, namespace: string): void {
+  checkKnownName(problems, CLOUDWATCH_NAMESPACE, prop, namespace);
+}
+
+/** Checks a CloudWatch Logs log group name ({@link LOG_GROUP_NAME}). */
 export function checkLogGroupName(problems: Problems, prop: string, name: string): void {
-  if (!isKnown(name)) return;
-  problems.check(
-    !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(name),
-    `${prop} ${show(name)} is not a log group name; allowed: 1-512 characters of A-Z a-z 0-9 . - _ / #`,
-  );
+  checkKnownName(problems, LOG_GROUP_NAME, prop, name);
+}
+
+/** Checks a CloudWatch Logs log stream name with the rule the middleware applies too ({@link LOG_STREAM_NAME}). */
+export function checkLogStreamName(problems: Problems, prop: string, name: string): void {
+  checkKnownName(problems, LOG_STREAM_NAME, prop, name);
 }
 
 function checkHealthCheck(problems: Problems, prop: string, hc: HealthCheck): void {

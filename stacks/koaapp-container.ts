@@ -5,15 +5,10 @@
  */
 
 import { Fn, Op, Token } from "cdktf";
+import type { MetricsMode } from "../contract/metrics";
 import type { ParameterKind } from "../modules/app-parameters";
 import type { HealthCheck } from "../modules/container-definition";
 import { isKnown } from "../modules/validation";
-
-/** How the app publishes metrics: `off` installs no middleware. */
-export type MetricsMode = "off" | "aggregate" | "request";
-
-/** The metrics modes the app accepts (`METRICS_MODE`). */
-export const METRICS_MODES: readonly MetricsMode[] = ["off", "aggregate", "request"];
 
 /**
  * The variables the app reads from SSM parameters, in the order of the seed's task definition, and how each

@@ -3,7 +3,7 @@
  * order of the README's configuration table (the README test checks it against this list).
  */
 
-import { DEFAULT_NAMESPACE } from "../contract/metrics";
+import { DEFAULT_METRICS_MODE, DEFAULT_NAMESPACE, METRICS_MODES } from "../contract/metrics";
 
 /** One configuration setting: its context key, environment variable, and default. */
 export interface Setting {
@@ -123,8 +123,8 @@ export const SETTINGS: readonly Setting[] = [
   {
     key: "metricsMode",
     env: "KOAAPP_METRICS_MODE",
-    default: "aggregate",
-    description: "off, aggregate or request",
+    default: DEFAULT_METRICS_MODE,
+    description: `${METRICS_MODES.slice(0, -1).join(", ")} or ${METRICS_MODES.at(-1)}`,
   },
   {
     key: "logRetentionDays",

@@ -1,14 +1,14 @@
 import type Koa from "koa";
 import type { Logger } from "pino";
-import { AGENT_EMF_PORT } from "../../contract/metrics";
+import { DEFAULT_AGENT_ENDPOINT, METRICS_MODES, type MetricsMode } from "../../contract/metrics";
 import type { Clock } from "./clock";
 import type { AgentEndpoint, LineOutput } from "./transport/transport";
 
 /** How latency samples become documents; `off` installs a pass-through that records nothing. */
-export const LATENCY_METRICS_MODES = ["off", "aggregate", "request"] as const;
+export const LATENCY_METRICS_MODES = METRICS_MODES;
 
 /** A value of `mode`. */
-export type LatencyMetricsMode = (typeof LATENCY_METRICS_MODES)[number];
+export type LatencyMetricsMode = MetricsMode;
 
 /**
  * The values of aws-embedded-metrics' `AWS_EMF_ENVIRONMENT`. `Local` and `Lambda` write the documents to
@@ -22,8 +22,8 @@ export type LatencyMetricsEnvironment = (typeof LATENCY_METRICS_ENVIRONMENTS)[nu
 /** The environments whose documents go to `output` instead of the agent. */
 export const OUTPUT_ENVIRONMENTS: ReadonlySet<LatencyMetricsEnvironment> = new Set(["Local", "Lambda"]);
 
-/** The agent's EMF listener on the loopback interface: aws-embedded-metrics' default port. */
-export const DEFAULT_ENDPOINT = `tcp://127.0.0.1:${AGENT_EMF_PORT}`;
+/** The agent's EMF listener on the loopback interface: aws-embedded-metrics' default, and what the construct sets. */
+export const DEFAULT_ENDPOINT = DEFAULT_AGENT_ENDPOINT;
 
 /**
  * What aws-embedded-metrics reports for a service name or type nobody configured (its `Agent`

@@ -1,7 +1,14 @@
 import pino, { type Logger } from "pino";
+import {
+  CLOUDWATCH_NAMESPACE,
+  checkName,
+  LOG_GROUP_NAME,
+  LOG_STREAM_NAME,
+} from "../../contract/cloudwatch-names";
+import { DEFAULT_METRICS_MODE } from "../../contract/metrics";
 import { Problems, show } from "../../contract/problems";
 import { type Clock, systemClock } from "./clock";
-import { LIBRARY_DEFAULT_NAMESPACE, MetricsContext } from "./emf-library";
+import { LIBRARY_DEFAULT_NAMESPACE } from "./emf-library";
 import { type EnvironmentOption, optionsFromEnvironment } from "./environment";
 import {
   DEFAULT_BUFFER_BYTES,
@@ -124,7 +131,7 @@ function check(
     return value;
   };
 
-  const mode = options.mode ?? "aggregate";
+  const mode = options.mode ?? DEFAULT_METRICS_MODE;
   problems.check(
     !LATENCY_METRICS_MODES.includes(mode),
     `mode ${show(mode)} is not valid; allowed: ${LATENCY_METRICS_MODES.join(", ")}`,
@@ -140,28 +147,17 @@ function check(
     !endpoint,
     `endpoint ${show(endpointText.value)}${endpointText.from} is not valid; allowed: tcp://host:port or udp://host:port`,
   );
+  // CloudWatch's rules, which the construct applies to the values it passes as AWS_EMF_* too. The namespace
+  // rule is stricter than aws-embedded-metrics' own, so the library never refuses what passes here.
   const namespace = pick("namespace", LIBRARY_DEFAULT_NAMESPACE);
-  try {
-    MetricsContext.empty().setNamespace(namespace.value as string);
-  } catch {
-    // The library's own rule decides; the message below says what it allows.
-    problems.add(
-      `namespace ${show(namespace.value)}${namespace.from} is not valid; allowed: 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -`,
-    );
-  }
+  checkName(problems, CLOUDWATCH_NAMESPACE, "namespace", namespace.value, namespace.from);
   const serviceName = text("serviceName", pick("serviceName", UNKNOWN_SERVICE), 1024);
   const serviceType = text("serviceType", pick("serviceType", UNKNOWN_SERVICE), 1024);
   const logGroup = pick("logGroupName", `${serviceName || UNKNOWN_SERVICE}-metrics`);
-  problems.check(
-    typeof logGroup.value !== "string" || !/^[.\-_/#A-Za-z0-9]{1,512}$/.test(logGroup.value),
-    `logGroupName ${show(logGroup.value)}${logGroup.from} is not valid; allowed: 1 to 512 characters of a-z A-Z 0-9 . - _ / #`,
-  );
+  checkName(problems, LOG_GROUP_NAME, "logGroupName", logGroup.value, logGroup.from);
   const logStream = pick("logStreamName", undefined);
-  const logStreamName = logStream.value === undefined ? undefined : text("logStreamName", logStream, 512);
-  problems.check(
-    logStreamName !== undefined && /[:*]/.test(logStreamName),
-    `logStreamName ${show(logStreamName)}${logStream.from} is not valid; it must not contain : or *`,
-  );
+  if (logStream.value !== undefined)
+    checkName(problems, LOG_STREAM_NAME, "logStreamName", logStream.value, logStream.from);
   const defaultDimensions = options.defaultDimensions ?? false;
   problems.check(
     typeof defaultDimensions !== "boolean",
@@ -234,7 +230,7 @@ function check(
     environment: environment.value as ResolvedOptions["environment"],
     namespace: namespace.value as string,
     logGroupName: logGroup.value as string,
-    logStreamName,
+    logStreamName: logStream.value as string | undefined,
     serviceName,
     serviceType,
     defaultDimensions,

@@ -86,7 +86,7 @@ function toServiceProps(g: Generated): EmfFargateServiceProps {
 
 /** The prop names an error line may begin with, for these generated props. */
 const PROP_PREFIX =
-  /^(serviceName|taskCpu|taskMemoryMiB|containerPort|desiredCount|logRetentionDays|imageTag|repositoryName|ingressCidrs|metrics\.namespace|metrics\.logGroupName|logGroupName|containers(\[[^\]]*\])?[. ])/;
+  /^(serviceName|taskCpu|taskMemoryMiB|containerPort|desiredCount|logRetentionDays|imageTag|repositoryName|ingressCidrs|metrics\.namespace|metrics\.logGroupName|metrics\.logStreamName|logGroupName|containers(\[[^\]]*\])?[. ])/;
 
 describeWithTerraform("EmfFargateService with random props", () => {
   let workdir: TerraformWorkdir;

@@ -867,16 +867,24 @@ describe("EmfFargateService validation", () => {
     );
   });
 
-  it.each(["AWS/ECS", "koa$app", " "])(
+  it.each(["AWS/ECS", "koa$app", " ", ":koaapp"])(
     "GIVEN metrics.namespace %p WHEN built THEN it is refused",
     (namespace) => {
       expect(() => build({ metrics: { namespace } })).toThrow(
         problemLine(
-          `metrics.namespace "${namespace}" is not a CloudWatch namespace; allowed: 1-255 characters of 0-9 A-Z a-z . - _ / # : and space, not starting with "AWS/"`,
+          `metrics.namespace "${namespace}" is not a CloudWatch namespace; allowed: 1-255 characters of 0-9 A-Z a-z . - _ / # : and space, at least one not a space, not starting with ":" or "AWS/"`,
         ),
       );
     },
   );
+
+  it("GIVEN metrics.logStreamName with a colon WHEN built THEN it is refused at synth, as the middleware would refuse AWS_EMF_LOG_STREAM_NAME at start", () => {
+    expect(() => build({ metrics: { logStreamName: "koaapp:1" } })).toThrow(
+      problemLine(
+        'metrics.logStreamName "koaapp:1" is not a log stream name; allowed: 1-512 characters, none of them : or *',
+      ),
+    );
+  });
 
   it.each(["10.0.0/8", "10.0.0.0", "any", "300.0.0.0/8"])(
     "GIVEN ingress CIDR %p WHEN built THEN it is refused",

@@ -7,6 +7,7 @@ import {
   checkImagePinned,
   checkIntRange,
   checkLogGroupName,
+  checkLogStreamName,
   checkNamespace,
   checkSecretValueFrom,
   FARGATE_MEMORY_MIB,
@@ -264,50 +265,31 @@ describe("checkImagePinned", () => {
   });
 });
 
-describe("checkNamespace", () => {
-  const message = (namespace: string) =>
-    `metrics.namespace ${JSON.stringify(namespace)} is not a CloudWatch namespace; allowed: 1-255 characters of 0-9 A-Z a-z . - _ / # : and space, not starting with "AWS/"`;
-
-  it.each([
-    ["the reserved AWS/ prefix", "AWS/ECS"],
-    ["a character outside the set", "koa$app"],
-    ["only spaces", "   "],
-    ["an empty string", ""],
-    ["256 characters", "n".repeat(256)],
-  ])("GIVEN %s WHEN checked THEN it is rejected", (_case, namespace) => {
-    expect(problemsOf((p) => checkNamespace(p, "metrics.namespace", namespace))).toEqual([
-      message(namespace),
+describe("checkNamespace, checkLogGroupName and checkLogStreamName", () => {
+  // The rules themselves (limits, characters, prefixes) are tested with the contract's, in
+  // test/contract/cloudwatch-names.test.ts: here, that each names its prop and leaves tokens alone.
+  it("GIVEN a bad name for each WHEN checked THEN each problem names its prop, the value and what CloudWatch allows", () => {
+    expect(
+      problemsOf((p) => {
+        checkNamespace(p, "metrics.namespace", "AWS/ECS");
+        checkLogGroupName(p, "logGroupName", "/ecs/koa app");
+        checkLogStreamName(p, "metrics.logStreamName", "task:1");
+      }),
+    ).toEqual([
+      'metrics.namespace "AWS/ECS" is not a CloudWatch namespace; allowed: 1-255 characters of 0-9 A-Z a-z . - _ / # : and space, at least one not a space, not starting with ":" or "AWS/"',
+      'logGroupName "/ecs/koa app" is not a log group name; allowed: 1-512 characters of A-Z a-z 0-9 . - _ / #',
+      'metrics.logStreamName "task:1" is not a log stream name; allowed: 1-512 characters, none of them : or *',
     ]);
   });
 
-  it("GIVEN every allowed character and 255 characters WHEN checked THEN both are accepted", () => {
+  it("GIVEN tokens (whose text has $ { [ ], outside the namespace and log group characters) WHEN the three names are checked THEN none is judged", () => {
+    const token = new TerraformVariable(newStack(), "name", { type: "string" }).stringValue;
+
     expect(
       problemsOf((p) => {
-        checkNamespace(p, "metrics.namespace", "Koa.app-1_x/prod#a:b c");
-        checkNamespace(p, "metrics.namespace", "n".repeat(255));
-      }),
-    ).toEqual([]);
-  });
-});
-
-describe("checkLogGroupName", () => {
-  const message = (name: string) =>
-    `logGroupName ${JSON.stringify(name)} is not a log group name; allowed: 1-512 characters of A-Z a-z 0-9 . - _ / #`;
-
-  it.each([
-    ["a space", "/ecs/koa app"],
-    ["a colon", "/ecs/koa:app"],
-    ["an empty string", ""],
-    ["513 characters", "g".repeat(513)],
-  ])("GIVEN %s WHEN checked THEN it is rejected", (_case, name) => {
-    expect(problemsOf((p) => checkLogGroupName(p, "logGroupName", name))).toEqual([message(name)]);
-  });
-
-  it("GIVEN every allowed character and 512 characters WHEN checked THEN both are accepted", () => {
-    expect(
-      problemsOf((p) => {
-        checkLogGroupName(p, "logGroupName", "/ecs/Koa.app-1_x#emf");
-        checkLogGroupName(p, "logGroupName", "g".repeat(512));
+        checkNamespace(p, "metrics.namespace", token);
+        checkLogGroupName(p, "metrics.logGroupName", token);
+        checkLogStreamName(p, "metrics.logStreamName", `${token}:1`);
       }),
     ).toEqual([]);
   });

@@ -1,6 +1,9 @@
+import fc from "fast-check";
 import { type LatencyMetricsOptions, parseEndpoint } from "../../../app/metrics";
+import { MetricsContext } from "../../../app/metrics/emf-library";
 import { OPTION_NAMES } from "../../../app/metrics/options";
 import { resolveOptions } from "../../../app/metrics/resolve-options";
+import { CLOUDWATCH_NAMESPACE } from "../../../contract/cloudwatch-names";
 import { EMF_VARIABLES } from "../../../contract/metrics";
 import { FakeClock } from "../../support/fake-clock";
 import { capturingLogger } from "./emf-helpers";
@@ -12,6 +15,10 @@ const resolve = (options: Record<string, unknown>, env: Record<string, string> =
   resolveOptions({ logger, env, ...options } as LatencyMetricsOptions);
 
 const problem = (line: string) => new TypeError(`latencyMetrics: invalid options:\n- ${line}`);
+
+/** What CloudWatch allows as a namespace, as the construct's messages say it too. */
+const NAMESPACE_ALLOWED =
+  '1-255 characters of 0-9 A-Z a-z . - _ / # : and space, at least one not a space, not starting with ":" or "AWS/"';
 
 describe("latencyMetrics options", () => {
   it.each([
@@ -30,11 +37,20 @@ describe("latencyMetrics options", () => {
     [{ endpoint: "25888" }, 'endpoint "25888" is not valid; allowed: tcp://host:port or udp://host:port'],
     [
       { namespace: "bad namespace!" },
-      'namespace "bad namespace!" is not valid; allowed: 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -',
+      `namespace "bad namespace!" is not a CloudWatch namespace; allowed: ${NAMESPACE_ALLOWED}`,
+    ],
+    [{ namespace: "" }, `namespace "" is not a CloudWatch namespace; allowed: ${NAMESPACE_ALLOWED}`],
+    [
+      { namespace: "AWS/ECS" },
+      `namespace "AWS/ECS" is not a CloudWatch namespace; allowed: ${NAMESPACE_ALLOWED}`,
     ],
     [
-      { namespace: "" },
-      'namespace "" is not valid; allowed: 1 to 256 characters of a-z A-Z 0-9 space . _ # : / -',
+      { namespace: ":orders" },
+      `namespace ":orders" is not a CloudWatch namespace; allowed: ${NAMESPACE_ALLOWED}`,
+    ],
+    [
+      { namespace: "n".repeat(256) },
+      `namespace "${"n".repeat(256)}" is not a CloudWatch namespace; allowed: ${NAMESPACE_ALLOWED}`,
     ],
     [{ mode: "fast" }, 'mode "fast" is not valid; allowed: off, aggregate, request'],
     [{ environment: "Docker" }, 'environment "Docker" is not valid; allowed: Local, Lambda, Agent, EC2, ECS'],
@@ -69,13 +85,16 @@ describe("latencyMetrics options", () => {
     ],
     [
       { logGroupName: "my group" },
-      'logGroupName "my group" is not valid; allowed: 1 to 512 characters of a-z A-Z 0-9 . - _ / #',
+      'logGroupName "my group" is not a log group name; allowed: 1-512 characters of A-Z a-z 0-9 . - _ / #',
     ],
     [
       { logGroupName: "" },
-      'logGroupName "" is not valid; allowed: 1 to 512 characters of a-z A-Z 0-9 . - _ / #',
+      'logGroupName "" is not a log group name; allowed: 1-512 characters of A-Z a-z 0-9 . - _ / #',
     ],
-    [{ logStreamName: "a:b" }, 'logStreamName "a:b" is not valid; it must not contain : or *'],
+    [
+      { logStreamName: "a:b" },
+      'logStreamName "a:b" is not a log stream name; allowed: 1-512 characters, none of them : or *',
+    ],
     [{ exclude: "/health" }, 'exclude "/health" is not valid; allowed: an array of paths or route templates'],
     [
       { route: "/items/:id" },
@@ -98,6 +117,27 @@ describe("latencyMetrics options", () => {
     // GIVEN options with one invalid value (typed loosely on purpose: callers may pass configuration)
     // WHEN / THEN
     expect(() => resolve(options)).toThrow(problem(line));
+  });
+
+  it("GIVEN any namespace CloudWatch's rule accepts WHEN resolved and given to aws-embedded-metrics THEN both accept it", () => {
+    // GIVEN strings of the allowed characters up to the length limit, some with a refused prefix
+    const character = fc.constantFrom(..."aZ09.-_/#: ".split(""));
+    const namespaces = fc
+      .tuple(fc.constantFrom("", "", "AWS/", ":"), fc.string({ unit: character, maxLength: 256 }))
+      .map(([prefix, rest]) => prefix + rest)
+      .filter((namespace) => CLOUDWATCH_NAMESPACE.test(namespace));
+
+    fc.assert(
+      fc.property(namespaces, (namespace) => {
+        // WHEN
+        const resolved = resolve({ namespace });
+        const context = MetricsContext.empty();
+        context.setNamespace(resolved.namespace);
+
+        // THEN
+        expect(context.namespace).toBe(namespace);
+      }),
+    );
   });
 
   it("GIVEN several invalid options WHEN resolved THEN one TypeError lists every problem", () => {
@@ -236,6 +276,7 @@ describe("latencyMetrics options", () => {
         {
           AWS_EMF_AGENT_ENDPOINT: "localhost:25888",
           AWS_EMF_ENVIRONMENT: "local",
+          AWS_EMF_NAMESPACE: "AWS/Orders",
           AWS_EMF_LOG_STREAM_NAME: "a*",
         },
       ),
@@ -244,7 +285,8 @@ describe("latencyMetrics options", () => {
         "latencyMetrics: invalid options:\n" +
           '- environment "local" (from AWS_EMF_ENVIRONMENT) is not valid; allowed: Local, Lambda, Agent, EC2, ECS\n' +
           '- endpoint "localhost:25888" (from AWS_EMF_AGENT_ENDPOINT) is not valid; allowed: tcp://host:port or udp://host:port\n' +
-          '- logStreamName "a*" (from AWS_EMF_LOG_STREAM_NAME) is not valid; it must not contain : or *',
+          `- namespace "AWS/Orders" (from AWS_EMF_NAMESPACE) is not a CloudWatch namespace; allowed: ${NAMESPACE_ALLOWED}\n` +
+          '- logStreamName "a*" (from AWS_EMF_LOG_STREAM_NAME) is not a log stream name; allowed: 1-512 characters, none of them : or *',
       ),
     );
   });
