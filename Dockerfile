@@ -10,17 +10,18 @@ ARG NODE_IMAGE=node:24.11.1-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json ./
+COPY scripts/transpile-ts.cjs scripts/build-app.cjs ./scripts/
+# The build needs esbuild alone (at the version the lockfile pins), outside the project so that npm does
+# not install the project's tree: no TypeScript, no type packages, none of the infrastructure's
+# dependencies. Types are checked in CI (npm run typecheck), not here. Install scripts are skipped:
+# esbuild's binary comes as its platform package, and its script only checks that package.
+RUN npm install --prefix /build-tools --no-save --ignore-scripts --no-audit --no-fund \
+    "esbuild@$(node -p 'require("./package-lock.json").packages["node_modules/esbuild"].version')" \
+  && npm cache clean --force
 COPY contract ./contract
 COPY app ./app
-# One step, so the dev dependencies (about 1 GB, mostly @cdktf/provider-aws) and npm's cache never become
-# a layer that later steps copy (every step copies it on storage drivers without copy-on-write, like
-# vfs); only dist/ is kept. Install scripts are skipped: tsc needs none, and cdktf-cli's node-pty has no
-# prebuilt binary for Node.js 24, so its script would try to compile it with tools the image lacks.
-RUN npm ci --ignore-scripts --no-audit --no-fund \
-  && npm run build \
-  && rm -rf node_modules \
-  && npm cache clean --force
+RUN NODE_PATH=/build-tools/node_modules node scripts/build-app.cjs
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app

@@ -3,11 +3,12 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  // The Docker end-to-end suite has its own command (npm run test:e2e) and config.
-  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/"],
+  // The Docker end-to-end suite (npm run test:e2e) and the consumer tests of the packed tarballs
+  // (npm run test:consumers, after npm run pack) have their own commands and configs.
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/e2e/", "<rootDir>/test/consumers/"],
   transform: {
-    // Type-checking is its own CI step (npm run typecheck); tests only transpile.
-    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
+    // The repository's one TypeScript transpiler (esbuild); type-checking is its own CI step (npm run typecheck).
+    "^.+\\.ts$": "<rootDir>/scripts/jest-transform.cjs",
   },
   testTimeout: 30000,
 };

@@ -12,7 +12,7 @@
  * `{ type: "sampled", cpuMicros, requests }` since the last `start`), so the bench can alternate variants
  * every fraction of a second inside one process under one continuous load.
  *
- * Usage (by the bench only): node --import tsx bench/app-server.ts <variant|interleaved> <agent endpoint>
+ * Usage (by the bench only): node --require ./scripts/register-ts.cjs bench/app-server.ts <variant|interleaved> <agent endpoint>
  * For the `seed` variant the parent sets AWS_EMF_AGENT_ENDPOINT and AWS_EMF_ENVIRONMENT=Agent.
  */
 import http from "node:http";

@@ -19,7 +19,7 @@
  * Targets print PASS/FAIL for both estimates; `--strict` makes any FAIL the exit code. The tables and
  * targets are also written to bench/last-run.md, which the README's benchmark table is copied from.
  *
- * Usage: node --import tsx bench/app.bench.ts [--rounds 3] [--duration 5] [--warmup 2]
+ * Usage: node --require ./scripts/register-ts.cjs bench/app.bench.ts [--rounds 3] [--duration 5] [--warmup 2]
  *        [--connections 32] [--variants off,floor,aggregate,prom,request,seed] [--interleaved 6] [--strict] [--pin]
  *
  * `--pin` runs the server child on CPU 1 and this process on CPU 0 (needs taskset and 2 CPUs).
@@ -29,6 +29,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { FakeAgent } from "../test/support/fake-agent";
+import { TYPESCRIPT_EXEC_ARGV } from "../test/support/typescript";
 import { type Interleaved, pad, report, type SummaryRow } from "./app-report";
 import { type ChildMessage, type ParentMessage, VARIANTS, type Variant } from "./app-server";
 
@@ -116,8 +117,8 @@ function spawnServer(variant: Variant | "interleaved", agent: FakeAgent, flags: 
   // --pin: the server on CPU 1, this process (load generator and fake agent) on CPU 0.
   return fork(join(__dirname, "app-server.ts"), [variant, agent.endpoint], {
     ...(flags.pin
-      ? { execPath: "taskset", execArgv: ["-c", "1", process.execPath, "--import", "tsx"] }
-      : { execArgv: ["--import", "tsx"] }),
+      ? { execPath: "taskset", execArgv: ["-c", "1", process.execPath, ...TYPESCRIPT_EXEC_ARGV] }
+      : { execArgv: [...TYPESCRIPT_EXEC_ARGV] }),
     env: {
       ...process.env,
       AWS_EMF_AGENT_ENDPOINT: agent.endpoint,

@@ -12,8 +12,17 @@
  * (slow on the vfs storage driver a daemon started here uses), and process start (State.StartedAt) ->
  * first 200, the app's own start-up. Targets: app layers <= 20 MB, app start-up < 1 s.
  *
- * Usage: node --import tsx bench/image.bench.ts [--runs 5] [--strict]
+ * With `--cold`, it also times builds with no layer cache (`--no-cache`, every npm install from the
+ * registry), as a CI machine or a developer's first build sees them; `--cold-baseline <git ref>` builds
+ * that revision's Dockerfile and sources the same way, alternating with the working tree's, and prints
+ * the ratio — how a Dockerfile change is measured before and after in one run.
+ *
+ * Usage: node --require ./scripts/register-ts.cjs bench/image.bench.ts [--runs 5] [--strict] [--cold [--cold-runs 1] [--cold-baseline <ref>]]
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import {
   APP_IMAGE,
   buildAppImage,
@@ -25,7 +34,7 @@ import {
   serviceEnvironment,
 } from "../test/e2e/support/app-image";
 import { ensureDockerEngine } from "../test/e2e/support/docker-engine";
-import { dockerfileNodeImage, ensureStandinImage } from "../test/e2e/support/standin-image";
+import { dockerfileNodeImage, ensureStandinImage, ROOT } from "../test/e2e/support/standin-image";
 import { FakeAgent, reservePort } from "../test/support/fake-agent";
 import { startPostgres } from "../test/support/postgres";
 
@@ -35,13 +44,62 @@ const START_TARGET_MS = 1000;
 /** The baseline's server: what any Node.js service needs at least to answer. */
 const BARE_SERVER = 'require("http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT))';
 
-function runsFlag(argv: readonly string[]): number {
-  const index = argv.indexOf("--runs");
-  if (index === -1) return 5;
-  const runs = Number(argv[index + 1]);
-  if (!Number.isInteger(runs) || runs < 1)
-    throw new Error(`--runs needs a positive integer, got ${argv[index + 1]}`);
-  return runs;
+function countFlag(argv: readonly string[], flag: string, fallback: number): number {
+  const index = argv.indexOf(flag);
+  if (index === -1) return fallback;
+  const count = Number(argv[index + 1]);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`${flag} needs a positive integer, got ${argv[index + 1]}`);
+  return count;
+}
+
+function stringFlag(argv: readonly string[], flag: string): string | undefined {
+  const index = argv.indexOf(flag);
+  if (index === -1) return undefined;
+  const value = argv[index + 1];
+  if (value === undefined || value.startsWith("--")) throw new Error(`${flag} needs a value`);
+  return value;
+}
+
+/** A directory holding `ref`'s files as git has them (the Dockerfile's context at that revision). */
+function exportRevision(ref: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "emf-fargate-image-baseline-"));
+  const archive = execFileSync("git", ["archive", "--format=tar", ref], { cwd: ROOT, maxBuffer: 1 << 30 });
+  execFileSync("tar", ["-x", "-C", dir], { input: archive });
+  return dir;
+}
+
+/** Cold build times (ms) of the working tree and, when given, of `baselineRef`, alternating. */
+async function coldBuilds(
+  baseImage: string,
+  runs: number,
+  baselineRef: string | undefined,
+): Promise<{ current: number[]; baseline: number[] }> {
+  const current: number[] = [];
+  const baseline: number[] = [];
+  const baselineDir = baselineRef === undefined ? undefined : exportRevision(baselineRef);
+  try {
+    for (let run = 0; run < runs; run++) {
+      if (baselineDir !== undefined) {
+        const { buildMs } = await buildAppImage(baseImage, {
+          tag: "emf-fargate:bench-cold-baseline",
+          context: baselineDir,
+          noCache: true,
+          log,
+        });
+        baseline.push(buildMs);
+      }
+      const { buildMs } = await buildAppImage(baseImage, {
+        tag: "emf-fargate:bench-cold",
+        noCache: true,
+        log,
+      });
+      current.push(buildMs);
+    }
+  } finally {
+    if (baselineDir !== undefined) rmSync(baselineDir, { recursive: true, force: true });
+  }
+  return { current, baseline };
 }
 
 function median(values: readonly number[]): number {
@@ -57,8 +115,12 @@ function log(message: string): void {
 }
 
 async function main(): Promise<void> {
-  const runs = runsFlag(process.argv.slice(2));
-  const strict = process.argv.includes("--strict");
+  const argv = process.argv.slice(2);
+  const runs = countFlag(argv, "--runs", 5);
+  const strict = argv.includes("--strict");
+  const baselineRef = stringFlag(argv, "--cold-baseline");
+  const cold = argv.includes("--cold") || baselineRef !== undefined;
+  const coldRuns = countFlag(argv, "--cold-runs", 1);
   const engine = await ensureDockerEngine({ log });
   const pg = await startPostgres().catch(async (err: unknown) => {
     await engine.release();
@@ -68,6 +130,7 @@ async function main(): Promise<void> {
   try {
     const nodeImage = dockerfileNodeImage();
     const standin = await ensureStandinImage(nodeImage, { log });
+    const coldTimes = cold ? await coldBuilds(standin.tag, coldRuns, baselineRef) : undefined;
     await buildAppImage(standin.tag, { log });
     const sizes = await imageSizes(APP_IMAGE, standin.tag);
 
@@ -137,6 +200,16 @@ async function main(): Promise<void> {
         `target < ${START_TARGET_MS} ms: ${startOk ? "PASS" : "FAIL"}`,
       ),
     ];
+    if (coldTimes !== undefined) {
+      const now = median(coldTimes.current);
+      lines.push(`cold docker build, no layer cache (median of ${coldRuns})`);
+      lines.push(`  working tree                ${(now / 1000).toFixed(1).padStart(7)} s`);
+      if (baselineRef !== undefined) {
+        const before = median(coldTimes.baseline);
+        lines.push(`  ${baselineRef.padEnd(28)}${(before / 1000).toFixed(1).padStart(7)} s`);
+        lines.push(`  ratio working tree / ${baselineRef}: ${(now / before).toFixed(2)}x`);
+      }
+    }
     process.stdout.write(`${lines.join("\n")}\n`);
     if (strict && !(layersOk && startOk)) process.exitCode = 1;
   } finally {

@@ -6,7 +6,7 @@
  * Profiles are sampled (100 µs) and include start-up, so a figure below ~10 ns/request is noise; run it
  * on a quiet machine and compare the two runs' totals with the bench's, not absolute values.
  *
- * Usage: node --import tsx bench/profile.ts [variant=aggregate] [seconds=10]
+ * Usage: node --require ./scripts/register-ts.cjs bench/profile.ts [variant=aggregate] [seconds=10]
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { FakeAgent } from "../test/support/fake-agent";
+import { TYPESCRIPT_EXEC_ARGV } from "../test/support/typescript";
 import type { ChildMessage, Variant } from "./app-server";
 
 interface CpuProfile {
@@ -42,7 +43,7 @@ function message<T extends ChildMessage["type"]>(
 async function profile(variant: Variant, seconds: number, agent: FakeAgent) {
   const dir = mkdtempSync(join(tmpdir(), `profile-${variant}-`));
   const child = fork(join(__dirname, "app-server.ts"), [variant, agent.endpoint], {
-    execArgv: ["--import", "tsx", "--cpu-prof", `--cpu-prof-dir=${dir}`, "--cpu-prof-interval", "100"],
+    execArgv: [...TYPESCRIPT_EXEC_ARGV, "--cpu-prof", `--cpu-prof-dir=${dir}`, "--cpu-prof-interval", "100"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -3,7 +3,7 @@
  * in the same run — the same stack with `@cdktf/provider-aws` imported from its package root and run
  * through ts-node with type checking. Rounds alternate so machine noise hits both alike.
  *
- * Usage: node --import tsx bench/synth.bench.ts [--rounds N]
+ * Usage: node --require ./scripts/register-ts.cjs bench/synth.bench.ts [--rounds N]
  */
 import { spawnSync } from "node:child_process";
 import {

@@ -1,15 +1,10 @@
-// A minimal TypeScript require hook for `npm run synth`: esbuild strips types file by file, in-process
-// and without a type-check (that is `npm run typecheck`'s job), so synthesis starts fast and stays small.
-// tsx does the same but its ESM loader thread costs ~50 MB more peak memory (bench/synth.bench.ts).
+// A minimal TypeScript require hook (`node --require ./scripts/register-ts.cjs file.ts`): `npm run synth`,
+// the benches and the processes tests spawn load .ts files through it, transpiled by transpile-ts.cjs, so
+// start-up stays fast and small. tsx does the same but its ESM loader thread costs ~50 MB more peak memory
+// (bench/synth.bench.ts).
 const { readFileSync } = require("node:fs");
-const { transformSync } = require("esbuild");
+const { transpile } = require("./transpile-ts.cjs");
 
 require.extensions[".ts"] = function compileTypeScript(module, filename) {
-  const { code } = transformSync(readFileSync(filename, "utf8"), {
-    loader: "ts",
-    format: "cjs",
-    target: "node20",
-    sourcefile: filename,
-  });
-  module._compile(code, filename);
+  module._compile(transpile(readFileSync(filename, "utf8"), filename).code, filename);
 };

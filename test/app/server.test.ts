@@ -11,6 +11,7 @@ import { DEFAULT_NAMESPACE, DIMENSIONS, LATENCY_METRIC } from "../../contract/me
 import { reservePort } from "../support/fake-agent";
 import { captureLogger, type LogLine } from "../support/log-capture";
 import { startPostgres, type TestPostgres } from "../support/postgres";
+import { TYPESCRIPT_EXEC_ARGV } from "../support/typescript";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -309,7 +310,7 @@ describe("server process", () => {
     stderr: () => string;
     exited: Promise<number | null>;
   } {
-    const proc = spawn(process.execPath, ["--import", "tsx", "app/server.ts"], {
+    const proc = spawn(process.execPath, [...TYPESCRIPT_EXEC_ARGV, "app/server.ts"], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -70,8 +70,7 @@ const NOT_IN_IMAGE = [
   "constructs",
   "typescript",
   "jest",
-  "ts-jest",
-  "tsx",
+  "esbuild",
   "ajv",
 ];
 

@@ -23,11 +23,15 @@ export interface BuildAppImageOptions {
   readonly tag?: string;
   /** Progress messages. @default - none */
   readonly log?: (message: string) => void;
+  /** Build context holding the Dockerfile (e.g. an older revision exported by the benchmark). @default - the repository */
+  readonly context?: string;
+  /** Build every step again (`--no-cache`), as a machine with no layer cache does. @default false */
+  readonly noCache?: boolean;
 }
 
 /**
- * Builds the repository's Dockerfile unchanged except for `--build-arg NODE_IMAGE=<baseImage>`, with
- * host networking (npm ci reaches the registry through the host).
+ * Builds the repository's Dockerfile (or the one in `options.context`) unchanged except for
+ * `--build-arg NODE_IMAGE=<baseImage>`, with host networking (npm ci reaches the registry through the host).
  *
  * @param baseImage - the base image for every stage
  * @param options - tag and progress messages
@@ -37,26 +41,29 @@ export async function buildAppImage(
   baseImage: string,
   options: BuildAppImageOptions = {},
 ): Promise<{ tag: string; buildMs: number }> {
-  const { tag = APP_IMAGE, log = () => undefined } = options;
+  const { tag = APP_IMAGE, log = () => undefined, context = ROOT, noCache = false } = options;
   const proxies = PROXY_BUILD_ARGS.filter((name) => process.env[name]).flatMap((name) => [
     "--build-arg",
     name,
   ]);
-  log(`building ${tag} from ${path.join(ROOT, "Dockerfile")} on ${baseImage}`);
+  log(
+    `building ${tag} from ${path.join(context, "Dockerfile")} on ${baseImage}${noCache ? " (no cache)" : ""}`,
+  );
   const started = performance.now();
   await docker(
     [
       "build",
       "--network",
       "host",
+      ...(noCache ? ["--no-cache"] : []),
       "--build-arg",
       `NODE_IMAGE=${baseImage}`,
       ...proxies,
       "-t",
       tag,
       "-f",
-      path.join(ROOT, "Dockerfile"),
-      ROOT,
+      path.join(context, "Dockerfile"),
+      context,
     ],
     { timeoutMs: 900_000 },
   );

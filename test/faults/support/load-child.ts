@@ -7,7 +7,7 @@
  *   answered `{ type: "started", id }`, then `{ type: "result", id, result }` or `{ type: "failed", id, message }`;
  * - `{ type: "stop", id }` ends a run early (its result still comes).
  *
- * Usage (spawned by load-generator.ts only): node --import tsx load-child.ts
+ * Usage (spawned by load-generator.ts only): node --require ./scripts/register-ts.cjs load-child.ts
  */
 import { type HttpLoopOptions, type RequestRecord, startHttpLoop } from "./http-loop";
 import { type LoadOptions, type LoadResult, startLoad } from "./load";

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
+import { TYPESCRIPT_EXEC_ARGV } from "../../support/typescript";
 import type { HttpLoopOptions, RequestRecord } from "./http-loop";
 import type { LoadOptions, LoadResult } from "./load";
 import type { LoadCommand, LoadReply } from "./load-child";
@@ -56,7 +57,7 @@ export class LoadGenerator {
   /** Starts the load process. */
   static async start(): Promise<LoadGenerator> {
     const child = fork(CHILD, [], {
-      execArgv: ["--import", "tsx"],
+      execArgv: [...TYPESCRIPT_EXEC_ARGV],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     await new Promise<void>((resolve, reject) => {

@@ -10,7 +10,7 @@
  * IPC, parent → child: `{ type: "stats", id }`, `{ type: "gc" }`. Child → parent: `{ type: "ready", url }`,
  * `{ type: "stats", id, snapshot }`, and `{ type: "closed", code, snapshot }` right before exiting.
  *
- * Usage (spawned by test/faults/support/server-process.ts only): node --import tsx server-child.ts
+ * Usage (spawned by test/faults/support/server-process.ts only): node --require ./scripts/register-ts.cjs server-child.ts
  */
 
 import { loadConfig } from "../../../app/config";

@@ -6,6 +6,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import type { LatencyMetricsOptions } from "../../../app/metrics";
+import { TYPESCRIPT_EXEC_ARGV } from "../../support/typescript";
 import type { ChildMessage, ChildSnapshot, ParentMessage } from "./server-child";
 
 /** Options of {@link startServerProcess}. */
@@ -72,7 +73,7 @@ const OUTPUT_TAIL_CHARS = 16 * 1024;
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const child = fork(CHILD, [], {
     cwd: ROOT,
-    execArgv: ["--import", "tsx", ...(options.exposeGc ? ["--expose-gc"] : [])],
+    execArgv: [...TYPESCRIPT_EXEC_ARGV, ...(options.exposeGc ? ["--expose-gc"] : [])],
     env: {
       PATH: process.env.PATH ?? "",
       ...options.env,
