@@ -74,7 +74,9 @@ export type OfflineProvider =
   /** The configuration has no provider block (the synthesized stack): add one for `region`. */
   | { readonly region: string }
   /** The configuration declares `provider "aws" { alias = ... }`: merge the settings into it. */
-  | { readonly overrideAlias: string };
+  | { readonly overrideAlias: string }
+  /** The configuration declares its own default `provider "aws"` (a user's stack): merge the settings into it. */
+  | { readonly overrideDefault: true };
 
 /** A copy of Terraform configurations in a temporary directory, run against the provider mirror. */
 export class TerraformWorkdir {
@@ -109,11 +111,11 @@ export class TerraformWorkdir {
         JSON.stringify({ provider: { aws: { region: provider.region, ...OFFLINE_PROVIDER_SETTINGS } } }),
       );
     } else {
+      // An override file merges into the provider block of the same name (and alias) instead of adding one.
+      const alias = "overrideAlias" in provider ? { alias: provider.overrideAlias } : {};
       writeFileSync(
         join(this.dir, "zz_test_override.tf.json"),
-        JSON.stringify({
-          provider: { aws: { alias: provider.overrideAlias, ...OFFLINE_PROVIDER_SETTINGS } },
-        }),
+        JSON.stringify({ provider: { aws: { ...alias, ...OFFLINE_PROVIDER_SETTINGS } } }),
       );
     }
     const cliConfig = join(this.base, ".terraformrc");
