@@ -14,8 +14,7 @@ import {
   type MetricsMode,
 } from "../contract/metrics";
 import { Problems, ProblemsError, show } from "../contract/problems";
-import { ENVIRONMENT_VARIABLES } from "./metrics/environment";
-import { optionProblems } from "./metrics/resolve-options";
+import { EMF_ENVIRONMENT_VARIABLES, latencyMetricsProblems } from "./metrics";
 
 /** `METRICS_MODE`'s values, the middleware's modes, from the contract. */
 export { METRICS_MODES, type MetricsMode } from "../contract/metrics";
@@ -195,14 +194,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const emfEnvironment = Object.freeze({
     [EMF_VARIABLES.namespace]: DEFAULT_NAMESPACE,
     ...Object.fromEntries(
-      ENVIRONMENT_VARIABLES.flatMap((name) => {
+      EMF_ENVIRONMENT_VARIABLES.flatMap((name) => {
         const value = read(name);
         return value === undefined ? [] : [[name, value]];
       }),
     ),
   });
   // The middleware reads these variables itself; checked here so that one error lists every problem.
-  if (metricsMode !== "off") problems.add(...optionProblems({ mode: metricsMode, env: emfEnvironment }));
+  if (metricsMode !== "off")
+    problems.add(...latencyMetricsProblems({ mode: metricsMode, env: emfEnvironment }));
 
   if (!problems.isEmpty) throw new ConfigError(problems.all);
 

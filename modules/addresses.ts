@@ -1,6 +1,6 @@
 import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { type TerraformResource, TerraformStack } from "cdktf";
 import type { IConstruct, Node } from "constructs";
+import { type TerraformResource, TerraformStack } from "./cdktf";
 import type { ServiceRoles } from "./service-roles";
 
 /**

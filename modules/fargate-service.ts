@@ -4,8 +4,8 @@ import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { type ITerraformDependable, Op, type TerraformResourceLifecycle, TerraformSelf } from "cdktf";
 import { Construct } from "constructs";
+import { type ITerraformDependable, Op, type TerraformResourceLifecycle, TerraformSelf } from "./cdktf";
 import { checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
 
 /** One capacity provider's share of the tasks. */

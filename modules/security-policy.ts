@@ -8,8 +8,8 @@ import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Annotations, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
+import { Annotations, type IAspect } from "./cdktf";
 import type { ContainerDefinition } from "./container-definition";
 import { checkImagePinned, isKnown, isTls12OrNewerPolicy, Problems } from "./validation";
 

@@ -3,9 +3,9 @@ import {
   type CloudwatchMetricAlarmConfig,
 } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { Op, Token } from "cdktf";
 import { Construct } from "constructs";
 import { DIMENSIONS, LATENCY_METRIC, SERVER_ERROR_CLASS } from "../contract/metrics";
+import { Op, Token } from "./cdktf";
 import {
   errorRateExpression,
   type LatencyMetric,

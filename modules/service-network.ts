@@ -5,8 +5,8 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { Fn, Op, Token } from "cdktf";
 import { Construct } from "constructs";
+import { Fn, Op, Token } from "./cdktf";
 import { invalidProps, isIpv4Cidr, isKnown, Problems, show } from "./validation";
 
 /** Props of {@link ServiceNetwork}. */

@@ -6,8 +6,8 @@ import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { Fn } from "cdktf";
 import { Construct } from "constructs";
+import { Fn } from "./cdktf";
 import type { ResolvedSecret } from "./service-secrets";
 import { invalidProps, isKnown, Problems, show } from "./validation";
 

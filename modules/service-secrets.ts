@@ -1,5 +1,5 @@
-import { Fn, TerraformLocal, Token } from "cdktf";
 import type { Construct } from "constructs";
+import { Fn, TerraformLocal, Token } from "./cdktf";
 import {
   isEnvironmentVariableName,
   isKnown,

@@ -1,4 +1,3 @@
-import { Token } from "cdktf";
 import type { IConstruct } from "constructs";
 import {
   CLOUDWATCH_NAMESPACE,
@@ -8,6 +7,7 @@ import {
   type NameRule,
 } from "../contract/cloudwatch-names";
 import { type Problems, show } from "../contract/problems";
+import { Token } from "./cdktf";
 import type { ContainerDefinition, HealthCheck } from "./container-definition";
 
 // The one collect-then-throw helper lives in the contract (the middleware uses it too); re-exported so that

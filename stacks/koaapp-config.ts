@@ -2,10 +2,12 @@ import { readFileSync } from "node:fs";
 import { APP_KEEP_ALIVE_TIMEOUT_MS } from "../contract/http";
 import { METRICS_MODES, type MetricsMode } from "../contract/metrics";
 import { Problems, ProblemsError, show } from "../contract/problems";
-import { checkCapacityProviderStrategy } from "../modules/fargate-service";
-import { checkTaskBounds } from "../modules/service-scaling";
-import type { SecretReference } from "../modules/service-secrets";
-import { checkHealthCheckPath } from "../modules/service-target-group";
+import {
+  checkCapacityProviderStrategy,
+  checkHealthCheckPath,
+  checkTaskBounds,
+  type SecretReference,
+} from "../modules";
 import { KOAAPP_SECRET_NAMES } from "./koaapp-container";
 import { SETTINGS, type Setting, type Sources } from "./koaapp-settings";
 

@@ -6,9 +6,7 @@
 
 import { Fn, Op, Token } from "cdktf";
 import type { MetricsMode } from "../contract/metrics";
-import type { ParameterKind } from "../modules/app-parameters";
-import type { HealthCheck } from "../modules/container-definition";
-import { isKnown } from "../modules/validation";
+import { type HealthCheck, isKnown, type ParameterKind } from "../modules";
 
 /**
  * The variables the app reads from SSM parameters, in the order of the seed's task definition, and how each

@@ -1,11 +1,13 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { AppParameters } from "../modules/app-parameters";
-import { EmfFargateService } from "../modules/emf-fargate-service";
-import { PostgresDatabase } from "../modules/postgres-database";
-import { SecurityPolicyChecks } from "../modules/security-policy";
-import { ServiceNetwork } from "../modules/service-network";
+import {
+  AppParameters,
+  EmfFargateService,
+  PostgresDatabase,
+  SecurityPolicyChecks,
+  ServiceNetwork,
+} from "../modules";
 import { capacityStrategyOf, type KoaAppConfig } from "./koaapp-config";
 import {
   KOAAPP_SECRETS,

@@ -1,6 +1,6 @@
 import { Fn, Op, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { MAX_TASKS } from "../modules/service-scaling";
+import { MAX_TASKS } from "../modules";
 
 /** Which per-deploy variables the stack needs, and their defaults from the synth-time configuration. */
 export interface KoaAppVariablesProps {

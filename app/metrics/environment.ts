@@ -20,7 +20,7 @@ const UNPREFIXED: Partial<Record<EnvironmentOption, string>> = {
 };
 
 /** Every variable the middleware reads, in the order it prefers them. */
-export const ENVIRONMENT_VARIABLES: readonly string[] = (
+export const EMF_ENVIRONMENT_VARIABLES: readonly string[] = (
   Object.keys(EMF_VARIABLES) as EnvironmentOption[]
 ).flatMap((option) =>
   [EMF_VARIABLES[option], UNPREFIXED[option]].filter((name): name is string => name !== undefined),

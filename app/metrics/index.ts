@@ -1,4 +1,5 @@
 export type { Clock, Timer } from "./clock";
+export { EMF_ENVIRONMENT_VARIABLES } from "./environment";
 export {
   type LatencyMetricsMiddleware,
   type LatencyMetricsStats,
@@ -16,5 +17,5 @@ export {
   MAX_TCP_DOCUMENT_BYTES,
   MAX_UDP_DOCUMENT_BYTES,
 } from "./options";
-export { parseEndpoint } from "./resolve-options";
+export { latencyMetricsProblems, parseEndpoint } from "./resolve-options";
 export type { AgentEndpoint, LineOutput, TransportCounters } from "./transport";

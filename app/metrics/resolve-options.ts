@@ -83,7 +83,7 @@ export function resolveOptions(options: LatencyMetricsOptions): ResolvedOptions 
  * The problems {@link resolveOptions} would report, one line each, without building anything: for a
  * caller that reports configuration problems its own way (the app at start-up).
  */
-export function optionProblems(options: LatencyMetricsOptions): readonly string[] {
+export function latencyMetricsProblems(options: LatencyMetricsOptions): readonly string[] {
   const problems = new Problems();
   check(options, problems);
   return problems.all;
