@@ -158,4 +158,16 @@ describe("README", () => {
     expect(readme).toContain("npm ci && npm run synth");
     expect(readme).toContain("npm test");
   });
+
+  it.each([
+    "test/consumers/fixtures/cdktf-app/main.ts",
+    "test/consumers/fixtures/koa-cjs/app.cjs",
+    "test/consumers/fixtures/koa-esm/app.mjs",
+  ])("shows %s, an example the consumer tests run, verbatim under Use in your own project", (fixture) => {
+    const section = readme.slice(
+      readme.indexOf("## Use in your own project"),
+      readme.indexOf("## Configuration"),
+    );
+    expect(section).toContain(`\n${readFileSync(join(__dirname, "..", fixture), "utf8")}\`\`\``);
+  });
 });
