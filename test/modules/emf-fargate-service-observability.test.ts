@@ -5,12 +5,11 @@ import {
   type Block,
   blockOf,
   childOf,
-  HEALTH_CHECK,
   onlyResource,
   ref,
   resolved,
   resourcesOf,
-  SSM_SECRETS,
+  SERVICE_PROPS,
   type Synthesized,
   synthStack,
   type TerraformJson,
@@ -28,12 +27,7 @@ const OBSERVABILITY_TYPES = [
 ];
 
 const BASE: EmfFargateServiceProps = {
-  serviceName: "koaapp",
-  vpcId: "vpc-0123",
-  subnetIds: ["subnet-a", "subnet-b"],
-  secrets: SSM_SECRETS,
-  healthCheck: HEALTH_CHECK,
-  imageTag: "1.2.3",
+  ...SERVICE_PROPS,
   metrics: { namespace: NAMESPACE },
 };
 

@@ -11,20 +11,13 @@ import {
   problemLine,
   ref,
   resourcesOf,
-  SSM_SECRETS,
+  SERVICE_PROPS,
   type Synthesized,
   synthStack,
   type TerraformJson,
 } from "./support";
 
-const BASE: EmfFargateServiceProps = {
-  serviceName: "koaapp",
-  vpcId: "vpc-0123",
-  subnetIds: ["subnet-a", "subnet-b"],
-  secrets: SSM_SECRETS,
-  healthCheck: HEALTH_CHECK,
-  imageTag: "1.2.3",
-};
+const BASE: EmfFargateServiceProps = SERVICE_PROPS;
 const LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shared/0123/4567";
 const TARGET_GROUP =
   "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/koaapp/0123456789abcdef";

@@ -21,6 +21,7 @@ import {
   resolved,
   resourcesOf,
   SECRET_NAMES,
+  SERVICE_PROPS,
   SSM_SECRETS,
   secretsOf,
   statementsOf,
@@ -28,16 +29,9 @@ import {
 } from "./support";
 
 const KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-const SUBNETS = ["subnet-a", "subnet-b"];
+const SUBNETS = SERVICE_PROPS.subnetIds;
 
-const BASE: EmfFargateServiceProps = {
-  serviceName: "koaapp",
-  vpcId: "vpc-0123",
-  subnetIds: SUBNETS,
-  secrets: SSM_SECRETS,
-  healthCheck: HEALTH_CHECK,
-  imageTag: "1.2.3",
-};
+const BASE: EmfFargateServiceProps = SERVICE_PROPS;
 
 function build(overrides: Partial<EmfFargateServiceProps>): EmfFargateService {
   return new EmfFargateService(newStack(), "Service", { ...BASE, ...overrides });

@@ -10,6 +10,7 @@ import {
 } from "cdktf";
 import type { Construct } from "constructs";
 import type { ContainerDefinition, HealthCheck } from "../../modules/container-definition";
+import type { EmfFargateServiceProps } from "../../modules/emf-fargate-service";
 import type { ServiceSecret } from "../../modules/service-secrets";
 import { KOAAPP_SECRET_NAMES } from "../../stacks/koaapp-container";
 
@@ -64,6 +65,16 @@ export const HEALTH_CHECK: HealthCheck = {
   timeout: 5,
   retries: 3,
   startPeriod: 10,
+};
+
+/** The smallest complete EmfFargateService props; tests spread their changes over it. */
+export const SERVICE_PROPS: EmfFargateServiceProps = {
+  serviceName: "koaapp",
+  vpcId: "vpc-0123",
+  subnetIds: ["subnet-a", "subnet-b"],
+  secrets: SSM_SECRETS,
+  healthCheck: HEALTH_CHECK,
+  imageTag: "1.2.3",
 };
 
 /** The region every test stack's provider is configured with. */
