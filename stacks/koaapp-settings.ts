@@ -136,7 +136,8 @@ export const SETTINGS: readonly Setting[] = [
     key: "ingressCidrs",
     env: "KOAAPP_INGRESS_CIDRS",
     default: "",
-    description: "Comma-separated CIDRs admitted to port 5000 (default: the VPC's own CIDR)",
+    description:
+      "Comma-separated CIDRs admitted to the load balancer's listeners (default: the internet for public, the VPC for internal); with loadBalancer=none, to port 5000 (default: the VPC)",
   },
   { key: "vpcCidr", env: "KOAAPP_VPC_CIDR", default: "10.0.0.0/16", description: "CIDR of the created VPC" },
   {
