@@ -32,6 +32,7 @@ import { FakeAgent } from "../test/support/fake-agent";
 import { TYPESCRIPT_EXEC_ARGV } from "../test/support/typescript";
 import { type Interleaved, pad, report, type SummaryRow } from "./app-report";
 import { type ChildMessage, type ParentMessage, VARIANTS, type Variant } from "./app-server";
+import { median, nextMessage, REQUESTS } from "./support";
 
 interface Flags {
   rounds: number;
@@ -85,32 +86,6 @@ function parseFlags(argv: readonly string[]): Flags {
     pin: argv.includes("--pin"),
     interleaved: value("interleaved", 6, true),
   };
-}
-
-/** Paths of the load, cycled per connection: both route shapes, mostly the parameterised one. */
-const REQUESTS = [{ path: "/items/7" }, { path: "/" }, { path: "/items/42" }, { path: "/items/99" }];
-
-function nextMessage<T extends ChildMessage["type"]>(
-  child: ChildProcess,
-  type: T,
-): Promise<Extract<ChildMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: ChildMessage): void => {
-      if (message.type !== type) return;
-      cleanup();
-      resolve(message as Extract<ChildMessage, { type: T }>);
-    };
-    const onExit = (code: number | null): void => {
-      cleanup();
-      reject(new Error(`server child exited (${code}) while waiting for "${type}"`));
-    };
-    const cleanup = (): void => {
-      child.off("message", onMessage);
-      child.off("exit", onExit);
-    };
-    child.on("message", onMessage);
-    child.on("exit", onExit);
-  });
 }
 
 function spawnServer(variant: Variant | "interleaved", agent: FakeAgent, flags: Flags): ChildProcess {
@@ -238,14 +213,6 @@ async function runInterleaved(agent: FakeAgent, flags: Flags): Promise<Interleav
   } finally {
     if (child.exitCode === null) child.kill();
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 async function main(): Promise<void> {

@@ -37,6 +37,7 @@ import { ensureDockerEngine } from "../test/e2e/support/docker-engine";
 import { dockerfileNodeImage, ensureStandinImage, ROOT } from "../test/e2e/support/standin-image";
 import { FakeAgent, reservePort } from "../test/support/fake-agent";
 import { startPostgres } from "../test/support/postgres";
+import { median } from "./support";
 
 const APP_LAYERS_TARGET_BYTES = 20_000_000;
 const START_TARGET_MS = 1000;
@@ -100,14 +101,6 @@ async function coldBuilds(
     if (baselineDir !== undefined) rmSync(baselineDir, { recursive: true, force: true });
   }
   return { current, baseline };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 function log(message: string): void {

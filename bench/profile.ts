@@ -8,35 +8,20 @@
  *
  * Usage: node --require ./scripts/register-ts.cjs bench/profile.ts [variant=aggregate] [seconds=10]
  */
-import { type ChildProcess, fork } from "node:child_process";
+import { fork } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { FakeAgent } from "../test/support/fake-agent";
 import { TYPESCRIPT_EXEC_ARGV } from "../test/support/typescript";
-import type { ChildMessage, Variant } from "./app-server";
+import type { Variant } from "./app-server";
+import { nextMessage, REQUESTS } from "./support";
 
 interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
   samples: number[];
   timeDeltas: number[];
-}
-
-const REQUESTS = [{ path: "/items/7" }, { path: "/" }, { path: "/items/42" }, { path: "/items/99" }];
-
-function message<T extends ChildMessage["type"]>(
-  child: ChildProcess,
-  type: T,
-): Promise<Extract<ChildMessage, { type: T }>> {
-  return new Promise((resolve) => {
-    const listener = (m: ChildMessage) => {
-      if (m.type !== type) return;
-      child.off("message", listener);
-      resolve(m as Extract<ChildMessage, { type: T }>);
-    };
-    child.on("message", listener);
-  });
 }
 
 /** Runs one variant under load with the profiler; returns its self time per request by file and function. */
@@ -47,15 +32,15 @@ async function profile(variant: Variant, seconds: number, agent: FakeAgent) {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const exited = new Promise((resolve) => child.once("exit", resolve));
-  const { port } = await message(child, "ready");
+  const { port } = await nextMessage(child, "ready");
   const load = (duration: number) =>
     autocannon({ url: `http://127.0.0.1:${port}`, connections: 32, duration, requests: REQUESTS });
   await load(2);
-  const started = message(child, "started");
+  const started = nextMessage(child, "started");
   child.send({ type: "start" });
   await started;
   await load(seconds);
-  const stopped = message(child, "stopped");
+  const stopped = nextMessage(child, "stopped");
   child.send({ type: "stop" });
   const { cpuMicros, requests, totalRequests } = await stopped;
   await exited;
