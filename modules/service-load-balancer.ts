@@ -28,7 +28,7 @@ export interface LoadBalancerOptions {
   /** Reachable only inside the VPC. @default false */
   readonly internal?: boolean;
   /**
-   * ACM certificate: HTTPS on 443, and HTTP on 80 redirecting to it. Without one, HTTP on 80 only (the
+   * ACM certificate ARN (checked): HTTPS on 443, and HTTP on 80 redirecting to it. Without one, HTTP on 80 only (the
    * security Aspect warns that traffic is unencrypted).
    * @default - none
    */
@@ -82,6 +82,16 @@ export function loadBalancerNameFor(serviceName: string): string {
     : serviceName;
 }
 
+const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
+
+/** Checks a listener certificate is an ACM certificate ARN, unless it is a token or absent. */
+export function checkCertificateArn(problems: Problems, prop: string, arn: string | undefined): void {
+  problems.check(
+    arn !== undefined && isKnown(arn) && !ACM_CERTIFICATE_ARN.test(arn),
+    `${prop} ${show(arn)} is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>`,
+  );
+}
+
 /** Checks load-balancer options, naming them under `prefix` (e.g. "loadBalancer."). */
 export function checkLoadBalancerOptions(
   problems: Problems,
@@ -97,6 +107,7 @@ export function checkLoadBalancerOptions(
     resolved.subnetIds.length < 2,
     `${prefix}subnetIds ${show(resolved.subnetIds)} has ${resolved.subnetIds.length} subnets; allowed: at least two, in different zones`,
   );
+  checkCertificateArn(problems, `${prefix}certificateArn`, options.certificateArn);
   problems.check(
     options.sslPolicy !== undefined && isKnown(options.sslPolicy) && !isTls12OrNewerPolicy(options.sslPolicy),
     `${prefix}sslPolicy ${show(options.sslPolicy)} allows TLS older than 1.2; allowed: an ELBSecurityPolicy-TLS13-1-2-*, -TLS13-1-3-*, -TLS-1-2-* or -FS-1-2-* policy`,

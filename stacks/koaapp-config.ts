@@ -4,6 +4,7 @@ import { METRICS_MODES } from "../contract/metrics";
 import { Problems, ProblemsError, show } from "../contract/problems";
 import {
   checkCapacityProviderStrategy,
+  checkCertificateArn,
   checkHealthCheckPath,
   checkTaskBounds,
   type SecretReference,
@@ -269,11 +270,7 @@ function loadBalancerConfig(
     `${where("ingressCidrs")} is empty for an internal load balancer in an existing VPC; allowed: the CIDRs of the clients that call it`,
   );
   const certificateArn = raw.certificateArn === "" ? undefined : raw.certificateArn;
-  problems.check(
-    certificateArn !== undefined &&
-      !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/.test(certificateArn),
-    `${where("certificateArn")} ${show(raw.certificateArn)} is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>`,
-  );
+  checkCertificateArn(problems, where("certificateArn"), certificateArn);
   const idleTimeoutSeconds = int("idleTimeoutSeconds");
   const keepAliveSeconds = APP_KEEP_ALIVE_TIMEOUT_MS / 1000;
   // The app closes idle connections after its keep-alive; the load balancer must give up on them first,

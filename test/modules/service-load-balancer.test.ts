@@ -257,6 +257,14 @@ describe("ServiceLoadBalancer defaults that depend on other props", () => {
     });
     expect(blockOf(synth, childOf(synth.built, "Resource")).idle_timeout).toBe("${var.idle}");
   });
+
+  it("GIVEN a certificate ARN from a variable WHEN synthesized THEN it is passed through unjudged", () => {
+    const synth = synthStack((stack) => {
+      const certificate = new TerraformVariable(stack, "certificate", { type: "string" });
+      return new ServiceLoadBalancer(stack, "Lb", { ...BASE, certificateArn: certificate.stringValue });
+    });
+    expect(blockOf(synth, childOf(synth.built, "Https")).certificate_arn).toBe("${var.certificate}");
+  });
 });
 
 describe("ServiceLoadBalancer validation", () => {
@@ -275,6 +283,11 @@ describe("ServiceLoadBalancer validation", () => {
       "one subnet",
       { subnetIds: ["subnet-a"] },
       'subnetIds ["subnet-a"] has 1 subnets; allowed: at least two, in different zones',
+    ],
+    [
+      "a certificate given by name",
+      { certificateArn: "my-cert" },
+      'certificateArn "my-cert" is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>',
     ],
     [
       "a TLS 1.0 policy",
