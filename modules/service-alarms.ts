@@ -15,6 +15,16 @@ import {
 } from "./metric-math";
 import { checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
 
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/** Checks an alarm topic is an SNS topic ARN, unless it is a token or absent. */
+export function checkTopicArn(problems: Problems, prop: string, arn: string | undefined): void {
+  problems.check(
+    arn !== undefined && isKnown(arn) && !SNS_TOPIC_ARN.test(arn),
+    `${prop} ${show(arn)} is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>`,
+  );
+}
+
 /** Props of {@link ServiceAlarms}. */
 export interface ServiceAlarmsProps {
   /** Prefix of the alarm names, usually the service name. */
@@ -99,6 +109,7 @@ export class ServiceAlarms extends Construct {
         isKnown(value) && !(value > 0),
         `${prop} ${show(value)} is not positive; allowed: a number above 0`,
       );
+    checkTopicArn(problems, "topicArn", props.topicArn);
     positive("latencyP99ThresholdMs", latencyP99ThresholdMs);
     const routeNames = new Map<string, string>();
     for (const [path, threshold] of Object.entries(routeThresholds)) {

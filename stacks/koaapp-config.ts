@@ -7,6 +7,7 @@ import {
   checkCertificateArn,
   checkHealthCheckPath,
   checkTaskBounds,
+  checkTopicArn,
   type SecretReference,
 } from "../modules";
 import type {
@@ -170,14 +171,7 @@ export function loadKoaAppConfig(
       `${where("errorRateThresholdPercent")} ${show(raw.errorRateThresholdPercent)} is not a percentage; allowed: a number above 0, at most 100`,
     );
   }
-  if (
-    raw.alarmTopicArn !== "" &&
-    !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(raw.alarmTopicArn)
-  ) {
-    problems.add(
-      `${where("alarmTopicArn")} ${show(raw.alarmTopicArn)} is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>`,
-    );
-  }
+  checkTopicArn(problems, where("alarmTopicArn"), raw.alarmTopicArn === "" ? undefined : raw.alarmTopicArn);
 
   const loadBalancer = loadBalancerConfig(raw, network, ingressCidrs, { problems, int, list, oneOf, where });
   const healthCheckPath = raw.healthCheckPath;

@@ -437,6 +437,31 @@ describe("ServiceAlarms validation", () => {
     );
   });
 
+  it.each(["my-topic", "arn:aws:sqs:eu-west-1:123456789012:oncall"])(
+    "GIVEN topicArn %p WHEN built THEN it is refused",
+    (topicArn) => {
+      expect(() => build({ topicArn })).toThrow(
+        problemLine(
+          `topicArn ${JSON.stringify(topicArn)} is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>`,
+        ),
+      );
+    },
+  );
+
+  it("GIVEN topicArn from a variable WHEN synthesized THEN the alarms notify it unjudged", () => {
+    const synth = synthStack((stack) => {
+      const topic = new TerraformVariable(stack, "topic", { type: "string" });
+      return new ServiceAlarms(stack, "Alarms", {
+        name: "koaapp",
+        namespace: NAMESPACE,
+        topicArn: topic.stringValue,
+      });
+    });
+    for (const alarm of resourcesOf(synth.json, "aws_cloudwatch_metric_alarm")) {
+      expect(alarm).toMatchObject({ alarm_actions: ["${var.topic}"], ok_actions: ["${var.topic}"] });
+    }
+  });
+
   it.each([0, -250])(
     "GIVEN latencyP99ThresholdMs %p WHEN built THEN it is refused",
     (latencyP99ThresholdMs) => {
