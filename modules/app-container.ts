@@ -1,8 +1,293 @@
-import { EMF_SERVICE_TYPE, EMF_VARIABLES } from "../contract/metrics";
+import { AGENT_EMF_PORT, EMF_SERVICE_TYPE, EMF_VARIABLE_PREFIX, EMF_VARIABLES } from "../contract/metrics";
+import { checkImage, isEnvironmentVariableName } from "./aws-rules";
 import type { ContainerDefinition, HealthCheck, LogConfiguration, MountPoint } from "./container-definition";
-import type { ResolvedSecret } from "./service-secrets";
+import { SECRET_LIKE_NAME } from "./security-policy";
+import { checkServiceSecrets, type ResolvedSecret, type ServiceSecret } from "./service-secrets";
+import { type Checker, isKnown, keysOf } from "./validation";
 
-/** The metric settings the app container and the rest of the stack share. */
+/** The app container of {@link EmfFargateService}: what runs, on which port, with which settings. */
+export interface ContainerOptions {
+  /** Image to run, pinned by a version tag or an `@sha256:` digest, e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders:1.4.2`. */
+  readonly image: string;
+  /** Accept an image tagged `latest` or untagged (a restarted task could run another build). @default false */
+  readonly allowLatestImage?: boolean;
+  /** Port the app listens on; also given to the app as `PORT` (images that ignore it are unaffected). */
+  readonly port: number;
+  /** Container name. @default - the service name */
+  readonly name?: string;
+  /** CPU units reserved for the app container. @default 256 */
+  readonly cpu?: number;
+  /** Hard memory limit of the app container, in MiB. @default 512 */
+  readonly memoryMiB?: number;
+  /**
+   * The container health check, run by ECS inside the container: the image must contain what the command runs.
+   * `false` for none (ECS also ignores a HEALTHCHECK in the image): ECS then reports the container's health as
+   * UNKNOWN and replaces a task only when an essential container exits; with a load balancer, its target-group
+   * check still takes failing tasks out of service and has ECS replace them; without one, nothing notices a hung
+   * process.
+   */
+  readonly healthCheck: HealthCheck | false;
+  /**
+   * The app's own plain variables. The construct sets `PORT` and the `AWS_EMF_*` variables itself; neither may be
+   * set here. Names that look like secrets (PASSWORD, SECRET, TOKEN, PRIVATE_KEY, CREDENTIAL, API_KEY) are refused
+   * unless listed in `plaintextAllowed`: a secret belongs in `secrets`.
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Names in `environment` that look like secrets but are not (e.g. `TOKEN_ISSUER_URL`). @default - none */
+  readonly plaintextAllowed?: readonly string[];
+  /**
+   * Variables read from SSM parameters or Secrets Manager secrets at task start (created or existing, by name or
+   * ARN; see ServiceSecret), e.g. `AppParameters.secrets`. Names become exact ARNs, the same in the task
+   * definition and in the execution role's policy.
+   * @default - none
+   */
+  readonly secrets?: readonly ServiceSecret[];
+  /** Overrides the image's CMD. @default - the image's CMD */
+  readonly command?: readonly string[];
+  /** Seconds between SIGTERM and SIGKILL: the app's deadline to finish requests and flush metrics (2-120). @default 30 */
+  readonly stopTimeoutSeconds?: number;
+  /**
+   * Mount the root filesystem read-only. The paths in `writablePaths` stay writable (empty task volumes), which is
+   * what most servers need (gunicorn's worker heartbeat files, Node's and Python's temporary files go to /tmp).
+   * Set it to `false` for an image that writes elsewhere at run time.
+   * @default true
+   */
+  readonly readonlyRootFilesystem?: boolean;
+  /** Writable directories (empty, task-scoped volumes) under a read-only root filesystem. @default ["/tmp"] */
+  readonly writablePaths?: readonly string[];
+  /**
+   * User the process runs as (`uid[:gid]` or a name the image defines). The image's files must be readable by it
+   * and its port above 1023. Set the image's own user (e.g. `"root"` for an image that needs it) to opt out.
+   * @default "1000:1000"
+   */
+  readonly user?: string;
+}
+
+/** {@link ContainerOptions} with every default resolved. */
+export interface ResolvedContainer {
+  readonly image: string;
+  readonly allowLatestImage: boolean;
+  readonly port: number;
+  readonly name: string;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly healthCheck: HealthCheck | false;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly plaintextAllowed: readonly string[];
+  readonly secrets: readonly ServiceSecret[];
+  readonly command?: readonly string[];
+  readonly stopTimeoutSeconds: number;
+  readonly readonlyRootFilesystem: boolean;
+  readonly writablePaths: readonly string[];
+  readonly user: string;
+}
+
+const CONTAINER_KEYS = keysOf<ContainerOptions>({
+  image: true,
+  allowLatestImage: true,
+  port: true,
+  name: true,
+  cpu: true,
+  memoryMiB: true,
+  healthCheck: true,
+  environment: true,
+  plaintextAllowed: true,
+  secrets: true,
+  command: true,
+  stopTimeoutSeconds: true,
+  readonlyRootFilesystem: true,
+  writablePaths: true,
+  user: true,
+});
+
+const HEALTH_CHECK_KEYS = keysOf<HealthCheck>({
+  command: true,
+  interval: true,
+  timeout: true,
+  retries: true,
+  startPeriod: true,
+});
+
+/** Resolves the defaults of the app container; `serviceName` names it unless `name` is given. */
+export function resolveContainer(options: ContainerOptions, serviceName: string): ResolvedContainer {
+  const readonlyRootFilesystem = options.readonlyRootFilesystem ?? true;
+  return {
+    ...options,
+    allowLatestImage: options.allowLatestImage ?? false,
+    name: options.name ?? serviceName,
+    cpu: options.cpu ?? 256,
+    memoryMiB: options.memoryMiB ?? 512,
+    environment: options.environment ?? {},
+    plaintextAllowed: options.plaintextAllowed ?? [],
+    secrets: options.secrets ?? [],
+    stopTimeoutSeconds: options.stopTimeoutSeconds ?? 30,
+    readonlyRootFilesystem,
+    writablePaths: options.writablePaths ?? (readonlyRootFilesystem ? ["/tmp"] : []),
+    user: options.user ?? "1000:1000",
+  };
+}
+
+/** Variables the construct sets itself, with the prop that decides each; `environment` may not set them. */
+export const RESERVED_VARIABLES: Readonly<Record<string, string>> = { PORT: "container.port" };
+
+const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const ABSOLUTE_PATH = /^\/[A-Za-z0-9._\-/]*$/;
+
+/** Checks the app container's props (`c` is the `container` prop's checker); `raw` is the props as given. */
+export function checkContainer(c: Checker, raw: unknown, s: ResolvedContainer): void {
+  c.object(raw, CONTAINER_KEYS, "ContainerOptions");
+  checkImage(c.at("image"), s.image, s.allowLatestImage, "container.allowLatestImage");
+  c.at("allowLatestImage").boolean(s.allowLatestImage);
+  if (c.at("port").required(s.port, "the port the app listens on, 1-65535")) {
+    c.at("port").integer(s.port, 1, 65535);
+    c.at("port").check(
+      s.port === AGENT_EMF_PORT,
+      s.port,
+      "is the agent's EMF port",
+      `any port but ${AGENT_EMF_PORT}`,
+    );
+  }
+  c.at("name").matches(
+    s.name,
+    CONTAINER_NAME,
+    "a container name",
+    "1-255 letters, digits, hyphens and underscores",
+  );
+  c.at("cpu").integer(s.cpu, 0, 16384);
+  c.at("memoryMiB").integer(s.memoryMiB, 6, 122880);
+  checkHealthCheck(c.at("healthCheck"), s.healthCheck);
+  checkEnvironment(c, s);
+  checkServiceSecrets(c.at("secrets"), s.secrets);
+  if (s.command !== undefined) {
+    const command = c.at("command").list(s.command, 'a list of strings, e.g. ["gunicorn", "app:app"]');
+    c.at("command").check(
+      Array.isArray(s.command) && command.length === 0,
+      s.command,
+      "is empty",
+      "one or more strings, or leave it unset for the image's CMD",
+    );
+    for (const [i, part] of command.entries()) {
+      c.at("command")
+        .at(i)
+        .check(typeof part !== "string", part, "is not a string", "a string");
+    }
+  }
+  c.at("stopTimeoutSeconds").integer(s.stopTimeoutSeconds, 2, 120);
+  c.at("readonlyRootFilesystem").boolean(s.readonlyRootFilesystem);
+  const paths = c.at("writablePaths").list(s.writablePaths, 'absolute paths, e.g. ["/tmp"]');
+  paths.forEach((path, i) => {
+    const at = c.at("writablePaths").at(i);
+    if (
+      at.check(
+        typeof path !== "string" || !ABSOLUTE_PATH.test(path) || path === "/",
+        path,
+        "is not a directory to mount",
+        'an absolute path other than "/", e.g. "/tmp"',
+      )
+    )
+      return;
+    at.check(paths.indexOf(path) !== i, path, "is listed twice", "each path once");
+  });
+  c.at("writablePaths").check(
+    !s.readonlyRootFilesystem && paths.length > 0,
+    s.writablePaths,
+    "is set with a writable root filesystem",
+    "writablePaths only with readonlyRootFilesystem true (everything is writable otherwise)",
+  );
+  c.at("user").matches(
+    s.user,
+    /^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/,
+    "a user",
+    'a name or uid, optionally with ":group" or ":gid", e.g. "1000:1000"',
+  );
+}
+
+function checkHealthCheck(c: Checker, hc: HealthCheck | false): void {
+  const allowed =
+    "a health check ({ command, interval?, timeout?, retries?, startPeriod? }), or false for none";
+  if (!c.required(hc, allowed) || hc === false) return;
+  const given = c.object(hc, HEALTH_CHECK_KEYS, "HealthCheck");
+  if (Object.keys(given).length === 0 && typeof hc !== "object") return;
+  const command = c
+    .at("command")
+    .list(hc.command, '["CMD", "<exe>", ...], ["CMD-SHELL", "<shell command>"] or ["NONE"]');
+  const first = command[0];
+  c.at("command").check(
+    command.length === 0 || (isKnown(first) && !["CMD", "CMD-SHELL", "NONE"].includes(String(first))),
+    hc.command,
+    "does not start with CMD, CMD-SHELL or NONE",
+    '["CMD", "<exe>", ...], ["CMD-SHELL", "<shell command>"] or ["NONE"]',
+  );
+  c.at("interval").integer(hc.interval, 5, 300);
+  c.at("timeout").integer(hc.timeout, 2, 60);
+  c.at("retries").integer(hc.retries, 1, 10);
+  c.at("startPeriod").integer(hc.startPeriod, 0, 300);
+  // ECS defaults: interval 30 s, timeout 5 s.
+  const interval = hc.interval ?? 30;
+  const timeout = hc.timeout ?? 5;
+  if (isKnown(interval) && isKnown(timeout) && timeout >= interval)
+    c.at("timeout").fail(
+      timeout,
+      `is not less than ${c.path}.interval ${interval}`,
+      "a timeout shorter than the interval",
+    );
+}
+
+function checkEnvironment(c: Checker, s: ResolvedContainer): void {
+  const secretNames = new Set(s.secrets.map((secret) => secret?.name));
+  const allowedPlain = c.at("plaintextAllowed").list(s.plaintextAllowed, "names of environment variables");
+  const entries = c
+    .at("environment")
+    .stringRecord(s.environment, "an object of variable names to string values");
+  for (const [name] of entries) {
+    const at = c.at("environment").at(name);
+    const value = s.environment[name];
+    at.check(
+      !isEnvironmentVariableName(name),
+      name,
+      "is not an environment variable name",
+      "letters, digits and underscores, not starting with a digit",
+    );
+    if (Object.hasOwn(RESERVED_VARIABLES, name))
+      at.fail(value, "is set by the construct", `the ${RESERVED_VARIABLES[name]} prop`);
+    if (name.startsWith(EMF_VARIABLE_PREFIX))
+      at.fail(value, "would disagree with the service's metric settings", "the metrics prop");
+    if (secretNames.has(name))
+      at.fail(value, "is also a secret", "each variable once, in environment or secrets");
+    if (SECRET_LIKE_NAME.test(name) && !allowedPlain.includes(name))
+      at.fail(
+        value,
+        "looks like a secret in plain text",
+        `a secret in container.secrets, or list ${name} in container.plaintextAllowed if it is not one`,
+      );
+  }
+  for (const [i, name] of allowedPlain.entries()) {
+    c.at("plaintextAllowed")
+      .at(i)
+      .check(
+        typeof name !== "string" || !Object.hasOwn(s.environment, name),
+        name,
+        "names no variable of container.environment",
+        "names of container.environment",
+      );
+  }
+  s.secrets.forEach((secret, i) => {
+    const name = secret?.name;
+    c.at("secrets")
+      .at(i)
+      .at("name")
+      .check(
+        isKnown(name) &&
+          (Object.hasOwn(RESERVED_VARIABLES, name) || String(name).startsWith(EMF_VARIABLE_PREFIX)),
+        name,
+        "is set by the construct",
+        `any name but ${Object.keys(RESERVED_VARIABLES).join(", ")} and ${EMF_VARIABLE_PREFIX}*`,
+      );
+  });
+}
+
+/** The metric settings the app container and the rest of the service share. */
 export interface EmfSettings {
   /** CloudWatch namespace of the service's metrics. */
   readonly namespace: string;
@@ -16,52 +301,12 @@ export interface EmfSettings {
   readonly agentEndpoint: string;
 }
 
-/** What the app container is made of; every value already resolved by the caller. */
-export interface AppContainerSettings {
-  /** Container name. */
-  readonly name: string;
-  /** Image to run. */
-  readonly image: string;
-  /** CPU units. */
-  readonly cpu: number;
-  /** Memory limit in MiB. */
-  readonly memoryMiB: number;
-  /** Port the app listens on (also `PORT`). */
-  readonly port: number;
-  /** The EMF settings, passed as `AWS_EMF_*`. */
-  readonly emf: EmfSettings;
-  /** The app's own plain variables. */
-  readonly environment: Readonly<Record<string, string>>;
-  /** Variables read from SSM or Secrets Manager, resolved to ARNs. */
-  readonly secrets: readonly ResolvedSecret[];
-  /** Logging of the container. */
-  readonly logConfiguration: LogConfiguration;
-  /** Container the app waits for (the agent). */
-  readonly startsAfter: string;
-  /** Health check, or `false` for none. */
-  readonly healthCheck: HealthCheck | false;
-  /** Seconds between SIGTERM and SIGKILL. */
-  readonly stopTimeoutSeconds: number;
-  /** Read-only root filesystem. */
-  readonly readonlyRootFilesystem: boolean;
-  /** User the process runs as. */
-  readonly user: string;
-  /** Mount writable volumes for ECS Exec's SSM agent. */
-  readonly execVolumes: boolean;
-}
-
-/** Variables the construct sets itself, with the prop that decides each; `environment` may not set them. */
-export const RESERVED_VARIABLES: Readonly<Record<string, string>> = { PORT: "containerPort" };
-
-/** Prefix of the variables that carry the EMF settings; `environment` may not set them. */
-export { EMF_VARIABLE_PREFIX } from "../contract/metrics";
-
 /**
- * The `AWS_EMF_*` variables the app reads its EMF settings from (the contract's names, which the middleware
- * reads). `AWS_EMF_ENVIRONMENT` is left unset: the middleware's default, `Agent`, sends to the endpoint.
+ * The `AWS_EMF_*` variables the app reads its EMF settings from (the contract's names, which the middleware and
+ * aws-embedded-metrics read). `AWS_EMF_ENVIRONMENT` is left unset: the libraries' default, `Agent` on ECS with an
+ * endpoint, sends to it.
  */
 export function emfEnvironment(emf: EmfSettings): Record<string, string> {
-  // In the order of the task definitions already deployed, so that they do not change.
   return {
     [EMF_VARIABLES.endpoint]: emf.agentEndpoint,
     [EMF_VARIABLES.serviceName]: emf.serviceName,
@@ -72,43 +317,60 @@ export function emfEnvironment(emf: EmfSettings): Record<string, string> {
   };
 }
 
-const EXEC_PATHS = ["/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"];
+/** What the app container is rendered from, beyond its resolved options. */
+export interface AppContainerWiring {
+  /** The EMF settings, passed as `AWS_EMF_*`. */
+  readonly emf: EmfSettings;
+  /** Secrets resolved to ARNs. */
+  readonly secrets: readonly ResolvedSecret[];
+  /** Logging of the container. */
+  readonly logConfiguration: LogConfiguration;
+  /** Container the app waits for (the agent). */
+  readonly startsAfter: string;
+  /** Paths ECS Exec's SSM agent writes to, mounted writable under a read-only root. */
+  readonly execPaths: readonly string[];
+}
 
-/** The app container and the volumes it mounts. */
-export function appContainer(settings: AppContainerSettings): {
-  container: ContainerDefinition;
-  volumes: string[];
-} {
+/** The app container's definition and the names of the task volumes it mounts. */
+export function appContainer(
+  s: ResolvedContainer,
+  wiring: AppContainerWiring,
+): { container: ContainerDefinition; volumes: string[] } {
   // PORT first and the EMF variables last, so the app's own variables keep their place between them.
   const environment: Record<string, string> = {
-    PORT: String(settings.port),
-    ...settings.environment,
-    ...emfEnvironment(settings.emf),
+    PORT: String(s.port),
+    ...s.environment,
+    ...emfEnvironment(wiring.emf),
   };
-  const mountPoints: MountPoint[] = settings.execVolumes
-    ? EXEC_PATHS.map((containerPath) => ({ sourceVolume: volumeName(containerPath), containerPath }))
-    : [];
+  const writable = s.readonlyRootFilesystem ? [...s.writablePaths, ...wiring.execPaths] : [];
+  const mountPoints: MountPoint[] = writable.map((containerPath) => ({
+    sourceVolume: volumeName(containerPath),
+    containerPath,
+  }));
   const container: ContainerDefinition = {
-    name: settings.name,
-    image: settings.image,
-    cpu: settings.cpu,
-    memory: settings.memoryMiB,
+    name: s.name,
+    image: s.image,
+    cpu: s.cpu,
+    memory: s.memoryMiB,
     essential: true,
-    portMappings: [{ containerPort: settings.port, hostPort: settings.port, protocol: "tcp" }],
+    portMappings: [{ containerPort: s.port, hostPort: s.port, protocol: "tcp" }],
     environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
-    secrets: settings.secrets.map(({ name, valueFrom }) => ({ name, valueFrom })),
-    logConfiguration: settings.logConfiguration,
-    dependsOn: [{ containerName: settings.startsAfter, condition: "START" }],
-    ...(settings.healthCheck ? { healthCheck: settings.healthCheck } : {}),
+    secrets: wiring.secrets.map(({ name, valueFrom }) => ({ name, valueFrom })),
+    logConfiguration: wiring.logConfiguration,
+    dependsOn: [{ containerName: wiring.startsAfter, condition: "START" }],
+    ...(s.healthCheck ? { healthCheck: s.healthCheck } : {}),
+    ...(s.command ? { command: s.command } : {}),
+    // An init process forwards SIGTERM to the app and reaps zombies (and ECS Exec needs it).
     linuxParameters: { initProcessEnabled: true },
-    stopTimeout: settings.stopTimeoutSeconds,
-    readonlyRootFilesystem: settings.readonlyRootFilesystem,
-    user: settings.user,
+    stopTimeout: s.stopTimeoutSeconds,
+    readonlyRootFilesystem: s.readonlyRootFilesystem,
+    user: s.user,
     ...(mountPoints.length > 0 ? { mountPoints } : {}),
   };
   return { container, volumes: mountPoints.map((m) => m.sourceVolume) };
 }
 
+/** The task volume of a writable path: `tmp` for /tmp, `var-lib-amazon-ssm` for /var/lib/amazon/ssm. */
 function volumeName(path: string): string {
-  return `exec${path.replace(/[^A-Za-z0-9]+/g, "-")}`;
+  return path.replace(/^\/+/, "").replace(/[^A-Za-z0-9]+/g, "-") || "root";
 }

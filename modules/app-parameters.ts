@@ -6,15 +6,9 @@ import {
   type SecretReference,
   type ServiceSecret,
 } from "./service-secrets";
-import {
-  invalidProps,
-  isEnvironmentVariableName,
-  isKnown,
-  Problems,
-  SECRETS_MANAGER_COMPLETE_ARN,
-  SSM_PARAMETER_ARN,
-  show,
-} from "./validation";
+import { show } from "../contract/problems";
+import { isEnvironmentVariableName, SECRETS_MANAGER_COMPLETE_ARN, SSM_PARAMETER_ARN } from "./aws-rules";
+import { type Checker, isKnown, keysOf, validateProps } from "./validation";
 
 /** How a required variable may be stored: `secure` ones never as a plain `String` value. */
 export type ParameterKind = "plain" | "secure";
@@ -58,6 +52,16 @@ export interface AppParametersProps {
 }
 
 const SOURCES = ["values", "writeOnlyValues", "existing"] as const;
+const KEYS = keysOf<AppParametersProps>({
+  values: true,
+  writeOnlyValues: true,
+  writeOnlyVersion: true,
+  existing: true,
+  required: true,
+  prefix: true,
+  kmsKeyArn: true,
+  tags: true,
+});
 
 /** The form an `existing` string names, when it is not a SecretReference. */
 function referenceOf(value: string): SecretReference {
@@ -91,51 +95,52 @@ export class AppParameters extends Construct {
       ...new Set([...Object.keys(required), ...SOURCES.flatMap((source) => Object.keys(given[source]))]),
     ];
 
-    const problems = new Problems();
-    for (const name of names) {
-      const sources = sourcesOf(name);
-      const kind = required[name];
-      const allowed =
-        kind === "secure" ? "writeOnlyValues or existing" : "values, writeOnlyValues or existing";
-      problems.check(
-        kind !== undefined && sources.length === 0,
-        `${name} has no source; allowed: exactly one of ${allowed}`,
-      );
-      problems.check(
-        sources.length > 1,
-        `${name} is given in ${sources.join(" and ")}; allowed: exactly one of ${allowed}`,
-      );
-      problems.check(
-        kind === "secure" && sources.includes("values"),
-        `values.${name} would store a secret in plain text; allowed: writeOnlyValues.${name} or existing.${name}`,
-      );
-      problems.check(
-        !isEnvironmentVariableName(name),
-        `${sources[0] ?? "required"} key ${show(name)} is not an environment variable name; allowed: letters, digits and underscores, not starting with a digit`,
-      );
-    }
-    for (const [name, reference] of Object.entries(given.existing)) {
-      if (typeof reference !== "string") {
-        checkSecretReference(problems, `existing.${name}`, reference);
-        continue;
+    validateProps(this, (c: Checker) => {
+      c.object(props, KEYS, "AppParametersProps");
+      for (const name of names) {
+        const sources = sourcesOf(name);
+        const kind = required[name];
+        const allowed =
+          kind === "secure" ? "writeOnlyValues or existing" : "values, writeOnlyValues or existing";
+        c.problems.check(
+          kind !== undefined && sources.length === 0,
+          `${name} has no source; allowed: exactly one of ${allowed}`,
+        );
+        c.problems.check(
+          sources.length > 1,
+          `${name} is given in ${sources.join(" and ")}; allowed: exactly one of ${allowed}`,
+        );
+        c.problems.check(
+          kind === "secure" && sources.includes("values"),
+          `values.${name} would store a secret in plain text; allowed: writeOnlyValues.${name} or existing.${name}`,
+        );
+        c.problems.check(
+          !isEnvironmentVariableName(name),
+          `${sources[0] ?? "required"} key ${show(name)} is not an environment variable name; allowed: letters, digits and underscores, not starting with a digit`,
+        );
       }
-      problems.check(
-        isKnown(reference) &&
-          !isSsmParameterName(reference) &&
-          !SSM_PARAMETER_ARN.test(reference) &&
-          !SECRETS_MANAGER_COMPLETE_ARN.test(reference),
-        `existing.${name} ${show(reference)} is not a secret reference; allowed: an SSM parameter name or ARN, or a Secrets Manager secret's complete ARN (a secret by name or a JSON key: { valueFrom, store: "secretsmanager", jsonKey })`,
+      for (const [name, reference] of Object.entries(given.existing)) {
+        if (typeof reference !== "string") {
+          checkSecretReference(c.at("existing").at(name), reference);
+          continue;
+        }
+        c.problems.check(
+          isKnown(reference) &&
+            !isSsmParameterName(reference) &&
+            !SSM_PARAMETER_ARN.test(reference) &&
+            !SECRETS_MANAGER_COMPLETE_ARN.test(reference),
+          `existing.${name} ${show(reference)} is not a secret reference; allowed: an SSM parameter name or ARN, or a Secrets Manager secret's complete ARN (a secret by name or a JSON key: { valueFrom, store: "secretsmanager", jsonKey })`,
+        );
+      }
+      c.problems.check(
+        isKnown(writeOnlyVersion) && (!Number.isInteger(writeOnlyVersion) || writeOnlyVersion < 1),
+        `writeOnlyVersion ${show(writeOnlyVersion)} is out of range; allowed: an integer of at least 1`,
       );
-    }
-    problems.check(
-      isKnown(writeOnlyVersion) && (!Number.isInteger(writeOnlyVersion) || writeOnlyVersion < 1),
-      `writeOnlyVersion ${show(writeOnlyVersion)} is out of range; allowed: an integer of at least 1`,
-    );
-    problems.check(
-      isKnown(prefix) && !/^(\/[A-Za-z0-9_.-]+)+$/.test(prefix),
-      `prefix ${show(prefix)} is not a parameter path; allowed: /segment[/segment...] of A-Z a-z 0-9 _ . -`,
-    );
-    problems.throwIfAny(invalidProps(this));
+      c.problems.check(
+        isKnown(prefix) && !/^(\/[A-Za-z0-9_.-]+)+$/.test(prefix),
+        `prefix ${show(prefix)} is not a parameter path; allowed: /segment[/segment...] of A-Z a-z 0-9 _ . -`,
+      );
+    });
 
     const secrets: ServiceSecret[] = [];
     const created: Record<string, string> = {};

@@ -10,6 +10,7 @@ export {
   type IAspect,
   type ITerraformDependable,
   Op,
+  TerraformElement,
   TerraformLocal,
   type TerraformResource,
   type TerraformResourceLifecycle,

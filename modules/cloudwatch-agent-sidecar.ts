@@ -3,7 +3,8 @@ import { Construct } from "constructs";
 import { AGENT_EMF_PORT } from "../contract/metrics";
 import type { ContainerDefinition, LogConfiguration } from "./container-definition";
 import type { ResolvedSecret } from "./service-secrets";
-import { checkImagePinned, checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
+import { checkImage } from "./aws-rules";
+import { type Checker, isObject, keysOf, validateOwnProps } from "./validation";
 
 /** The agent image this module is tested with. */
 export const DEFAULT_AGENT_IMAGE = "public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300062.0b1304";
@@ -11,11 +12,14 @@ export const DEFAULT_AGENT_IMAGE = "public.ecr.aws/cloudwatch-agent/cloudwatch-a
 /** The agent configuration that turns on the EMF listener (TCP and UDP 25888). */
 export const BASE_AGENT_CONFIG = { logs: { metrics_collected: { emf: {} } } } as const;
 
-/** Props of {@link CloudWatchAgentSidecar}. */
-export interface CloudWatchAgentSidecarProps {
-  /** Logging for the agent container (usually the task's awslogs configuration). */
-  readonly logConfiguration: LogConfiguration;
-  /** Agent image, pinned to a version tag. @default DEFAULT_AGENT_IMAGE */
+/** Settings of the CloudWatch agent sidecar: its image, resources and configuration. */
+export interface AgentOptions {
+  /**
+   * Agent image, pinned to a version tag. The default is on public.ecr.aws, which VPC interface endpoints do not
+   * serve: tasks without a route to the internet need the image in private ECR (a pull-through cache rule for
+   * public.ecr.aws, or a mirrored copy), given here.
+   * @default DEFAULT_AGENT_IMAGE
+   */
   readonly image?: string;
   /** Accept an image tagged `latest` or untagged. @default false */
   readonly allowLatestImage?: boolean;
@@ -40,8 +44,112 @@ export interface CloudWatchAgentSidecarProps {
    * @default false
    */
   readonly essential?: boolean;
+}
+
+/** Props of {@link CloudWatchAgentSidecar}. */
+export interface CloudWatchAgentSidecarProps extends AgentOptions {
+  /** Logging for the agent container (usually the task's awslogs configuration). */
+  readonly logConfiguration: LogConfiguration;
   /** Tags for the SSM parameter. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** {@link AgentOptions} with every default resolved. */
+export interface ResolvedAgent {
+  readonly image: string;
+  readonly allowLatestImage: boolean;
+  readonly containerName: string;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly parameterName: string;
+  readonly essential: boolean;
+}
+
+/** Resolves the agent's defaults; `path` is the sidecar's construct path (its parameter's default name). */
+export function resolveAgent(options: AgentOptions, path: string): ResolvedAgent {
+  return {
+    image: options.image ?? DEFAULT_AGENT_IMAGE,
+    allowLatestImage: options.allowLatestImage ?? false,
+    containerName: options.containerName ?? "cloudwatch-agent",
+    cpu: options.cpu ?? 256,
+    memoryMiB: options.memoryMiB ?? 256,
+    config: deepMerge(BASE_AGENT_CONFIG, isObject(options.config) ? options.config : {}),
+    parameterName: options.parameterName ?? `/${path}/cw-agent-config`,
+    essential: options.essential ?? false,
+  };
+}
+
+const AGENT_KEYS = keysOf<AgentOptions>({
+  image: true,
+  allowLatestImage: true,
+  containerName: true,
+  cpu: true,
+  memoryMiB: true,
+  config: true,
+  parameterName: true,
+  essential: true,
+});
+
+/**
+ * Checks the agent's options (`raw` as given, `s` resolved); `allowLatestProp` names the prop that accepts
+ * `latest` in messages (`agent.allowLatestImage` under the service).
+ */
+export function checkAgent(
+  c: Checker,
+  raw: unknown,
+  s: ResolvedAgent,
+  extraKeys: readonly string[] = [],
+): void {
+  c.object(
+    raw,
+    [...AGENT_KEYS, ...extraKeys],
+    extraKeys.length > 0 ? "CloudWatchAgentSidecarProps" : "AgentOptions",
+  );
+  checkImage(
+    c.at("image"),
+    s.image,
+    s.allowLatestImage,
+    c.path === "" ? "allowLatestImage" : `${c.path}.allowLatestImage`,
+  );
+  c.at("allowLatestImage").boolean(s.allowLatestImage);
+  c.at("containerName").matches(
+    s.containerName,
+    /^[A-Za-z0-9_-]{1,255}$/,
+    "a container name",
+    "1-255 letters, digits, hyphens and underscores",
+  );
+  c.at("cpu").integer(s.cpu, 0, 16384);
+  c.at("memoryMiB").integer(s.memoryMiB, 6, 122880);
+  c.at("essential").boolean(s.essential);
+  const given = isObject(raw) ? raw.config : undefined;
+  if (given !== undefined && !isObject(given))
+    c.at("config").fail(given, "is not an object", "agent configuration, e.g. { agent: { debug: true } }");
+  const logs = s.config.logs;
+  const metricsCollected = isObject(logs) ? logs.metrics_collected : undefined;
+  const emf = isObject(metricsCollected) ? metricsCollected.emf : undefined;
+  const config = c.at("config");
+  config.at("logs").check(!isObject(logs), logs, "would turn off the EMF listener", "an object");
+  config
+    .at("logs")
+    .at("metrics_collected")
+    .check(
+      isObject(logs) && !isObject(metricsCollected),
+      metricsCollected,
+      "would turn off the EMF listener",
+      "an object",
+    );
+  config
+    .at("logs")
+    .at("metrics_collected")
+    .at("emf")
+    .check(isObject(metricsCollected) && !isObject(emf), emf, "would turn off the EMF listener", "an object");
+  c.at("parameterName").matches(
+    s.parameterName,
+    /^[A-Za-z0-9_.\-/]{1,1011}$/,
+    "an SSM parameter name",
+    "1-1011 characters of A-Z a-z 0-9 _ . - /",
+  );
 }
 
 /**
@@ -62,39 +170,16 @@ export class CloudWatchAgentSidecar extends Construct {
 
   constructor(scope: Construct, id: string, props: CloudWatchAgentSidecarProps) {
     super(scope, id);
-    const image = props.image ?? DEFAULT_AGENT_IMAGE;
-    const allowLatestImage = props.allowLatestImage ?? false;
-    const containerName = props.containerName ?? "cloudwatch-agent";
-    const cpu = props.cpu ?? 256;
-    const memoryMiB = props.memoryMiB ?? 256;
-    const essential = props.essential ?? false;
-    const parameterName = props.parameterName ?? `/${this.node.path}/cw-agent-config`;
-
-    const problems = new Problems();
-    checkImagePinned(problems, "image", image, allowLatestImage);
-    checkIntRange(problems, "cpu", cpu, 0, 16384);
-    checkIntRange(problems, "memoryMiB", memoryMiB, 6, 122880);
-    const agentConfig = deepMerge(BASE_AGENT_CONFIG, props.config ?? {});
-    const logs = agentConfig.logs;
-    const metricsCollected = isPlainObject(logs) ? logs.metrics_collected : undefined;
-    const emf = isPlainObject(metricsCollected) ? metricsCollected.emf : undefined;
-    problems.check(
-      !isPlainObject(logs),
-      `config.logs ${show(logs)} would turn off the EMF listener; allowed: an object`,
-    );
-    problems.check(
-      isPlainObject(logs) && !isPlainObject(metricsCollected),
-      `config.logs.metrics_collected ${show(metricsCollected)} would turn off the EMF listener; allowed: an object`,
-    );
-    problems.check(
-      isPlainObject(metricsCollected) && !isPlainObject(emf),
-      `config.logs.metrics_collected.emf ${show(emf)} would turn off the EMF listener; allowed: an object`,
-    );
-    problems.check(
-      isKnown(parameterName) && !/^[A-Za-z0-9_.\-/]{1,1011}$/.test(parameterName),
-      `parameterName ${show(parameterName)} is not an SSM parameter name; allowed: 1-1011 characters of A-Z a-z 0-9 _ . - /`,
-    );
-    problems.throwIfAny(invalidProps(this));
+    const agent = resolveAgent(props, this.node.path);
+    validateOwnProps(this, props, (c) => {
+      checkAgent(c, props, agent, ["logConfiguration", "tags"]);
+      c.at("logConfiguration").required(
+        props.logConfiguration,
+        "a log configuration, e.g. the task's awslogs settings",
+      );
+    });
+    const { image, containerName, cpu, memoryMiB, essential, parameterName } = agent;
+    const agentConfig = agent.config;
 
     this.agentConfig = agentConfig;
     this.parameter = new SsmParameter(this, "Resource", {
@@ -128,10 +213,6 @@ export class CloudWatchAgentSidecar extends Construct {
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Merges `extra` into `base` recursively; objects merge, everything else replaces. */
 export function deepMerge(
   base: Readonly<Record<string, unknown>>,
@@ -140,7 +221,7 @@ export function deepMerge(
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(extra)) {
     const current = merged[key];
-    merged[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+    merged[key] = isObject(current) && isObject(value) ? deepMerge(current, value) : value;
   }
   return merged;
 }

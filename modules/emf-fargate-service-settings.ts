@@ -1,205 +1,198 @@
-import { AGENT_EMF_PORT, DEFAULT_AGENT_ENDPOINT, EMF_VARIABLE_PREFIX } from "../contract/metrics";
-import { type EmfSettings, RESERVED_VARIABLES } from "./app-container";
-import type { HealthCheck } from "./container-definition";
+/**
+ * The props of {@link EmfFargateService} with every default resolved once, and the one validation of the whole
+ * props tree: each concern's check runs once, under its prop's path (`agent.cpu`), followed by the checks that
+ * relate concerns to each other (container and agent sizes against the task's, images against the network).
+ */
+import { type EmfSettings, type ResolvedContainer, checkContainer, resolveContainer } from "./app-container";
+import { ARN, checkArn, isPrivateEcrImage } from "./aws-rules";
+import { checkAgent, type ResolvedAgent, resolveAgent } from "./cloudwatch-agent-sidecar";
 import type { EmfFargateServiceProps } from "./emf-fargate-service";
+import { checkFrontDoor, type ResolvedFrontDoor, resolveFrontDoor } from "./service-front-door";
+import { checkAlarms, type ResolvedAlarms, resolveAlarms } from "./service-alarms";
+import { checkLogs, checkMetrics, type ResolvedLogs, resolveLogs, resolveMetrics } from "./service-logging";
 import {
-  checkCapacityProviderStrategy,
-  checkDeploymentOptions,
-  checkExtraSecurityGroups,
-} from "./fargate-service";
-import { checkFrontDoor } from "./service-front-door";
-import { checkTaskRoleStatements } from "./service-roles";
-import { checkScalingOptions } from "./service-scaling";
-import { checkServiceSecrets, type ServiceSecret } from "./service-secrets";
-import { checkHealthCheckPath, DEFAULT_HEALTH_CHECK_PATH } from "./service-target-group";
-import { checkEphemeralStorage } from "./service-task-definition";
-import {
-  checkFargateSize,
-  checkImagePinned,
-  checkIntRange,
-  checkLogGroupName,
-  checkLogStreamName,
-  checkNamespace,
-  isIpv4Cidr,
-  isKnown,
-  type Problems,
-  show,
-} from "./validation";
+  type CapacityProviderShare,
+  type ClusterOptions,
+  checkCapacity,
+  checkCluster,
+  checkDeployment,
+  checkNetwork,
+  type ResolvedDeployment,
+  type ResolvedNetwork,
+  resolveCapacity,
+  resolveDeployment,
+  resolveNetwork,
+} from "./service-options";
+import { checkIam, type IamOptions } from "./service-roles";
+import { checkScaling, type ResolvedScaling, resolveScaling } from "./service-scaling";
+import { checkTask, type ResolvedTask, resolveTask } from "./service-task-definition";
+import { type Checker, isKnown, isObject, keysOf } from "./validation";
 
-/** Retention values CloudWatch Logs accepts, in days. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
-
-/** The props of {@link EmfFargateService} with every default resolved, once. */
-export interface ResolvedServiceSettings extends EmfFargateServiceProps {
-  readonly secrets: readonly ServiceSecret[];
-  readonly allowLatestImage: boolean;
-  readonly repositoryName: string;
-  readonly desiredCount: number;
-  readonly taskCpu: number;
-  readonly taskMemoryMiB: number;
-  readonly containerName: string;
-  readonly appCpu: number;
-  readonly appMemoryMiB: number;
-  readonly containerPort: number;
-  readonly environment: Readonly<Record<string, string>>;
-  readonly healthCheckPath: string;
-  readonly healthCheck: HealthCheck | false;
-  readonly stopTimeoutSeconds: number;
-  readonly readonlyRootFilesystem: boolean;
-  readonly user: string;
-  readonly logGroupName: string;
-  readonly logRetentionDays: number;
-  readonly ingressCidrs: readonly string[];
-  readonly allowIngressFromAnywhere: boolean;
-  readonly enableExecuteCommand: boolean;
-  /** The metric settings, with the EMF log group still by name. */
-  readonly emf: EmfSettings;
+/** ECS Exec: an interactive shell or command in a running task, through Session Manager. */
+export interface ExecOptions {
+  /** Turn on ECS Exec for the service's tasks. @default false */
+  readonly enabled?: boolean;
 }
 
-/** Resolves every default of {@link EmfFargateServiceProps}. */
-export function resolveServiceSettings(props: EmfFargateServiceProps): ResolvedServiceSettings {
+/** The props of {@link EmfFargateService} with every default resolved. */
+export interface ServiceSettings {
+  readonly serviceName: string;
+  readonly container: ResolvedContainer;
+  readonly network: ResolvedNetwork;
+  readonly task: ResolvedTask;
+  readonly cluster: ClusterOptions;
+  readonly frontDoor: ResolvedFrontDoor;
+  readonly scaling: ResolvedScaling;
+  readonly capacity: readonly CapacityProviderShare[];
+  readonly deployment: ResolvedDeployment;
+  /** The metric settings, with the EMF log group still by name. */
+  readonly metrics: EmfSettings;
+  readonly logs: ResolvedLogs;
+  readonly agent: ResolvedAgent;
+  readonly iam: Required<Pick<IamOptions, "taskRoleStatements">> & IamOptions;
+  readonly alarms: ResolvedAlarms | false;
+  readonly dashboard: boolean;
+  readonly queryDefinitions: boolean;
+  readonly execEnabled: boolean;
+  readonly kmsKeyArn?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+const SERVICE_KEYS = keysOf<EmfFargateServiceProps>({
+  serviceName: true,
+  container: true,
+  network: true,
+  task: true,
+  cluster: true,
+  loadBalancer: true,
+  scaling: true,
+  capacity: true,
+  deployment: true,
+  metrics: true,
+  logs: true,
+  agent: true,
+  iam: true,
+  alarms: true,
+  dashboard: true,
+  queryDefinitions: true,
+  exec: true,
+  kmsKeyArn: true,
+  tags: true,
+});
+
+/** A nested props object, or `{}` when it is absent or not an object (the check reports the latter). */
+function part<T extends object>(value: T | undefined): T {
+  return (isObject(value) ? value : {}) as T;
+}
+
+/** Resolves every default of the service's props; `path` is the service's construct path. */
+export function resolveServiceSettings(props: EmfFargateServiceProps, path: string): ServiceSettings {
   const serviceName = props.serviceName;
+  const frontDoor = resolveFrontDoor(part(props.loadBalancer), serviceName);
+  const iam = part(props.iam);
   return {
-    ...props,
-    secrets: props.secrets ?? [],
-    allowLatestImage: props.allowLatestImage ?? false,
-    repositoryName: props.repositoryName ?? serviceName.toLowerCase(),
-    desiredCount: props.desiredCount ?? 1,
-    taskCpu: props.taskCpu ?? 512,
-    taskMemoryMiB: props.taskMemoryMiB ?? 1024,
-    containerName: props.containerName ?? serviceName,
-    appCpu: props.appCpu ?? 256,
-    appMemoryMiB: props.appMemoryMiB ?? 512,
-    containerPort: props.containerPort ?? 5000,
-    environment: props.environment ?? {},
-    healthCheckPath: props.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
-    stopTimeoutSeconds: props.stopTimeoutSeconds ?? 30,
-    readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
-    user: props.user ?? "1000:1000",
-    logGroupName: props.logGroupName ?? `/ecs/${serviceName}`,
-    logRetentionDays: props.logRetentionDays ?? 30,
-    ingressCidrs: props.ingressCidrs ?? [],
-    allowIngressFromAnywhere: props.allowIngressFromAnywhere ?? false,
-    enableExecuteCommand: props.enableExecuteCommand ?? false,
-    emf: {
-      namespace: props.metrics?.namespace ?? serviceName,
-      logGroupName: props.metrics?.logGroupName ?? `/ecs/${serviceName}/emf`,
-      logStreamName: props.metrics?.logStreamName ?? serviceName,
-      serviceName,
-      agentEndpoint: DEFAULT_AGENT_ENDPOINT,
-    },
+    serviceName,
+    container: resolveContainer(part(props.container), serviceName),
+    network: resolveNetwork(part(props.network)),
+    task: resolveTask(part(props.task)),
+    cluster: part(props.cluster),
+    frontDoor,
+    scaling: resolveScaling(part(props.scaling), frontDoor.create !== undefined),
+    capacity: resolveCapacity(part(props.capacity)),
+    deployment: resolveDeployment(part(props.deployment)),
+    metrics: resolveMetrics(part(props.metrics), serviceName),
+    logs: resolveLogs(part(props.logs), serviceName),
+    agent: resolveAgent(part(props.agent), `${path}/Agent`),
+    iam: { ...iam, taskRoleStatements: iam.taskRoleStatements ?? [] },
+    alarms: props.alarms === false ? false : resolveAlarms(part(props.alarms), props.kmsKeyArn),
+    dashboard: props.dashboard ?? true,
+    queryDefinitions: props.queryDefinitions ?? true,
+    execEnabled: part(props.exec).enabled ?? false,
+    kmsKeyArn: props.kmsKeyArn,
+    tags: props.tags,
   };
 }
 
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
-const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
-/**
- * Every check of {@link EmfFargateService}'s props, including those of the constructs it composes, named
- * as the service's props, so one error lists every problem.
- */
-export function checkEmfFargateServiceProps(problems: Problems, s: ResolvedServiceSettings): void {
-  checkImage(problems, s);
-  checkFargateSize(problems, "taskCpu", s.taskCpu, "taskMemoryMiB", s.taskMemoryMiB);
-  checkEphemeralStorage(problems, "ephemeralStorageGiB", s.ephemeralStorageGiB);
-  checkIntRange(problems, "desiredCount", s.desiredCount, 0, 5000);
-  checkIntRange(problems, "containerPort", s.containerPort, 1, 65535);
-  problems.check(
-    s.containerPort === AGENT_EMF_PORT,
-    `containerPort ${s.containerPort} is the agent's EMF port; allowed: any port but ${AGENT_EMF_PORT}`,
-  );
-  problems.check(
-    isKnown(s.logRetentionDays) && !(LOG_RETENTION_DAYS as readonly number[]).includes(s.logRetentionDays),
-    `logRetentionDays ${show(s.logRetentionDays)} is not a CloudWatch Logs retention; allowed: ${LOG_RETENTION_DAYS.join(", ")}`,
-  );
-  checkLogGroupName(problems, "logGroupName", s.logGroupName);
-  checkLogGroupName(problems, "metrics.logGroupName", s.emf.logGroupName);
-  checkNamespace(problems, "metrics.namespace", s.emf.namespace);
-  checkLogStreamName(problems, "metrics.logStreamName", s.emf.logStreamName);
-  for (const cidr of s.ingressCidrs.filter(isKnown)) {
-    problems.check(
-      !isIpv4Cidr(cidr),
-      `ingressCidrs ${show(cidr)} is not an IPv4 CIDR; allowed: e.g. "10.0.0.0/16"`,
+/** Every check of the service's props tree, each under its path, then the relations between concerns. */
+export function checkServiceSettings(c: Checker, props: EmfFargateServiceProps, s: ServiceSettings): void {
+  c.object(props, SERVICE_KEYS, "EmfFargateServiceProps");
+  if (c.at("serviceName").required(s.serviceName, "an ECS service name"))
+    c.at("serviceName").matches(
+      s.serviceName,
+      SERVICE_NAME,
+      "an ECS service name",
+      "1-255 letters, digits, hyphens and underscores, starting with a letter or digit",
     );
-    problems.check(
-      cidr === "0.0.0.0/0" && !s.allowIngressFromAnywhere,
-      `ingressCidrs "0.0.0.0/0" opens port ${s.containerPort} to the internet; allowed: narrower CIDRs, or set allowIngressFromAnywhere`,
-    );
-  }
-  problems.check(s.subnetIds.length === 0, `subnetIds [] is empty; allowed: at least one subnet`);
-  checkServiceSecrets(problems, "secrets", s.secrets);
-  checkEnvironment(problems, s);
-  problems.check(
-    (s.healthCheck as unknown) === undefined,
-    "healthCheck undefined is not set; allowed: a container health check ({ command, interval?, timeout?, retries?, startPeriod? }), or false for none",
+  if (c.at("container").required(props.container, "the app container: { image, port, healthCheck, ... }"))
+    checkContainer(c.at("container"), props.container, s.container);
+  if (c.at("network").required(props.network, "{ vpcId, subnetIds, outbound, ... }"))
+    checkNetwork(c.at("network"), props.network, s.network, s.container.port);
+  checkTask(c.at("task"), props.task, s.task);
+  checkCluster(c.at("cluster"), props.cluster, s.cluster);
+  if (props.loadBalancer !== undefined)
+    checkFrontDoor(c.at("loadBalancer"), part(props.loadBalancer), s.frontDoor);
+  checkScaling(c.at("scaling"), props.scaling, s.scaling, s.frontDoor.create !== undefined);
+  checkCapacity(c.at("capacity"), props.capacity, part(props.capacity));
+  checkDeployment(
+    c.at("deployment"),
+    props.deployment,
+    part(props.deployment),
+    s.deployment,
+    props.loadBalancer !== undefined,
   );
-  checkHealthCheckPath(problems, "healthCheckPath", s.healthCheckPath);
-  checkFrontDoor(problems, s.loadBalancer ?? {}, s);
-  const requests = s.autoScaling?.requestsPerTargetPerMinute;
-  problems.check(
-    typeof requests === "number" && !s.loadBalancer?.create,
-    `autoScaling.requestsPerTargetPerMinute ${show(requests)} needs a created load balancer; allowed: with loadBalancer.create, or false`,
-  );
-  if (s.autoScaling) checkScalingOptions(problems, "autoScaling.", s.autoScaling);
-  checkDeploymentOptions(problems, "deployment.", s.deployment ?? {});
-  checkCapacityProviderStrategy(problems, "capacityProviderStrategy", s.capacityProviderStrategy ?? []);
-  checkTaskRoleStatements(problems, "taskRoleStatements", s.taskRoleStatements ?? []);
-  checkExtraSecurityGroups(problems, "extraSecurityGroupIds", s.extraSecurityGroupIds ?? []);
+  checkMetrics(c.at("metrics"), props.metrics, s.metrics);
+  checkLogs(c.at("logs"), props.logs, s.logs);
+  checkAgent(c.at("agent"), props.agent, s.agent);
+  checkIam(c.at("iam"), props.iam, s.iam);
+  if (s.alarms !== false) checkAlarms(c.at("alarms"), props.alarms, s.alarms, s.serviceName);
+  c.at("dashboard").boolean(s.dashboard);
+  c.at("queryDefinitions").boolean(s.queryDefinitions);
+  const exec = c.at("exec").object(props.exec, ["enabled"], "ExecOptions");
+  c.at("exec").at("enabled").boolean(exec.enabled);
+  checkArn(c.at("kmsKeyArn"), s.kmsKeyArn, ARN.kmsKey, "KMS key ARN");
+  c.at("tags").stringRecord(s.tags, "an object of tag names to string values");
+  checkRelations(c, s);
 }
 
-function checkImage(problems: Problems, s: ResolvedServiceSettings): void {
-  problems.check(
-    isKnown(s.serviceName) && !SERVICE_NAME.test(s.serviceName),
-    `serviceName ${show(s.serviceName)} is not an ECS service name; allowed: 1-255 letters, digits, hyphens and underscores, starting with a letter or digit`,
-  );
-  problems.check(
-    (s.imageUri === undefined) === (s.imageTag === undefined),
-    `imageUri ${show(s.imageUri)} and imageTag ${show(s.imageTag)}: allowed: exactly one of them`,
-  );
-  if (s.imageUri !== undefined) checkImagePinned(problems, "imageUri", s.imageUri, s.allowLatestImage);
-  if (s.imageTag !== undefined) {
-    problems.check(
-      isKnown(s.repositoryName) &&
-        (!ECR_REPOSITORY.test(s.repositoryName) ||
-          s.repositoryName.length < 2 ||
-          s.repositoryName.length > 256),
-      `repositoryName ${show(s.repositoryName)} is not an ECR repository name; allowed: 2-256 lowercase letters, digits and . _ - separators, with / between path parts`,
-    );
+/** Checks between concerns: the task's size against its containers, names, images against the network. */
+function checkRelations(c: Checker, s: ServiceSettings): void {
+  const { container, agent, task } = s;
+  const sum = (a: number, b: number) => (isKnown(a) && isKnown(b) ? a + b : undefined);
+  const cpu = sum(container.cpu, agent.cpu);
+  if (cpu !== undefined && isKnown(task.cpu) && cpu > task.cpu)
+    c.at("task")
+      .at("cpu")
+      .fail(
+        task.cpu,
+        `is less than the containers' ${cpu} (container.cpu ${container.cpu} + agent.cpu ${agent.cpu})`,
+        `at least ${cpu}, or smaller containers`,
+      );
+  const memory = sum(container.memoryMiB, agent.memoryMiB);
+  if (memory !== undefined && isKnown(task.memoryMiB) && memory > task.memoryMiB)
+    c.at("task")
+      .at("memoryMiB")
+      .fail(
+        task.memoryMiB,
+        `is less than the containers' ${memory} (container.memoryMiB ${container.memoryMiB} + agent.memoryMiB ${agent.memoryMiB})`,
+        `at least ${memory}, or smaller containers`,
+      );
+  if (isKnown(container.name) && container.name === agent.containerName)
+    c.at("container")
+      .at("name")
+      .fail(container.name, "is also the agent's container name", "a name other than agent.containerName");
+  if (s.network.outbound === "vpcEndpoints") {
+    const why =
+      'is not in private ECR, which network.outbound "vpcEndpoints" needs: interface endpoints serve no other registry, public.ecr.aws included';
+    const allowed =
+      "an image in <account>.dkr.ecr.<region>.amazonaws.com (a mirrored copy, or an ECR pull-through cache rule for public.ecr.aws)";
+    for (const [at, image] of [
+      [c.at("container").at("image"), container.image],
+      [c.at("agent").at("image"), agent.image],
+    ] as const) {
+      if (isKnown(image) && typeof image === "string" && !isPrivateEcrImage(image))
+        at.fail(image, why, allowed);
+    }
   }
-  if (s.imageTag !== undefined && isKnown(s.imageTag)) {
-    problems.check(
-      !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(s.imageTag),
-      `imageTag ${show(s.imageTag)} is not an image tag; allowed: up to 128 of A-Z a-z 0-9 _ . -, not starting with . or -`,
-    );
-    problems.check(
-      s.imageTag === "latest" && !s.allowLatestImage,
-      `imageTag "latest" is not pinned; allowed: a version tag (set allowLatestImage to accept "latest")`,
-    );
-  }
-}
-
-function checkEnvironment(problems: Problems, s: ResolvedServiceSettings): void {
-  const secretNames = new Set(s.secrets.map((secret) => secret.name));
-  for (const name of Object.keys(s.environment)) {
-    problems.check(
-      Object.hasOwn(RESERVED_VARIABLES, name),
-      `environment.${name} is set by the construct; allowed: the ${RESERVED_VARIABLES[name]} prop`,
-    );
-    problems.check(
-      name.startsWith(EMF_VARIABLE_PREFIX),
-      `environment.${name} would disagree with the stack's metric settings; allowed: the metrics prop`,
-    );
-    problems.check(
-      secretNames.has(name),
-      `environment.${name} is also a secret; allowed: each variable once`,
-    );
-  }
-  s.secrets.forEach(({ name }, i) => {
-    problems.check(
-      isKnown(name) && (Object.hasOwn(RESERVED_VARIABLES, name) || name.startsWith(EMF_VARIABLE_PREFIX)),
-      `secrets[${i}].name ${show(name)} is set by the construct; allowed: any name but ${Object.keys(RESERVED_VARIABLES).join(", ")} and ${EMF_VARIABLE_PREFIX}*`,
-    );
-  });
 }

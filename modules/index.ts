@@ -1,24 +1,55 @@
-export * from "./addresses";
-export * from "./app-container";
-export * from "./app-parameters";
-export * from "./cloudwatch-agent-sidecar";
-export * from "./container-definition";
-export * from "./emf-fargate-service";
-export * from "./emf-fargate-service-settings";
-export * from "./emf-query-definitions";
-export * from "./fargate-service";
-export * from "./metric-math";
-export * from "./postgres-database";
-export * from "./security-policy";
-export * from "./service-alarms";
-export * from "./service-dashboard";
-export * from "./service-front-door";
-export * from "./service-load-balancer";
-export * from "./service-logging";
-export * from "./service-network";
-export * from "./service-roles";
-export * from "./service-scaling";
-export * from "./service-secrets";
-export * from "./service-target-group";
-export * from "./service-task-definition";
-export * from "./validation";
+/**
+ * The public API of `@emf-fargate/constructs`: the constructs, their props, the Aspects, and the metric contract
+ * a service publishes for the alarms, scaling and dashboard to work. Everything else in this directory is internal.
+ */
+export {
+  type AgentOptions,
+  BASE_AGENT_CONFIG,
+  CloudWatchAgentSidecar,
+  type CloudWatchAgentSidecarProps,
+  DEFAULT_AGENT_IMAGE,
+} from "./cloudwatch-agent-sidecar";
+export {
+  type ExpectedDocument,
+  latencyDocumentProblems,
+  METRIC_CONTRACT,
+} from "../contract/metric-contract";
+export type { ContainerOptions, EmfSettings } from "./app-container";
+export { AppParameters, type AppParametersProps, type ParameterKind } from "./app-parameters";
+export type {
+  ContainerDefinition,
+  ContainerDependency,
+  ContainerSecret,
+  EnvironmentVariable,
+  HealthCheck,
+  LinuxParameters,
+  LogConfiguration,
+  MountPoint,
+  PortMapping,
+  RestartPolicy,
+} from "./container-definition";
+export { EmfFargateService, type EmfFargateServiceProps } from "./emf-fargate-service";
+export type { ExecOptions } from "./emf-fargate-service-settings";
+export { ImageRepository, type ImageRepositoryProps } from "./image-repository";
+export { RELIABILITY_RULES, ReliabilityChecks, type ReliabilityRule } from "./reliability-checks";
+export { POLICY_RULES, type PolicyRule, SecurityPolicyChecks } from "./security-policy";
+export type { AlarmSummary, AlarmsOptions } from "./service-alarms";
+export type {
+  ExistingListenerOptions,
+  ExistingTargetGroupOptions,
+  LoadBalancerOptions,
+} from "./service-front-door";
+export { type CreateLoadBalancerOptions, DEFAULT_SSL_POLICY } from "./service-load-balancer";
+export type { LogsOptions, MetricsOptions } from "./service-logging";
+export type {
+  CapacityOptions,
+  ClusterOptions,
+  DeploymentOptions,
+  NetworkOptions,
+  Outbound,
+} from "./service-options";
+export type { IamOptions, TaskRoleStatement } from "./service-roles";
+export type { ScalingOptions } from "./service-scaling";
+export type { SecretReference, ServiceSecret } from "./service-secrets";
+export type { ListenerRuleOptions, TargetHealthCheck } from "./service-target-group";
+export type { TaskOptions } from "./service-task-definition";

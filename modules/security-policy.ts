@@ -10,8 +10,10 @@ import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { IConstruct } from "constructs";
 import { Annotations, type IAspect } from "./cdktf";
+import { type Finding, reportFinding } from "./policy-exemptions";
 import type { ContainerDefinition } from "./container-definition";
-import { checkImagePinned, isKnown, isTls12OrNewerPolicy, Problems } from "./validation";
+import { isTls12OrNewerPolicy, unpinnedImage } from "./aws-rules";
+import { isKnown } from "./validation";
 
 /** The rules {@link SecurityPolicyChecks} enforces. */
 export const POLICY_RULES = [
@@ -29,51 +31,8 @@ export const POLICY_RULES = [
 /** One of {@link POLICY_RULES}. */
 export type PolicyRule = (typeof POLICY_RULES)[number];
 
-/** A recorded exemption: the rule, why, and optionally the one container it covers. */
-interface Exemption {
-  readonly rule: PolicyRule;
-  readonly reason: string;
-  readonly container?: string;
-}
-
-const EXEMPTION_METADATA = "emf-fargate:policy-exemption";
-
-/**
- * Exempts `scope` and everything under it from `rule`: a violation there becomes a warning that gives
- * `reason`, instead of a synth error. Constructs call this where the user opted out (e.g.
- * `allowIngressFromAnywhere`); `container` narrows a task-definition exemption to one container.
- */
-export function exemptFromPolicy(
-  scope: IConstruct,
-  rule: PolicyRule,
-  reason: string,
-  options: { readonly container?: string } = {},
-): void {
-  const exemption: Exemption = {
-    rule,
-    reason,
-    ...(options.container ? { container: options.container } : {}),
-  };
-  scope.node.addMetadata(EXEMPTION_METADATA, exemption);
-}
-
-function exemptionFor(node: IConstruct, rule: PolicyRule, container?: string): Exemption | undefined {
-  for (const scope of node.node.scopes.slice().reverse()) {
-    for (const entry of scope.node.metadata) {
-      if (entry.type !== EXEMPTION_METADATA) continue;
-      const exemption = entry.data as Exemption;
-      if (
-        exemption.rule === rule &&
-        (exemption.container === undefined || exemption.container === container)
-      ) {
-        return exemption;
-      }
-    }
-  }
-  return undefined;
-}
-
-const SECRET_NAME = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL|API_KEY/i;
+/** Variable and parameter names that look like secrets: plain values under them are refused or reported. */
+export const SECRET_LIKE_NAME = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL|API_KEY/i;
 const SECRET_READ_ACTION =
   /^(ssm:GetParameters?|ssm:GetParametersByPath|ssm:\*|secretsmanager:GetSecretValue|secretsmanager:\*|kms:Decrypt|kms:\*)$/i;
 const ADMIN_POLICIES = /:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess)$/;
@@ -93,7 +52,7 @@ const ROOT_USERS = new Set(["root", "0", "0:0"]);
  */
 export class SecurityPolicyChecks implements IAspect {
   /** Every violation found, for tests and reports: rule, construct path, message, and whether exempted. */
-  readonly findings: { rule: PolicyRule; path: string; message: string; exempted: boolean }[] = [];
+  readonly findings: Finding<PolicyRule>[] = [];
 
   visit(node: IConstruct): void {
     if (node instanceof SsmParameter) this.checkParameter(node);
@@ -109,11 +68,7 @@ export class SecurityPolicyChecks implements IAspect {
   }
 
   private report(node: IConstruct, rule: PolicyRule, message: string, container?: string): void {
-    const exemption = exemptionFor(node, rule, container);
-    const text = `[${rule}] ${node.node.path}: ${message}`;
-    this.findings.push({ rule, path: node.node.path, message, exempted: exemption !== undefined });
-    if (exemption) Annotations.of(node).addWarning(`${text} (exempted: ${exemption.reason})`);
-    else Annotations.of(node).addError(text);
+    this.findings.push(reportFinding(node, rule, message, container));
   }
 
   private checkParameter(node: SsmParameter): void {
@@ -125,7 +80,7 @@ export class SecurityPolicyChecks implements IAspect {
         "no-plaintext-secrets",
         "a SecureString parameter with `value` keeps the secret in the state; allowed: value_wo with value_wo_version",
       );
-    } else if (isKnown(node.nameInput) && SECRET_NAME.test(String(node.nameInput))) {
+    } else if (isKnown(node.nameInput) && SECRET_LIKE_NAME.test(String(node.nameInput))) {
       this.report(
         node,
         "no-plaintext-secrets",
@@ -280,11 +235,16 @@ export class SecurityPolicyChecks implements IAspect {
           c.name,
         );
       }
-      const problems = new Problems();
-      checkImagePinned(problems, `${at} image`, c.image, false);
-      for (const message of problems.all) this.report(node, "pinned-images", message, c.name);
+      const unpinned = unpinnedImage(c.image);
+      if (unpinned)
+        this.report(
+          node,
+          "pinned-images",
+          `${at} image ${JSON.stringify(c.image)} ${unpinned}; allowed: an image with a version tag or @sha256 digest`,
+          c.name,
+        );
       for (const v of c.environment ?? []) {
-        if (SECRET_NAME.test(v.name)) {
+        if (SECRET_LIKE_NAME.test(v.name)) {
           this.report(
             node,
             "no-plaintext-secrets",

@@ -13,32 +13,24 @@ import {
   serverErrorLatency,
   serviceLatency,
 } from "./metric-math";
-import { checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
+import { show } from "../contract/problems";
+import { ARN, checkArn } from "./aws-rules";
+import { type Checker, isKnown, isObject, keysOf } from "./validation";
 
-const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-
-/** Checks an alarm topic is an SNS topic ARN, unless it is a token or absent. */
-export function checkTopicArn(problems: Problems, prop: string, arn: string | undefined): void {
-  problems.check(
-    arn !== undefined && isKnown(arn) && !SNS_TOPIC_ARN.test(arn),
-    `${prop} ${show(arn)} is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>`,
-  );
-}
-
-/** Props of {@link ServiceAlarms}. */
-export interface ServiceAlarmsProps {
-  /** Prefix of the alarm names, usually the service name. */
-  readonly name: string;
-  /** CloudWatch namespace of the service's metrics. */
-  readonly namespace: string;
+/** The alarms on the service's EMF metrics, and where they notify. */
+export interface AlarmsOptions {
   /** p99 latency across all routes above which the latency alarm fires, in ms. @default 1000 */
   readonly latencyP99ThresholdMs?: number;
   /** Extra p99 alarms for single routes: route template (`/items/:id`) → threshold in ms. @default - none */
   readonly routeLatencyP99ThresholdsMs?: Readonly<Record<string, number>>;
   /** Share of requests ending in a 5xx above which the error-rate alarm fires, in percent. @default 5 */
   readonly errorRateThresholdPercent?: number;
-  /** Requests a minute below which the error rate reads 0 (too few to judge). @default 10 */
-  readonly errorRateMinRequests?: number;
+  /**
+   * Requests a minute below which a minute is not judged (the latency and error-rate alarms read it as healthy):
+   * one slow or failed request among a handful is no trend.
+   * @default 10
+   */
+  readonly minRequestsPerMinute?: number;
   /** Minutes without any recorded request before the no-metrics alarm fires. @default 15 */
   readonly noMetricsMinutes?: number;
   /** Create the p99 latency alarm(s). @default true */
@@ -54,8 +46,112 @@ export interface ServiceAlarmsProps {
   readonly noMetricsAlarm?: boolean;
   /** SNS topic for alarm and OK notifications. @default - a topic is created */
   readonly topicArn?: string;
-  /** KMS key of a created topic. @default - no encryption */
+  /** KMS key of a created topic. @default - the service's kmsKeyArn, or no encryption */
   readonly topicKmsKeyArn?: string;
+}
+
+/** {@link AlarmsOptions} with every default resolved. */
+export interface ResolvedAlarms {
+  readonly latencyP99ThresholdMs: number;
+  readonly routeLatencyP99ThresholdsMs: Readonly<Record<string, number>>;
+  readonly errorRateThresholdPercent: number;
+  readonly minRequestsPerMinute: number;
+  readonly noMetricsMinutes: number;
+  readonly latencyAlarm: boolean;
+  readonly errorRateAlarm: boolean;
+  readonly noMetricsAlarm: boolean;
+  readonly topicArn?: string;
+  readonly topicKmsKeyArn?: string;
+}
+
+/** {@link AlarmsOptions.minRequestsPerMinute}'s default, also the dashboard's when there are no alarms. */
+export const DEFAULT_MIN_REQUESTS_PER_MINUTE = 10;
+
+const ALARMS_KEYS = keysOf<AlarmsOptions>({
+  latencyP99ThresholdMs: true,
+  routeLatencyP99ThresholdsMs: true,
+  errorRateThresholdPercent: true,
+  minRequestsPerMinute: true,
+  noMetricsMinutes: true,
+  latencyAlarm: true,
+  errorRateAlarm: true,
+  noMetricsAlarm: true,
+  topicArn: true,
+  topicKmsKeyArn: true,
+});
+
+/** Resolves the alarms' defaults; `kmsKeyArn` is the service's key, the created topic's default. */
+export function resolveAlarms(options: AlarmsOptions, kmsKeyArn: string | undefined): ResolvedAlarms {
+  return {
+    latencyP99ThresholdMs: options.latencyP99ThresholdMs ?? 1000,
+    routeLatencyP99ThresholdsMs: options.routeLatencyP99ThresholdsMs ?? {},
+    errorRateThresholdPercent: options.errorRateThresholdPercent ?? 5,
+    minRequestsPerMinute: options.minRequestsPerMinute ?? DEFAULT_MIN_REQUESTS_PER_MINUTE,
+    noMetricsMinutes: options.noMetricsMinutes ?? 15,
+    latencyAlarm: options.latencyAlarm ?? true,
+    errorRateAlarm: options.errorRateAlarm ?? true,
+    noMetricsAlarm: options.noMetricsAlarm ?? true,
+    topicArn: options.topicArn,
+    topicKmsKeyArn: options.topicKmsKeyArn ?? kmsKeyArn,
+  };
+}
+
+/** Checks the alarm options (`c` is the `alarms` prop's checker); `name` prefixes the alarm names. */
+export function checkAlarms(c: Checker, raw: unknown, s: ResolvedAlarms, name: string): void {
+  c.object(raw, ALARMS_KEYS, "AlarmsOptions");
+  checkArn(c.at("topicArn"), s.topicArn, ARN.topic, "SNS topic ARN");
+  checkArn(c.at("topicKmsKeyArn"), s.topicKmsKeyArn, ARN.kmsKey, "KMS key ARN");
+  c.at("latencyP99ThresholdMs").number(s.latencyP99ThresholdMs, { above: 0 }, "a number above 0");
+  const routes = isObject(s.routeLatencyP99ThresholdsMs) ? Object.entries(s.routeLatencyP99ThresholdsMs) : [];
+  if (!isObject(s.routeLatencyP99ThresholdsMs))
+    c.at("routeLatencyP99ThresholdsMs").fail(
+      s.routeLatencyP99ThresholdsMs,
+      "is not an object",
+      'route template → threshold in ms, e.g. { "/items/:id": 500 }',
+    );
+  const routeNames = new Map<string, string>();
+  for (const [path, threshold] of routes) {
+    const at = c.at("routeLatencyP99ThresholdsMs").at(path);
+    const alarmName = `${name}-latency-p99-${slug(path)}`;
+    const sameName = routeNames.get(alarmName);
+    if (sameName !== undefined)
+      at.fail(
+        threshold,
+        `names the alarm ${show(alarmName)} as ${show(sameName)} does`,
+        "route templates that differ in letters or digits",
+      );
+    routeNames.set(alarmName, path);
+    if (!path.startsWith("/"))
+      at.fail(
+        threshold,
+        "is not under a route template",
+        "keys that are paths starting with / as the router declares them, e.g. /items/:id",
+      );
+    at.number(threshold, { above: 0 }, "a number above 0");
+  }
+  c.at("errorRateThresholdPercent").number(
+    s.errorRateThresholdPercent,
+    { above: 0, atMost: 100 },
+    "above 0, at most 100",
+  );
+  c.at("minRequestsPerMinute").integer(s.minRequestsPerMinute, 1, 1_000_000);
+  c.at("noMetricsMinutes").integer(s.noMetricsMinutes, 5, 1440);
+  const minutes = s.noMetricsMinutes;
+  c.at("noMetricsMinutes").check(
+    isKnown(minutes) && Number.isInteger(minutes) && minutes >= 5 && minutes % 5 !== 0,
+    minutes,
+    "is not a multiple of 5",
+    "5, 10, 15, ... (the alarm evaluates 5-minute periods)",
+  );
+  for (const key of ["latencyAlarm", "errorRateAlarm", "noMetricsAlarm"] as const) c.at(key).boolean(s[key]);
+}
+
+/** Props of {@link ServiceAlarms}; every value already resolved and validated by the service. */
+export interface ServiceAlarmsProps extends ResolvedAlarms {
+  /** Prefix of the alarm names, usually the service name. */
+  readonly name: string;
+  /** CloudWatch namespace of the service's metrics. */
+  readonly namespace: string;
   /** Tags of the created resources. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -94,53 +190,16 @@ export class ServiceAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
     super(scope, id);
-    const latencyP99ThresholdMs = props.latencyP99ThresholdMs ?? 1000;
-    const routeThresholds = props.routeLatencyP99ThresholdsMs ?? {};
-    const errorRateThresholdPercent = props.errorRateThresholdPercent ?? 5;
-    const errorRateMinRequests = props.errorRateMinRequests ?? 10;
-    const noMetricsMinutes = props.noMetricsMinutes ?? 15;
-    const latencyAlarm = props.latencyAlarm ?? true;
-    const errorRateAlarm = props.errorRateAlarm ?? true;
-    const noMetricsAlarm = props.noMetricsAlarm ?? true;
-
-    const problems = new Problems();
-    const positive = (prop: string, value: number) =>
-      problems.check(
-        isKnown(value) && !(value > 0),
-        `${prop} ${show(value)} is not positive; allowed: a number above 0`,
-      );
-    checkTopicArn(problems, "topicArn", props.topicArn);
-    positive("latencyP99ThresholdMs", latencyP99ThresholdMs);
-    const routeNames = new Map<string, string>();
-    for (const [path, threshold] of Object.entries(routeThresholds)) {
-      const alarmName = `${props.name}-latency-p99-${slug(path)}`;
-      const sameName = routeNames.get(alarmName);
-      problems.check(
-        sameName !== undefined,
-        `routeLatencyP99ThresholdsMs keys ${show(sameName)} and ${show(path)} both name the alarm ${show(alarmName)}; allowed: route templates that differ in letters or digits`,
-      );
-      routeNames.set(alarmName, path);
-      problems.check(
-        !path.startsWith("/"),
-        `routeLatencyP99ThresholdsMs key ${show(path)} is not a route template; allowed: a path starting with / as the router declares it, e.g. /items/:id`,
-      );
-      positive(`routeLatencyP99ThresholdsMs[${path}]`, threshold);
-    }
-    problems.check(
-      isKnown(errorRateThresholdPercent) &&
-        !(errorRateThresholdPercent > 0 && errorRateThresholdPercent <= 100),
-      `errorRateThresholdPercent ${show(errorRateThresholdPercent)} is out of range; allowed: above 0, at most 100`,
-    );
-    checkIntRange(problems, "errorRateMinRequests", errorRateMinRequests, 1, 1_000_000);
-    checkIntRange(problems, "noMetricsMinutes", noMetricsMinutes, 5, 1440);
-    problems.check(
-      isKnown(noMetricsMinutes) &&
-        Number.isInteger(noMetricsMinutes) &&
-        noMetricsMinutes >= 5 &&
-        noMetricsMinutes % 5 !== 0,
-      `noMetricsMinutes ${noMetricsMinutes} is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)`,
-    );
-    problems.throwIfAny(invalidProps(this));
+    const {
+      latencyP99ThresholdMs,
+      routeLatencyP99ThresholdsMs: routeThresholds,
+      errorRateThresholdPercent,
+      minRequestsPerMinute,
+      noMetricsMinutes,
+      latencyAlarm,
+      errorRateAlarm,
+      noMetricsAlarm,
+    } = props;
 
     this.topicArn =
       props.topicArn ??
@@ -180,7 +239,7 @@ export class ServiceAlarms extends Construct {
         "ErrorRate",
         {
           alarmName: name,
-          alarmDescription: `More than ${errorRateThresholdPercent}% of requests ended in a server error (5xx) in 3 of 5 minutes, counting minutes with at least ${errorRateMinRequests} requests.`,
+          alarmDescription: `More than ${errorRateThresholdPercent}% of requests ended in a server error (5xx) in 3 of 5 minutes, counting minutes with at least ${minRequestsPerMinute} requests.`,
           comparisonOperator: "GreaterThanThreshold",
           threshold: errorRateThresholdPercent,
           evaluationPeriods: 5,
@@ -191,7 +250,7 @@ export class ServiceAlarms extends Construct {
             { id: "requests", metric: sampleCount(serviceLatency(props.namespace), 60), returnData: false },
             {
               id: "rate",
-              expression: errorRateExpression("errors", "requests", errorRateMinRequests),
+              expression: errorRateExpression("errors", "requests", minRequestsPerMinute),
               label: "5xx % of requests",
               returnData: true,
             },

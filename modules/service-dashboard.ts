@@ -15,10 +15,10 @@ export interface ServiceDashboardProps {
   readonly clusterName: string;
   /** ECS service name, for the service's CPU and memory. */
   readonly serviceName: string;
-  /** Requests a minute below which the error rate reads 0. @default 10 */
-  readonly errorRateMinRequests?: number;
-  /** Alarm ARNs shown in an alarm-status widget. @default - no alarm widget */
-  readonly alarmArns?: readonly string[];
+  /** Requests a minute below which the error rate reads 0, as the alarms judge it. */
+  readonly minRequestsPerMinute: number;
+  /** Alarm ARNs shown in an alarm-status widget; none for no widget. */
+  readonly alarmArns: readonly string[];
 }
 
 /** A CloudWatch dashboard widget, as the dashboard body takes it. */
@@ -53,7 +53,7 @@ export class ServiceDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceDashboardProps) {
     super(scope, id);
-    const errorRateMinRequests = props.errorRateMinRequests ?? 10;
+    const { minRequestsPerMinute } = props;
     const ns = props.namespace;
     const latency = LATENCY_METRIC.name;
     const base = { region: props.region, period: PERIOD, view: "timeSeries" };
@@ -156,7 +156,7 @@ export class ServiceDashboard extends Construct {
           metrics: [
             [
               {
-                expression: errorRateExpression("errors", "requests", errorRateMinRequests),
+                expression: errorRateExpression("errors", "requests", minRequestsPerMinute),
                 id: "rate",
                 label: "5xx %",
               },
@@ -199,7 +199,7 @@ export class ServiceDashboard extends Construct {
         },
       },
     ];
-    if (props.alarmArns && props.alarmArns.length > 0) {
+    if (props.alarmArns.length > 0) {
       widgets.push({
         type: "alarm",
         x: 0,

@@ -1,107 +1,199 @@
 import type { Construct } from "constructs";
+import { ARN, checkArn, checkResourceId } from "./aws-rules";
+import type { ITerraformDependable } from "./cdktf";
 import type { LoadBalancerTarget } from "./fargate-service";
 import {
-  checkLoadBalancerOptions,
-  type LoadBalancerOptions,
-  loadBalancerNameFor,
+  type CreateLoadBalancerOptions,
+  checkLoadBalancer,
+  type ResolvedLoadBalancer,
+  resolveLoadBalancer,
   ServiceLoadBalancer,
 } from "./service-load-balancer";
 import {
-  checkTargetGroupProps,
+  checkDeregistrationDelay,
+  checkTargetHealthCheck,
   type ListenerRuleOptions,
+  type ResolvedHealthCheck,
+  resolveTargetHealthCheck,
   ServiceTargetGroup,
   type TargetHealthCheck,
 } from "./service-target-group";
-import type { Problems } from "./validation";
+import { type Checker, isKnown, isObject, keysOf } from "./validation";
+
+/** A target group and a rule on an existing listener, which forwards matching requests to the tasks. */
+export interface ExistingListenerOptions extends ListenerRuleOptions {
+  /** Security group of that listener's load balancer (admitted to the container port). */
+  readonly securityGroupId: string;
+  /** Health check of the target group. @default - see TargetHealthCheck */
+  readonly healthCheck?: TargetHealthCheck;
+  /** Seconds a deregistering task keeps its in-flight requests (0-3600). @default 15 */
+  readonly deregistrationDelaySeconds?: number;
+}
+
+/** An existing `ip` target group the tasks register with. */
+export interface ExistingTargetGroupOptions {
+  /** ARN of the target group (target type `ip`, the container's port). */
+  readonly targetGroupArn: string;
+  /** Security group of its load balancer (admitted to the container port). */
+  readonly securityGroupId: string;
+}
 
 /** Where the service's traffic comes from: exactly one of the three. */
-export interface FrontDoorOptions {
+export interface LoadBalancerOptions {
   /** Create an Application Load Balancer for the service. @default - not created */
-  readonly create?: Omit<LoadBalancerOptions, "healthCheck"> & {
-    readonly healthCheck?: Omit<TargetHealthCheck, "path">;
-  };
+  readonly create?: CreateLoadBalancerOptions;
   /** Create a target group and a rule on an existing listener. @default - none */
-  readonly existingListener?: ListenerRuleOptions & {
-    /** Security group of that listener's load balancer (admitted to the container port). */
-    readonly securityGroupId: string;
-    /** Health check of the target group (its path is `healthCheckPath`). @default - see TargetHealthCheck */
-    readonly healthCheck?: Omit<TargetHealthCheck, "path">;
-    /** Seconds a deregistering task keeps its in-flight requests. @default 15 */
-    readonly deregistrationDelaySeconds?: number;
-  };
+  readonly existingListener?: ExistingListenerOptions;
   /** Register the tasks with an existing `ip` target group. @default - none */
-  readonly existingTargetGroup?: {
-    /** ARN of the target group. */
-    readonly targetGroupArn: string;
-    /** Security group of its load balancer (admitted to the container port). */
-    readonly securityGroupId: string;
+  readonly existingTargetGroup?: ExistingTargetGroupOptions;
+}
+
+/** {@link LoadBalancerOptions} with every default resolved. */
+export interface ResolvedFrontDoor {
+  readonly create?: ResolvedLoadBalancer;
+  readonly existingListener?: ExistingListenerOptions & {
+    readonly healthCheck: ResolvedHealthCheck;
+    readonly deregistrationDelaySeconds: number;
+  };
+  readonly existingTargetGroup?: ExistingTargetGroupOptions;
+}
+
+const DOOR_KEYS = keysOf<LoadBalancerOptions>({
+  create: true,
+  existingListener: true,
+  existingTargetGroup: true,
+});
+const LISTENER_KEYS = keysOf<ExistingListenerOptions>({
+  listenerArn: true,
+  priority: true,
+  pathPatterns: true,
+  hostHeaders: true,
+  securityGroupId: true,
+  healthCheck: true,
+  deregistrationDelaySeconds: true,
+});
+const TARGET_GROUP_KEYS = keysOf<ExistingTargetGroupOptions>({ targetGroupArn: true, securityGroupId: true });
+
+/** Resolves the front door's defaults; `serviceName` names a created load balancer. */
+export function resolveFrontDoor(door: LoadBalancerOptions, serviceName: string): ResolvedFrontDoor {
+  const listener = isObject(door.existingListener) ? door.existingListener : undefined;
+  return {
+    ...(isObject(door.create) ? { create: resolveLoadBalancer(door.create, serviceName) } : {}),
+    ...(listener
+      ? {
+          existingListener: {
+            ...listener,
+            healthCheck: resolveTargetHealthCheck(isObject(listener.healthCheck) ? listener.healthCheck : {}),
+            deregistrationDelaySeconds: listener.deregistrationDelaySeconds ?? 15,
+          },
+        }
+      : {}),
+    ...(isObject(door.existingTargetGroup) ? { existingTargetGroup: door.existingTargetGroup } : {}),
   };
 }
 
-/** Props of {@link createFrontDoor}: the options and what the service decided for them. */
-export interface FrontDoorProps {
-  /** The front door asked for. */
-  readonly options: FrontDoorOptions;
-  /** Name of the service: the created load balancer's default name. */
-  readonly serviceName: string;
+/** Checks the front door (`c` is the `loadBalancer` prop's checker). */
+export function checkFrontDoor(c: Checker, raw: LoadBalancerOptions, s: ResolvedFrontDoor): void {
+  c.object(raw, DOOR_KEYS, "LoadBalancerOptions");
+  const chosen = (["create", "existingListener", "existingTargetGroup"] as const).filter(
+    (k) => raw[k] !== undefined,
+  );
+  c.check(
+    chosen.length !== 1,
+    chosen,
+    chosen.length === 0 ? "chooses no front door" : `sets ${chosen.join(" and ")}`,
+    "exactly one of create, existingListener, existingTargetGroup",
+  );
+  if (raw.create !== undefined) {
+    if (s.create) checkLoadBalancer(c.at("create"), raw.create, s.create);
+    else c.at("create").fail(raw.create, "is not an object", "CreateLoadBalancerOptions");
+  }
+  if (raw.existingListener !== undefined) {
+    const l = c.at("existingListener");
+    const given = l.object(
+      raw.existingListener,
+      LISTENER_KEYS,
+      "ExistingListenerOptions",
+    ) as Partial<ExistingListenerOptions>;
+    if (l.at("listenerArn").required(given.listenerArn, "the ARN of an HTTP or HTTPS listener"))
+      checkArn(l.at("listenerArn"), given.listenerArn, ARN.listener, "listener ARN");
+    if (l.at("priority").required(given.priority, "a rule priority from 1 to 50000, unique on the listener"))
+      l.at("priority").integer(given.priority, 1, 50000);
+    const paths = l.at("pathPatterns").list(given.pathPatterns, 'path patterns, e.g. ["/orders/*"]');
+    const hosts = l.at("hostHeaders").list(given.hostHeaders, 'host names, e.g. ["orders.example.com"]');
+    l.check(
+      paths.length === 0 && hosts.length === 0 && !isUnresolvedList(given.pathPatterns, given.hostHeaders),
+      { pathPatterns: given.pathPatterns, hostHeaders: given.hostHeaders },
+      "has no condition",
+      "pathPatterns, hostHeaders or both",
+    );
+    if (
+      l
+        .at("securityGroupId")
+        .required(given.securityGroupId, "the security group of the listener's load balancer")
+    )
+      checkResourceId(l.at("securityGroupId"), given.securityGroupId, "securityGroup");
+    if (s.existingListener) {
+      checkTargetHealthCheck(l.at("healthCheck"), given.healthCheck, s.existingListener.healthCheck);
+      checkDeregistrationDelay(
+        l.at("deregistrationDelaySeconds"),
+        s.existingListener.deregistrationDelaySeconds,
+      );
+    }
+  }
+  if (raw.existingTargetGroup !== undefined) {
+    const t = c.at("existingTargetGroup");
+    const given = t.object(
+      raw.existingTargetGroup,
+      TARGET_GROUP_KEYS,
+      "ExistingTargetGroupOptions",
+    ) as Partial<ExistingTargetGroupOptions>;
+    if (t.at("targetGroupArn").required(given.targetGroupArn, "the ARN of an ip target group"))
+      checkArn(t.at("targetGroupArn"), given.targetGroupArn, ARN.targetGroup, "target group ARN");
+    if (
+      t
+        .at("securityGroupId")
+        .required(given.securityGroupId, "the security group of the target group's load balancer")
+    )
+      checkResourceId(t.at("securityGroupId"), given.securityGroupId, "securityGroup");
+  }
+}
+
+function isUnresolvedList(...lists: unknown[]): boolean {
+  return lists.some((list) => list !== undefined && !isKnown(list));
+}
+
+/** What {@link createFrontDoor} needs beyond the resolved options. */
+export interface FrontDoorWiring {
   /** VPC of the service. */
   readonly vpcId: string;
-  /** Subnets of the tasks: the created load balancer's default subnets. */
-  readonly subnetIds: readonly string[];
   /** Container receiving the traffic. */
   readonly containerName: string;
   /** Its port: the targets' port. */
   readonly containerPort: number;
-  /** Path of the target group's health check. */
-  readonly healthCheckPath: string;
+  /** What a created load balancer must wait for (the network's gateways). */
+  readonly dependsOn: readonly ITerraformDependable[];
   /** Tags. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** Checks the front-door options, naming them `loadBalancer.*`, with the service's name and subnets as defaults. */
-export function checkFrontDoor(
-  problems: Problems,
-  door: FrontDoorOptions,
-  service: { readonly serviceName: string; readonly subnetIds: readonly string[] },
-): void {
-  const chosen = (["create", "existingListener", "existingTargetGroup"] as const).filter((k) => door[k]);
-  problems.check(
-    chosen.length > 1,
-    `loadBalancer sets ${chosen.join(" and ")}; allowed: exactly one of create, existingListener, existingTargetGroup`,
-  );
-  if (door.create) {
-    checkLoadBalancerOptions(problems, "loadBalancer.create.", door.create, {
-      name: door.create.name ?? loadBalancerNameFor(service.serviceName),
-      subnetIds: door.create.subnetIds ?? service.subnetIds,
-    });
-  }
-  if (door.existingListener) {
-    checkTargetGroupProps(problems, "loadBalancer.existingListener.", {
-      ...door.existingListener,
-      listenerRule: door.existingListener,
-    });
-  }
-}
-
 /**
  * Creates the front door in `scope` (a load balancer `LoadBalancer`, or a target group `Targets` on an existing
- * listener) and returns the target group the service registers with. Its children keep the ids they had when
- * this code lived in the service, so their Terraform addresses stay where they were.
+ * listener) and returns the target group the service registers with.
  */
 export function createFrontDoor(
   scope: Construct,
-  props: FrontDoorProps,
+  door: ResolvedFrontDoor,
+  wiring: FrontDoorWiring,
 ): { loadBalancer?: ServiceLoadBalancer; target?: LoadBalancerTarget } {
-  const { options: door, healthCheckPath, containerName, containerPort } = props;
+  const { containerName, containerPort } = wiring;
   if (door.create) {
     const loadBalancer = new ServiceLoadBalancer(scope, "LoadBalancer", {
-      ...door.create,
-      healthCheck: { ...door.create.healthCheck, path: healthCheckPath },
-      defaultName: props.serviceName,
-      defaultSubnetIds: props.subnetIds,
-      vpcId: props.vpcId,
+      options: door.create,
+      vpcId: wiring.vpcId,
       targetPort: containerPort,
-      tags: props.tags,
+      dependsOn: wiring.dependsOn,
+      tags: wiring.tags,
     });
     const target = {
       targetGroupArn: loadBalancer.targetGroup.resource.arn,
@@ -115,25 +207,24 @@ export function createFrontDoor(
   if (door.existingListener) {
     const { securityGroupId, healthCheck, deregistrationDelaySeconds, ...rule } = door.existingListener;
     const targets = new ServiceTargetGroup(scope, "Targets", {
-      vpcId: props.vpcId,
+      vpcId: wiring.vpcId,
       port: containerPort,
-      healthCheck: { ...healthCheck, path: healthCheckPath },
+      healthCheck,
       deregistrationDelaySeconds,
       listenerRule: rule,
-      tags: props.tags,
+      tags: wiring.tags,
     });
-    const dependsOn = targets.listenerRule ? [targets.listenerRule] : [];
     return {
       target: {
         targetGroupArn: targets.resource.arn,
         securityGroupId,
-        dependsOn,
+        dependsOn: targets.listenerRule ? [targets.listenerRule] : [],
         containerName,
         containerPort,
       },
     };
   }
   if (door.existingTargetGroup)
-    return { target: { ...door.existingTargetGroup, containerName, containerPort } };
+    return { target: { ...door.existingTargetGroup, containerName, containerPort, dependsOn: [] } };
   return {};
 }

@@ -4,38 +4,43 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { exemptFromPolicy } from "./security-policy";
-import { checkTargetGroupProps, ServiceTargetGroup, type TargetHealthCheck } from "./service-target-group";
+import { ARN, checkArn, checkCidrs, checkResourceIds, isTls12OrNewerPolicy } from "./aws-rules";
+import type { ITerraformDependable } from "./cdktf";
+import { exemptFromPolicy } from "./policy-exemptions";
 import {
-  checkIntRange,
-  invalidProps,
-  isIpv4Cidr,
-  isKnown,
-  isTls12OrNewerPolicy,
-  Problems,
-  show,
-} from "./validation";
+  checkDeregistrationDelay,
+  checkTargetHealthCheck,
+  type ResolvedHealthCheck,
+  resolveTargetHealthCheck,
+  ServiceTargetGroup,
+  type TargetHealthCheck,
+} from "./service-target-group";
+import { type Checker, isKnown, isObject, keysOf } from "./validation";
 
 /** TLS policy of HTTPS listeners: TLS 1.3 and 1.2, the ALB's recommended policy. */
 export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
-/** Load-balancer settings a service chooses; the service supplies VPC, port and tags. */
-export interface LoadBalancerOptions {
-  /** Name of the load balancer (1-32 letters, digits, hyphens). @default - the service name */
-  readonly name?: string;
-  /** Subnets of the load balancer, in at least two zones. @default - the service's subnets */
-  readonly subnetIds?: readonly string[];
-  /** Reachable only inside the VPC. @default false */
-  readonly internal?: boolean;
+/** An Application Load Balancer created for the service. */
+export interface CreateLoadBalancerOptions {
   /**
-   * ACM certificate ARN (checked): HTTPS on 443, and HTTP on 80 redirecting to it. Without one, HTTP on 80 only (the
+   * Reachable from the internet (`"internet-facing"`: `subnetIds` must be public subnets, with a route to an
+   * internet gateway) or only inside the VPC and networks connected to it (`"internal"`). Stated explicitly: a
+   * load balancer in the wrong kind of subnet is unreachable, and nothing says so until clients time out.
+   */
+  readonly scheme: "internet-facing" | "internal";
+  /** Subnets of the load balancer, in at least two availability zones: public ones for `"internet-facing"`. */
+  readonly subnetIds: readonly string[];
+  /** Name of the load balancer (1-32 letters, digits, hyphens). @default - the service name, shortened to 32 */
+  readonly name?: string;
+  /**
+   * ACM certificate ARN: HTTPS on 443, and HTTP on 80 redirecting to it. Without one, HTTP on 80 only (the
    * security Aspect warns that traffic is unencrypted).
    * @default - none
    */
   readonly certificateArn?: string;
-  /** TLS policy of the HTTPS listener (TLS 1.2 or newer). @default DEFAULT_SSL_POLICY */
+  /** TLS policy of the HTTPS listener (TLS 1.2 or newer; with `certificateArn`). @default DEFAULT_SSL_POLICY */
   readonly sslPolicy?: string;
-  /** CIDRs admitted to the listener ports. @default - ["0.0.0.0/0"] for a public load balancer, none for an internal one */
+  /** CIDRs admitted to the listener ports. @default - ["0.0.0.0/0"] when internet-facing, none when internal */
   readonly ingressCidrs?: readonly string[];
   /** Security groups admitted to the listener ports. @default - none */
   readonly ingressSecurityGroupIds?: readonly string[];
@@ -52,28 +57,50 @@ export interface LoadBalancerOptions {
   readonly accessLogs?: { readonly bucket: string; readonly prefix?: string };
   /** Health check of the tasks. @default - see TargetHealthCheck */
   readonly healthCheck?: TargetHealthCheck;
-  /** Seconds a deregistering task keeps its in-flight requests. @default 15 */
+  /**
+   * Seconds a deregistering task keeps its in-flight requests (0-3600). ECS sends SIGTERM only after it, so
+   * every rollout and scale-in waits this long per task: short for sub-second requests, longer for uploads
+   * or streaming responses that must not be cut.
+   * @default 15
+   */
   readonly deregistrationDelaySeconds?: number;
 }
 
-/** Props of {@link ServiceLoadBalancer}. */
-export interface ServiceLoadBalancerProps extends LoadBalancerOptions {
-  /** Name used when `name` is not given. */
-  readonly defaultName: string;
-  /** VPC of the load balancer and its targets. */
-  readonly vpcId: string;
-  /** Subnets used when `subnetIds` is not given. */
-  readonly defaultSubnetIds: readonly string[];
-  /** Port the targets listen on. */
-  readonly targetPort: number;
-  /** Tags. @default - none */
-  readonly tags?: Readonly<Record<string, string>>;
+/** {@link CreateLoadBalancerOptions} with every default resolved. */
+export interface ResolvedLoadBalancer {
+  readonly scheme: "internet-facing" | "internal";
+  readonly subnetIds: readonly string[];
+  readonly name: string;
+  readonly certificateArn?: string;
+  readonly sslPolicy: string;
+  readonly ingressCidrs: readonly string[];
+  readonly ingressSecurityGroupIds: readonly string[];
+  readonly idleTimeoutSeconds: number;
+  readonly deletionProtection: boolean;
+  readonly accessLogs?: { readonly bucket: string; readonly prefix?: string };
+  readonly healthCheck: ResolvedHealthCheck;
+  readonly deregistrationDelaySeconds: number;
 }
+
+const CREATE_KEYS = keysOf<CreateLoadBalancerOptions>({
+  scheme: true,
+  subnetIds: true,
+  name: true,
+  certificateArn: true,
+  sslPolicy: true,
+  ingressCidrs: true,
+  ingressSecurityGroupIds: true,
+  idleTimeoutSeconds: true,
+  deletionProtection: true,
+  accessLogs: true,
+  healthCheck: true,
+  deregistrationDelaySeconds: true,
+});
 
 const LB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
 
 /** The name a load balancer gets from a service name: letters, digits and hyphens, at most 32. */
-export function loadBalancerNameFor(serviceName: string): string {
+function loadBalancerNameFor(serviceName: string): string {
   return isKnown(serviceName)
     ? serviceName
         .replace(/[^A-Za-z0-9-]/g, "-")
@@ -82,54 +109,96 @@ export function loadBalancerNameFor(serviceName: string): string {
     : serviceName;
 }
 
-const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
-
-/** Checks a listener certificate is an ACM certificate ARN, unless it is a token or absent. */
-export function checkCertificateArn(problems: Problems, prop: string, arn: string | undefined): void {
-  problems.check(
-    arn !== undefined && isKnown(arn) && !ACM_CERTIFICATE_ARN.test(arn),
-    `${prop} ${show(arn)} is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>`,
-  );
+/** Resolves a created load balancer's defaults; `serviceName` names it unless `name` is given. */
+export function resolveLoadBalancer(
+  options: CreateLoadBalancerOptions,
+  serviceName: string,
+): ResolvedLoadBalancer {
+  return {
+    ...options,
+    name: options.name ?? loadBalancerNameFor(serviceName),
+    sslPolicy: options.sslPolicy ?? DEFAULT_SSL_POLICY,
+    ingressCidrs: options.ingressCidrs ?? (options.scheme === "internal" ? [] : ["0.0.0.0/0"]),
+    ingressSecurityGroupIds: options.ingressSecurityGroupIds ?? [],
+    idleTimeoutSeconds: options.idleTimeoutSeconds ?? 60,
+    deletionProtection: options.deletionProtection ?? false,
+    healthCheck: resolveTargetHealthCheck(isObject(options.healthCheck) ? options.healthCheck : {}),
+    deregistrationDelaySeconds: options.deregistrationDelaySeconds ?? 15,
+  };
 }
 
-/** Checks load-balancer options, naming them under `prefix` (e.g. "loadBalancer."). */
-export function checkLoadBalancerOptions(
-  problems: Problems,
-  prefix: string,
-  options: LoadBalancerOptions,
-  resolved: { readonly name: string; readonly subnetIds: readonly string[] },
-): void {
-  problems.check(
-    isKnown(resolved.name) && (!LB_NAME.test(resolved.name) || resolved.name.startsWith("internal-")),
-    `${prefix}name ${show(resolved.name)} is not a load balancer name; allowed: 1-32 letters, digits and hyphens, not starting or ending with a hyphen or starting with "internal-"`,
+/** Checks a created load balancer's options (`c` is the `loadBalancer.create` prop's checker). */
+export function checkLoadBalancer(c: Checker, raw: CreateLoadBalancerOptions, s: ResolvedLoadBalancer): void {
+  c.object(raw, CREATE_KEYS, "CreateLoadBalancerOptions");
+  if (c.at("scheme").required(s.scheme, '"internet-facing" (public subnets) or "internal"'))
+    c.at("scheme").oneOf(s.scheme, ["internet-facing", "internal"]);
+  if (
+    c
+      .at("subnetIds")
+      .required(
+        s.subnetIds,
+        "two or more subnets in different zones: public ones for an internet-facing load balancer",
+      )
+  )
+    checkResourceIds(c.at("subnetIds"), s.subnetIds, "subnet", 2, "two or more subnets, in different zones");
+  c.at("name").check(
+    isKnown(s.name) &&
+      (typeof s.name !== "string" || !LB_NAME.test(s.name) || s.name.startsWith("internal-")),
+    s.name,
+    "is not a load balancer name",
+    '1-32 letters, digits and hyphens, not starting or ending with a hyphen or starting with "internal-"',
   );
-  problems.check(
-    resolved.subnetIds.length < 2,
-    `${prefix}subnetIds ${show(resolved.subnetIds)} has ${resolved.subnetIds.length} subnets; allowed: at least two, in different zones`,
+  checkArn(c.at("certificateArn"), s.certificateArn, ARN.certificate, "ACM certificate ARN");
+  c.at("sslPolicy").check(
+    isKnown(s.sslPolicy) && (typeof s.sslPolicy !== "string" || !isTls12OrNewerPolicy(s.sslPolicy)),
+    s.sslPolicy,
+    "allows TLS older than 1.2",
+    "an ELBSecurityPolicy-TLS13-1-2-*, -TLS13-1-3-*, -TLS-1-2-* or -FS-1-2-* policy",
   );
-  checkCertificateArn(problems, `${prefix}certificateArn`, options.certificateArn);
-  problems.check(
-    options.sslPolicy !== undefined && isKnown(options.sslPolicy) && !isTls12OrNewerPolicy(options.sslPolicy),
-    `${prefix}sslPolicy ${show(options.sslPolicy)} allows TLS older than 1.2; allowed: an ELBSecurityPolicy-TLS13-1-2-*, -TLS13-1-3-*, -TLS-1-2-* or -FS-1-2-* policy`,
+  c.at("sslPolicy").check(
+    raw.sslPolicy !== undefined && s.certificateArn === undefined,
+    raw.sslPolicy,
+    "is set without certificateArn",
+    "sslPolicy with a certificate (HTTPS listener) only",
   );
-  problems.check(
-    options.sslPolicy !== undefined && options.certificateArn === undefined,
-    `${prefix}sslPolicy ${show(options.sslPolicy)} is set without certificateArn; allowed: sslPolicy with a certificate (HTTPS listener) only`,
+  checkCidrs(c.at("ingressCidrs"), c.at("ingressCidrs").list(s.ingressCidrs, "a list of CIDRs"));
+  checkResourceIds(
+    c.at("ingressSecurityGroupIds"),
+    s.ingressSecurityGroupIds,
+    "securityGroup",
+    0,
+    "security group IDs",
   );
-  for (const cidr of (options.ingressCidrs ?? []).filter(isKnown)) {
-    problems.check(
-      !isIpv4Cidr(cidr),
-      `${prefix}ingressCidrs ${show(cidr)} is not an IPv4 CIDR; allowed: e.g. "203.0.113.0/24"`,
-    );
+  c.at("idleTimeoutSeconds").integer(s.idleTimeoutSeconds, 1, 4000);
+  c.at("deletionProtection").boolean(s.deletionProtection);
+  if (s.accessLogs !== undefined) {
+    const logs = c.at("accessLogs").object(s.accessLogs, ["bucket", "prefix"], "{ bucket, prefix? }");
+    if (c.at("accessLogs").at("bucket").required(logs.bucket, "an S3 bucket name"))
+      c.at("accessLogs")
+        .at("bucket")
+        .matches(
+          logs.bucket,
+          /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+          "an S3 bucket name",
+          "3-63 lowercase letters, digits, dots and hyphens",
+        );
   }
-  checkIntRange(problems, `${prefix}idleTimeoutSeconds`, options.idleTimeoutSeconds, 1, 4000);
-  problems.check(
-    options.accessLogs !== undefined &&
-      isKnown(options.accessLogs.bucket) &&
-      !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.accessLogs.bucket),
-    `${prefix}accessLogs.bucket ${show(options.accessLogs?.bucket)} is not an S3 bucket name; allowed: 3-63 lowercase letters, digits, dots and hyphens`,
-  );
-  checkTargetGroupProps(problems, prefix, options);
+  checkTargetHealthCheck(c.at("healthCheck"), raw.healthCheck, s.healthCheck);
+  checkDeregistrationDelay(c.at("deregistrationDelaySeconds"), s.deregistrationDelaySeconds);
+}
+
+/** Props of {@link ServiceLoadBalancer}; every value already resolved and validated by the service. */
+export interface ServiceLoadBalancerProps {
+  /** The load balancer's settings. */
+  readonly options: ResolvedLoadBalancer;
+  /** VPC of the load balancer and its targets. */
+  readonly vpcId: string;
+  /** Port the targets listen on. */
+  readonly targetPort: number;
+  /** What must exist before the load balancer (the VPC's internet gateway and its routes). */
+  readonly dependsOn: readonly ITerraformDependable[];
+  /** Tags. @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -159,19 +228,9 @@ export class ServiceLoadBalancer extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceLoadBalancerProps) {
     super(scope, id);
-    const name = props.name ?? loadBalancerNameFor(props.defaultName);
-    const subnetIds = props.subnetIds ?? props.defaultSubnetIds;
-    const internal = props.internal ?? false;
-    const ingressCidrs = props.ingressCidrs ?? (internal ? [] : ["0.0.0.0/0"]);
-    const ingressSecurityGroupIds = props.ingressSecurityGroupIds ?? [];
-    const sslPolicy = props.sslPolicy ?? DEFAULT_SSL_POLICY;
-    const idleTimeoutSeconds = props.idleTimeoutSeconds ?? 60;
-    const deletionProtection = props.deletionProtection ?? false;
-    const certificateArn = props.certificateArn;
-
-    const problems = new Problems();
-    checkLoadBalancerOptions(problems, "", props, { name, subnetIds });
-    problems.throwIfAny(invalidProps(this));
+    const { name, subnetIds, ingressCidrs, ingressSecurityGroupIds, sslPolicy, certificateArn } =
+      props.options;
+    const internal = props.options.scheme === "internal";
 
     this.targetPort = props.targetPort;
     this.securityGroup = new SecurityGroup(this, "SecurityGroup", {
@@ -219,19 +278,21 @@ export class ServiceLoadBalancer extends Construct {
       loadBalancerType: "application",
       securityGroups: [this.securityGroup.id],
       subnets: [...subnetIds],
-      idleTimeout: idleTimeoutSeconds,
+      idleTimeout: props.options.idleTimeoutSeconds,
       dropInvalidHeaderFields: true,
-      enableDeletionProtection: deletionProtection,
-      accessLogs: props.accessLogs
-        ? { bucket: props.accessLogs.bucket, prefix: props.accessLogs.prefix, enabled: true }
+      enableDeletionProtection: props.options.deletionProtection,
+      accessLogs: props.options.accessLogs
+        ? { bucket: props.options.accessLogs.bucket, prefix: props.options.accessLogs.prefix, enabled: true }
         : undefined,
       tags: props.tags,
+      // A load balancer created before the VPC's internet gateway is attached fails with InvalidSubnet.
+      dependsOn: props.dependsOn.length > 0 ? [...props.dependsOn] : undefined,
     });
     this.targetGroup = new ServiceTargetGroup(this, "Targets", {
       vpcId: props.vpcId,
       port: props.targetPort,
-      healthCheck: props.healthCheck,
-      deregistrationDelaySeconds: props.deregistrationDelaySeconds,
+      healthCheck: props.options.healthCheck,
+      deregistrationDelaySeconds: props.options.deregistrationDelaySeconds,
       tags: props.tags,
     });
     const forward = [{ type: "forward", targetGroupArn: this.targetGroup.resource.arn }];

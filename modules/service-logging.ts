@@ -1,24 +1,88 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import type { Construct } from "constructs";
+import { DEFAULT_AGENT_ENDPOINT } from "../contract/metrics";
 import type { EmfSettings } from "./app-container";
-import { CloudWatchAgentSidecar, type CloudWatchAgentSidecarProps } from "./cloudwatch-agent-sidecar";
+import {
+  CLOUDWATCH_NAMESPACE,
+  checkName,
+  LOG_GROUP_NAME,
+  LOG_RETENTION_DAYS,
+  LOG_STREAM_NAME,
+} from "./aws-rules";
 import type { LogConfiguration } from "./container-definition";
-import { exemptFromPolicy } from "./security-policy";
+import { type Checker, keysOf } from "./validation";
 
-/** Props of {@link createServiceLogging}; every value already resolved by the caller. */
-export interface ServiceLoggingProps {
-  /** Log group of the containers' stdout/stderr (created). */
+/** Where the service's EMF documents go and under which namespace their metrics appear. */
+export interface MetricsOptions {
+  /** CloudWatch namespace of the metrics (`AWS_EMF_NAMESPACE`). @default - the service name */
+  readonly namespace?: string;
+  /** Log group of the EMF documents (created here; `AWS_EMF_LOG_GROUP_NAME`). @default "/ecs/<serviceName>/emf" */
+  readonly logGroupName?: string;
+  /** Log stream of the EMF documents (`AWS_EMF_LOG_STREAM_NAME`). @default - the service name */
+  readonly logStreamName?: string;
+}
+
+/** The containers' stdout/stderr. */
+export interface LogsOptions {
+  /** Log group of the containers' output (created here). @default "/ecs/<serviceName>" */
+  readonly logGroupName?: string;
+  /** Days CloudWatch Logs keeps the containers' output and the EMF documents. @default 30 */
+  readonly retentionDays?: number;
+}
+
+/** {@link LogsOptions} with every default resolved. */
+export interface ResolvedLogs {
   readonly logGroupName: string;
+  readonly retentionDays: number;
+}
+
+const METRICS_KEYS = keysOf<MetricsOptions>({ namespace: true, logGroupName: true, logStreamName: true });
+const LOGS_KEYS = keysOf<LogsOptions>({ logGroupName: true, retentionDays: true });
+
+/** The EMF settings of a service from its metric options, with the log group still by name. */
+export function resolveMetrics(options: MetricsOptions, serviceName: string): EmfSettings {
+  return {
+    namespace: options.namespace ?? serviceName,
+    logGroupName: options.logGroupName ?? `/ecs/${serviceName}/emf`,
+    logStreamName: options.logStreamName ?? serviceName,
+    serviceName,
+    agentEndpoint: DEFAULT_AGENT_ENDPOINT,
+  };
+}
+
+/** The log settings of a service from its options. */
+export function resolveLogs(options: LogsOptions, serviceName: string): ResolvedLogs {
+  return {
+    logGroupName: options.logGroupName ?? `/ecs/${serviceName}`,
+    retentionDays: options.retentionDays ?? 30,
+  };
+}
+
+/** Checks the metric options with the naming rules the middleware applies too. */
+export function checkMetrics(c: Checker, raw: unknown, s: EmfSettings): void {
+  c.object(raw, METRICS_KEYS, "MetricsOptions");
+  checkName(c.at("namespace"), CLOUDWATCH_NAMESPACE, s.namespace);
+  checkName(c.at("logGroupName"), LOG_GROUP_NAME, s.logGroupName);
+  checkName(c.at("logStreamName"), LOG_STREAM_NAME, s.logStreamName);
+}
+
+/** Checks the log options. */
+export function checkLogs(c: Checker, raw: unknown, s: ResolvedLogs): void {
+  c.object(raw, LOGS_KEYS, "LogsOptions");
+  checkName(c.at("logGroupName"), LOG_GROUP_NAME, s.logGroupName);
+  c.at("retentionDays").oneOf(s.retentionDays, LOG_RETENTION_DAYS, "is not a CloudWatch Logs retention");
+}
+
+/** What {@link createServiceLogging} needs; every value already resolved. */
+export interface ServiceLoggingProps {
+  /** The containers' log group. */
+  readonly logs: ResolvedLogs;
   /** The metric settings, with the EMF log group still by name (created). */
   readonly emf: EmfSettings;
-  /** Days to keep both log groups. */
-  readonly retentionDays: number;
   /** Customer-managed KMS key of both log groups. @default - AWS-managed keys */
   readonly kmsKeyArn?: string;
-  /** CloudWatch agent sidecar settings. @default - see CloudWatchAgentSidecarProps */
-  readonly agent?: Omit<CloudWatchAgentSidecarProps, "logConfiguration" | "tags">;
-  /** Tags of the log groups and the agent's parameter. @default - none */
+  /** Tags of the log groups. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -34,27 +98,20 @@ export interface ServiceLogging {
   readonly emf: EmfSettings;
   /** awslogs to the containers' log group, non-blocking: every container of the task logs with it. */
   readonly logConfiguration: LogConfiguration;
-  /** The CloudWatch agent sidecar receiving EMF. */
-  readonly agent: CloudWatchAgentSidecar;
 }
 
-/**
- * What EMF needs in any task, created in `scope`: the containers' log group and awslogs settings, the EMF log
- * group and the CloudWatch agent sidecar, whose image's needs (and a chosen `agent.allowLatestImage`) become
- * SecurityPolicyChecks warnings for `scope`. The children keep the ids (`Region`, `Logs`, `EmfLogs`, `Agent`)
- * they had when this code lived in EmfFargateService, so their Terraform addresses stay where they were.
- */
+/** The log groups of a service and the awslogs settings of its containers, created in `scope`. */
 export function createServiceLogging(scope: Construct, props: ServiceLoggingProps): ServiceLogging {
   const region = new DataAwsRegion(scope, "Region");
   const logGroup = new CloudwatchLogGroup(scope, "Logs", {
-    name: props.logGroupName,
-    retentionInDays: props.retentionDays,
+    name: props.logs.logGroupName,
+    retentionInDays: props.logs.retentionDays,
     kmsKeyId: props.kmsKeyArn,
     tags: props.tags,
   });
   const emfLogGroup = new CloudwatchLogGroup(scope, "EmfLogs", {
     name: props.emf.logGroupName,
-    retentionInDays: props.retentionDays,
+    retentionInDays: props.logs.retentionDays,
     kmsKeyId: props.kmsKeyArn,
     tags: props.tags,
   });
@@ -64,27 +121,13 @@ export function createServiceLogging(scope: Construct, props: ServiceLoggingProp
       "awslogs-group": logGroup.name,
       "awslogs-region": region.name,
       "awslogs-stream-prefix": "ecs",
+      // A full buffer drops log lines instead of blocking the app's writes (and its requests).
       mode: "non-blocking",
       "max-buffer-size": "4m",
     },
   };
-  const agent = new CloudWatchAgentSidecar(scope, "Agent", {
-    ...props.agent,
-    logConfiguration,
-    tags: props.tags,
-  });
-  const container = { container: agent.container.name };
-  exemptFromPolicy(
-    scope,
-    "read-only-root",
-    "the CloudWatch agent image writes its generated configuration",
-    container,
-  );
-  exemptFromPolicy(scope, "non-root-user", "the CloudWatch agent image runs as root", container);
-  if (props.agent?.allowLatestImage)
-    exemptFromPolicy(scope, "pinned-images", "agent.allowLatestImage was set", container);
   // The app and the infrastructure read the metric settings from here only, so the log group and
   // namespace in the environment cannot disagree with the ones alarms and queries use.
   const emf = { ...props.emf, logGroupName: emfLogGroup.name };
-  return { region, logGroup, emfLogGroup, emf, logConfiguration, agent };
+  return { region, logGroup, emfLogGroup, emf, logConfiguration };
 }

@@ -7,9 +7,10 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Construct } from "constructs";
-import { Fn } from "./cdktf";
+import { ARN, checkArn } from "./aws-rules";
+import { Fn, type ITerraformDependable } from "./cdktf";
 import type { ResolvedSecret } from "./service-secrets";
-import { invalidProps, isKnown, Problems, show } from "./validation";
+import { type Checker, isKnown, keysOf } from "./validation";
 
 /** An IAM policy statement for the task role: what the app itself may call. */
 export interface TaskRoleStatement {
@@ -29,7 +30,24 @@ export interface TaskRoleStatement {
   }[];
 }
 
-/** Props of {@link ServiceRoles}. */
+/** IAM settings of the service's roles. */
+export interface IamOptions {
+  /** Extra statements for the task role, for the AWS APIs the app calls. @default - none: the role writes EMF documents only */
+  readonly taskRoleStatements?: readonly TaskRoleStatement[];
+  /** Permissions boundary of both roles, where the account requires one. @default - none */
+  readonly permissionsBoundaryArn?: string;
+}
+
+const IAM_KEYS = keysOf<IamOptions>({ taskRoleStatements: true, permissionsBoundaryArn: true });
+const STATEMENT_KEYS = keysOf<TaskRoleStatement>({
+  sid: true,
+  effect: true,
+  actions: true,
+  resources: true,
+  conditions: true,
+});
+
+/** Props of {@link ServiceRoles}; every value already resolved and validated by the service. */
 export interface ServiceRolesProps {
   /** Service the roles belong to: their name prefixes and descriptions. */
   readonly serviceName: string;
@@ -43,10 +61,12 @@ export interface ServiceRolesProps {
   readonly secrets: readonly ResolvedSecret[];
   /** Customer-managed KMS key the execution role may decrypt with. @default - AWS-managed keys only */
   readonly kmsKeyArn?: string;
-  /** Let the task role open ECS Exec's Session Manager channels. @default false */
-  readonly enableExecuteCommand?: boolean;
-  /** Extra statements for the task role, for AWS APIs the app calls. @default - none */
-  readonly taskRoleStatements?: readonly TaskRoleStatement[];
+  /** Let the task role open ECS Exec's Session Manager channels. */
+  readonly enableExecuteCommand: boolean;
+  /** Extra statements for the task role. */
+  readonly taskRoleStatements: readonly TaskRoleStatement[];
+  /** Permissions boundary of both roles. @default - none */
+  readonly permissionsBoundaryArn?: string;
   /** Tags of the roles. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -62,37 +82,43 @@ export const EMF_AGENT_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] a
 
 const ACTION = /^[a-z0-9-]+:[A-Za-z0-9*]+$/;
 
-/** Checks extra task-role statements, naming them as `prop[i]`. */
-export function checkTaskRoleStatements(
-  problems: Problems,
-  prop: string,
-  statements: readonly TaskRoleStatement[],
-): void {
-  statements.forEach((s, i) => {
-    const at = `${prop}[${i}]`;
-    problems.check(
-      s.actions.length === 0,
-      `${at}.actions [] is empty; allowed: one or more actions like "s3:GetObject"`,
-    );
-    for (const action of s.actions.filter(isKnown)) {
-      problems.check(
-        !ACTION.test(action) || action === "*" || action.endsWith(":*"),
-        `${at}.actions ${show(action)} is not a named action; allowed: "<service>:<Action>", wildcards only inside the action name (no "*" or "<service>:*")`,
+/** Checks the IAM options (`c` is the `iam` prop's checker). */
+export function checkIam(c: Checker, raw: unknown, options: IamOptions): void {
+  c.object(raw, IAM_KEYS, "IamOptions");
+  checkArn(c.at("permissionsBoundaryArn"), options.permissionsBoundaryArn, ARN.policy, "IAM policy ARN");
+  const statements = c.at("taskRoleStatements");
+  statements
+    .list(options.taskRoleStatements, "a list of { actions, resources, sid?, effect?, conditions? }")
+    .forEach((item, i) => {
+      const at = statements.at(i);
+      const s = at.object(item, STATEMENT_KEYS, "TaskRoleStatement") as Partial<TaskRoleStatement>;
+      const allowed = 'one or more actions like "s3:GetObject"';
+      const actions = at.at("actions").list(s.actions, allowed);
+      at.at("actions").check(s.actions !== undefined && actions.length === 0, s.actions, "is empty", allowed);
+      at.at("actions").required(s.actions, allowed);
+      actions.forEach((action, k) => {
+        if (!isKnown(action)) return;
+        at.at("actions")
+          .at(k)
+          .check(
+            typeof action !== "string" || !ACTION.test(action) || action === "*" || action.endsWith(":*"),
+            action,
+            "is not a named action",
+            '"<service>:<Action>", wildcards only inside the action name (no "*" or "<service>:*")',
+          );
+      });
+      const resourcesAllowed = 'one or more ARNs (or "*" for actions without resource-level permissions)';
+      const resources = at.at("resources").list(s.resources, resourcesAllowed);
+      at.at("resources").required(s.resources, resourcesAllowed);
+      at.at("resources").check(
+        s.resources !== undefined && resources.length === 0,
+        s.resources,
+        "is empty",
+        resourcesAllowed,
       );
-    }
-    problems.check(
-      s.resources.length === 0,
-      `${at}.resources [] is empty; allowed: one or more ARNs (or "*" for actions without resource-level permissions)`,
-    );
-    problems.check(
-      s.sid !== undefined && isKnown(s.sid) && !/^[A-Za-z0-9]+$/.test(s.sid),
-      `${at}.sid ${show(s.sid)} is not a statement id; allowed: letters and digits`,
-    );
-    problems.check(
-      s.effect !== undefined && !["Allow", "Deny"].includes(s.effect),
-      `${at}.effect ${show(s.effect)} is not an effect; allowed: Allow, Deny`,
-    );
-  });
+      at.at("sid").matches(s.sid, /^[A-Za-z0-9]+$/, "a statement id", "letters and digits");
+      at.at("effect").oneOf(s.effect, ["Allow", "Deny"], "is not an effect");
+    });
 }
 
 /**
@@ -107,17 +133,16 @@ export class ServiceRoles extends Construct {
   readonly taskRole: IamRole;
   /** The account id, as a Terraform expression over the EMF log group's ARN. */
   readonly accountId: string;
+  /**
+   * Every policy and attachment of both roles: what the ECS service must wait for, so that no task starts before
+   * the permissions it runs with exist (a task started early fails with ResourceInitializationError).
+   */
+  readonly grants: ITerraformDependable[] = [];
 
   constructor(scope: Construct, id: string, props: ServiceRolesProps) {
     super(scope, id);
-    const kmsKeyArn = props.kmsKeyArn;
-    const enableExecuteCommand = props.enableExecuteCommand ?? false;
-    const taskRoleStatements = props.taskRoleStatements ?? [];
+    const { kmsKeyArn, enableExecuteCommand, taskRoleStatements, permissionsBoundaryArn } = props;
     const namePrefix = props.serviceName.slice(0, 20);
-
-    const problems = new Problems();
-    checkTaskRoleStatements(problems, "taskRoleStatements", taskRoleStatements);
-    problems.throwIfAny(invalidProps(this));
 
     // arn:<partition>:logs:<region>:<account>:log-group:<name>
     const arnPart = (index: number) => Fn.element(Fn.split(":", props.emfLogGroupArn), index);
@@ -141,9 +166,10 @@ export class ServiceRoles extends Construct {
       description: `ECS execution role of ${props.serviceName}: image pull, logs, secrets`,
       // AWS documents aws:SourceArn for task roles only; the account condition keeps other accounts' tasks out.
       assumeRolePolicy: trust("ExecutionRoleTrust", [fromThisAccount]),
+      permissionsBoundary: permissionsBoundaryArn,
       tags: props.tags,
     });
-    new IamRolePolicyAttachment(this, "ExecutionRoleManaged", {
+    const managed = new IamRolePolicyAttachment(this, "ExecutionRoleManaged", {
       role: this.executionRole.name,
       policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy`,
     });
@@ -167,11 +193,12 @@ export class ServiceRoles extends Construct {
         ...(kmsKeyArn ? [{ sid: "DecryptWithKey", actions: ["kms:Decrypt"], resources: [kmsKeyArn] }] : []),
       ],
     });
-    new IamRolePolicy(this, "ExecutionRoleSecrets", {
+    const secrets = new IamRolePolicy(this, "ExecutionRoleSecrets", {
       name: "read-task-secrets",
       role: this.executionRole.id,
       policy: readSecrets.json,
     });
+    this.grants.push(managed, secrets);
 
     this.taskRole = new IamRole(this, "TaskRole", {
       namePrefix: `${namePrefix}-task-`,
@@ -185,6 +212,7 @@ export class ServiceRoles extends Construct {
           values: [Fn.join(":", ["arn", partition, "ecs", region, this.accountId, "*"])],
         },
       ]),
+      permissionsBoundary: permissionsBoundaryArn,
       tags: props.tags,
     });
     const writeEmf = new DataAwsIamPolicyDocument(this, "WriteEmf", {
@@ -197,11 +225,12 @@ export class ServiceRoles extends Construct {
         },
       ],
     });
-    new IamRolePolicy(this, "TaskRoleEmf", {
+    const emf = new IamRolePolicy(this, "TaskRoleEmf", {
       name: "write-emf",
       role: this.taskRole.id,
       policy: writeEmf.json,
     });
+    this.grants.push(emf);
     if (enableExecuteCommand) {
       // Session Manager's data channel actions do not support resource-level permissions.
       const exec = new DataAwsIamPolicyDocument(this, "ExecuteCommand", {
@@ -217,11 +246,13 @@ export class ServiceRoles extends Construct {
           },
         ],
       });
-      new IamRolePolicy(this, "TaskRoleExec", {
-        name: "ecs-exec",
-        role: this.taskRole.id,
-        policy: exec.json,
-      });
+      this.grants.push(
+        new IamRolePolicy(this, "TaskRoleExec", {
+          name: "ecs-exec",
+          role: this.taskRole.id,
+          policy: exec.json,
+        }),
+      );
     }
     if (taskRoleStatements.length > 0) {
       const extra = new DataAwsIamPolicyDocument(this, "AppStatements", {
@@ -237,7 +268,9 @@ export class ServiceRoles extends Construct {
           })),
         })),
       });
-      new IamRolePolicy(this, "TaskRoleApp", { name: "app", role: this.taskRole.id, policy: extra.json });
+      this.grants.push(
+        new IamRolePolicy(this, "TaskRoleApp", { name: "app", role: this.taskRole.id, policy: extra.json }),
+      );
     }
   }
 }

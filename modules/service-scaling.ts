@@ -3,20 +3,27 @@ import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-tar
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
 import { LATENCY_METRIC } from "../contract/metrics";
-import { checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
+import { show } from "../contract/problems";
+import { type Checker, isKnown, keysOf } from "./validation";
 
-/** How the task count follows load; the service supplies cluster, names and metrics. */
+/**
+ * How many tasks run: a fixed count, or (with `maxCapacity`) Application Auto Scaling between `minCapacity` and
+ * `maxCapacity` by target tracking on CPU and on requests per task, and a step policy that adds tasks while the
+ * service's own EMF latency stays high.
+ */
 export interface ScalingOptions {
-  /** Fewest tasks. */
-  readonly minCapacity: number;
-  /** Most tasks. */
-  readonly maxCapacity: number;
+  /** Tasks the service runs; with autoscaling, the count it is created with (autoscaling owns it afterwards). @default - 1, or minCapacity with autoscaling */
+  readonly desiredCount?: number;
+  /** Fewest tasks autoscaling keeps (with maxCapacity). @default 1 */
+  readonly minCapacity?: number;
+  /** Most tasks autoscaling runs: setting it turns autoscaling on. @default - no autoscaling: the service runs desiredCount tasks */
+  readonly maxCapacity?: number;
   /** Average CPU of the service, in percent, that target tracking holds (10-90). @default 60 */
   readonly cpuTargetPercent?: number;
   /**
    * Requests per task per minute that target tracking holds, through the load balancer's
    * ALBRequestCountPerTarget (needs a created load balancer). `false` for none.
-   * @default 1000
+   * @default - 1000 with a created load balancer, none otherwise
    */
   readonly requestsPerTargetPerMinute?: number | false;
   /**
@@ -34,13 +41,135 @@ export interface ScalingOptions {
   readonly scaleOutCooldownSeconds?: number;
 }
 
-/** Props of {@link ServiceScaling}. */
-export interface ServiceScalingProps extends ScalingOptions {
+/** The autoscaling part of {@link ScalingOptions}, with every default resolved. */
+export interface ResolvedAutoScaling {
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly cpuTargetPercent: number;
+  readonly requestsPerTargetPerMinute: number | false;
+  readonly latencyP99ScaleOutMs: number | false;
+  readonly latencyScaleOutTasks: number;
+  readonly scaleInCooldownSeconds: number;
+  readonly scaleOutCooldownSeconds: number;
+}
+
+/** {@link ScalingOptions} with every default resolved. */
+export interface ResolvedScaling {
+  readonly desiredCount: number;
+  /** Autoscaling, when `maxCapacity` was given. */
+  readonly auto?: ResolvedAutoScaling;
+}
+
+const SCALING_KEYS = keysOf<ScalingOptions>({
+  desiredCount: true,
+  minCapacity: true,
+  maxCapacity: true,
+  cpuTargetPercent: true,
+  requestsPerTargetPerMinute: true,
+  latencyP99ScaleOutMs: true,
+  latencyScaleOutTasks: true,
+  scaleInCooldownSeconds: true,
+  scaleOutCooldownSeconds: true,
+});
+
+/** The props that mean something only with autoscaling. */
+const AUTO_ONLY = SCALING_KEYS.filter((key) => key !== "desiredCount" && key !== "maxCapacity");
+
+/** Resolves the scaling defaults; `createdLoadBalancer` decides the request-tracking default. */
+export function resolveScaling(options: ScalingOptions, createdLoadBalancer: boolean): ResolvedScaling {
+  if (options.maxCapacity === undefined) return { desiredCount: options.desiredCount ?? 1 };
+  const minCapacity = options.minCapacity ?? 1;
+  return {
+    desiredCount: options.desiredCount ?? minCapacity,
+    auto: {
+      minCapacity,
+      maxCapacity: options.maxCapacity,
+      cpuTargetPercent: options.cpuTargetPercent ?? 60,
+      requestsPerTargetPerMinute: options.requestsPerTargetPerMinute ?? (createdLoadBalancer ? 1000 : false),
+      latencyP99ScaleOutMs: options.latencyP99ScaleOutMs ?? 500,
+      latencyScaleOutTasks: options.latencyScaleOutTasks ?? 1,
+      scaleInCooldownSeconds: options.scaleInCooldownSeconds ?? 300,
+      scaleOutCooldownSeconds: options.scaleOutCooldownSeconds ?? 60,
+    },
+  };
+}
+
+/** Most tasks autoscaling may run: a bound against typos, not an ECS limit. */
+export const MAX_TASKS = 100;
+
+/** Checks the scaling options; `createdLoadBalancer` decides whether request tracking is possible. */
+export function checkScaling(
+  c: Checker,
+  raw: unknown,
+  s: ResolvedScaling,
+  createdLoadBalancer: boolean,
+): void {
+  const given = c.object(raw, SCALING_KEYS, "ScalingOptions") as ScalingOptions;
+  c.at("desiredCount").integer(s.desiredCount, 0, 5000);
+  const auto = s.auto;
+  if (!auto) {
+    for (const key of AUTO_ONLY) {
+      const value = given[key as keyof ScalingOptions];
+      c.at(key).check(
+        value !== undefined,
+        value,
+        "is set without autoscaling",
+        "this prop with scaling.maxCapacity, which turns autoscaling on",
+      );
+    }
+    return;
+  }
+  const { minCapacity: min, maxCapacity: max } = auto;
+  c.at("minCapacity").integer(min, 0, MAX_TASKS);
+  c.at("maxCapacity").integer(max, 1, MAX_TASKS);
+  if (isKnown(min) && isKnown(max) && min > max)
+    c.at("minCapacity").fail(
+      min,
+      `is above ${c.path}.maxCapacity ${show(max)}`,
+      "minCapacity at most maxCapacity",
+    );
+  const desired = s.desiredCount;
+  if (given.desiredCount !== undefined && isKnown(desired) && isKnown(min) && isKnown(max))
+    c.at("desiredCount").check(
+      desired < min || desired > max,
+      desired,
+      `is outside ${c.path}.minCapacity ${min} to ${c.path}.maxCapacity ${max}`,
+      "a count between them (autoscaling would move it there at once)",
+    );
+  c.at("cpuTargetPercent").integer(auto.cpuTargetPercent, 10, 90);
+  const requests = auto.requestsPerTargetPerMinute;
+  if (requests !== false) {
+    c.at("requestsPerTargetPerMinute").integer(requests, 1, 1_000_000);
+    c.at("requestsPerTargetPerMinute").check(
+      !createdLoadBalancer,
+      requests,
+      "needs a created load balancer",
+      "with loadBalancer.create, or false",
+    );
+  }
+  const latency = auto.latencyP99ScaleOutMs;
+  if (latency !== false)
+    c.at("latencyP99ScaleOutMs").number(latency, { above: 0 }, "a number of milliseconds above 0, or false");
+  c.at("latencyScaleOutTasks").integer(auto.latencyScaleOutTasks, 1, MAX_TASKS);
+  const { scaleInCooldownSeconds: scaleIn, scaleOutCooldownSeconds: scaleOut } = auto;
+  c.at("scaleInCooldownSeconds").integer(scaleIn, 60, 3600);
+  c.at("scaleOutCooldownSeconds").integer(scaleOut, 0, 3600);
+  if (isKnown(scaleIn) && isKnown(scaleOut))
+    c.at("scaleInCooldownSeconds").check(
+      scaleIn < scaleOut,
+      scaleIn,
+      `is shorter than ${c.path}.scaleOutCooldownSeconds ${scaleOut}`,
+      "a scale-in cooldown at least as long, so the service adds capacity faster than it sheds it",
+    );
+}
+
+/** Props of {@link ServiceScaling}; every value already resolved and validated by the service. */
+export interface ServiceScalingProps extends ResolvedAutoScaling {
   /** Cluster of the service. */
   readonly clusterName: string;
   /** Name of the ECS service. */
   readonly serviceName: string;
-  /** Name prefix of the scale-out alarm. */
+  /** Name prefix of the policies and the scale-out alarm. */
   readonly name: string;
   /** CloudWatch namespace of the service's EMF metrics (for the latency step). */
   readonly namespace: string;
@@ -48,54 +177,6 @@ export interface ServiceScalingProps extends ScalingOptions {
   readonly requestCountResourceLabel?: string;
   /** Tags. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
-}
-
-/** Most tasks autoscaling may run: a bound against typos, not an ECS limit. */
-export const MAX_TASKS = 100;
-
-/** Checks min and max task counts against each other and {@link MAX_TASKS}. */
-export function checkTaskBounds(
-  problems: Problems,
-  minProp: string,
-  min: number,
-  maxProp: string,
-  max: number,
-): void {
-  checkIntRange(problems, minProp, min, 0, MAX_TASKS);
-  checkIntRange(problems, maxProp, max, 1, MAX_TASKS);
-  problems.check(
-    isKnown(min) && isKnown(max) && min > max,
-    `${minProp} ${show(min)} is above ${maxProp} ${show(max)}; allowed: ${minProp} at most ${maxProp}`,
-  );
-}
-
-/** Checks scaling options, naming them under `prefix` (e.g. "autoScaling."). */
-export function checkScalingOptions(problems: Problems, prefix: string, options: ScalingOptions): void {
-  checkTaskBounds(
-    problems,
-    `${prefix}minCapacity`,
-    options.minCapacity,
-    `${prefix}maxCapacity`,
-    options.maxCapacity,
-  );
-  checkIntRange(problems, `${prefix}cpuTargetPercent`, options.cpuTargetPercent, 10, 90);
-  const requests = options.requestsPerTargetPerMinute;
-  if (requests !== false)
-    checkIntRange(problems, `${prefix}requestsPerTargetPerMinute`, requests, 1, 1_000_000);
-  const latency = options.latencyP99ScaleOutMs;
-  problems.check(
-    latency !== false && latency !== undefined && isKnown(latency) && !(latency > 0),
-    `${prefix}latencyP99ScaleOutMs ${show(latency)} is not positive; allowed: a number of milliseconds above 0`,
-  );
-  checkIntRange(problems, `${prefix}latencyScaleOutTasks`, options.latencyScaleOutTasks, 1, MAX_TASKS);
-  const scaleIn = options.scaleInCooldownSeconds ?? 300;
-  const scaleOut = options.scaleOutCooldownSeconds ?? 60;
-  checkIntRange(problems, `${prefix}scaleInCooldownSeconds`, options.scaleInCooldownSeconds, 60, 3600);
-  checkIntRange(problems, `${prefix}scaleOutCooldownSeconds`, options.scaleOutCooldownSeconds, 0, 3600);
-  problems.check(
-    isKnown(scaleIn) && isKnown(scaleOut) && scaleIn < scaleOut,
-    `${prefix}scaleInCooldownSeconds ${scaleIn} is shorter than ${prefix}scaleOutCooldownSeconds ${scaleOut}; allowed: a scale-in cooldown at least as long, so the service adds capacity faster than it sheds it`,
-  );
 }
 
 /**
@@ -110,16 +191,14 @@ export class ServiceScaling extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceScalingProps) {
     super(scope, id);
-    const cpuTargetPercent = props.cpuTargetPercent ?? 60;
-    const requestsPerTarget = props.requestsPerTargetPerMinute ?? 1000;
-    const latencyThreshold = props.latencyP99ScaleOutMs ?? 500;
-    const latencyScaleOutTasks = props.latencyScaleOutTasks ?? 1;
-    const scaleInCooldown = props.scaleInCooldownSeconds ?? 300;
-    const scaleOutCooldown = props.scaleOutCooldownSeconds ?? 60;
-
-    const problems = new Problems();
-    checkScalingOptions(problems, "", props);
-    problems.throwIfAny(invalidProps(this));
+    const {
+      cpuTargetPercent,
+      requestsPerTargetPerMinute: requestsPerTarget,
+      latencyP99ScaleOutMs: latencyThreshold,
+      latencyScaleOutTasks,
+      scaleInCooldownSeconds: scaleInCooldown,
+      scaleOutCooldownSeconds: scaleOutCooldown,
+    } = props;
 
     this.target = new AppautoscalingTarget(this, "Resource", {
       serviceNamespace: "ecs",

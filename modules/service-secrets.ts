@@ -1,13 +1,7 @@
 import type { Construct } from "constructs";
 import { Fn, TerraformLocal, Token } from "./cdktf";
-import {
-  isEnvironmentVariableName,
-  isKnown,
-  type Problems,
-  SECRETS_MANAGER_COMPLETE_ARN,
-  SSM_PARAMETER_ARN,
-  show,
-} from "./validation";
+import { isEnvironmentVariableName, SECRETS_MANAGER_COMPLETE_ARN, SSM_PARAMETER_ARN } from "./aws-rules";
+import { type Checker, isKnown, keysOf } from "./validation";
 
 /** Where a secret's value comes from: an SSM parameter or a Secrets Manager secret, by name or ARN. */
 export interface SecretReference {
@@ -42,9 +36,9 @@ export interface ResolvedSecret {
   readonly store: "ssm" | "secretsmanager";
 }
 
-/** Props of {@link resolveSecrets}. */
+/** What {@link resolveSecrets} needs. */
 export interface ResolveSecretsProps {
-  /** The secrets to resolve, as given (validated with {@link checkServiceSecrets}). */
+  /** The secrets to resolve, as given (validated by checkServiceSecrets). */
   readonly secrets: readonly ServiceSecret[];
   /**
    * ARN of a resource in the task's partition, region and account, e.g. the EMF log group's: names are turned
@@ -64,73 +58,83 @@ export function isSsmParameterName(value: string): boolean {
   return SSM_PARAMETER_NAME.test(value) && value.length <= 1011;
 }
 
-/** Checks where a secret comes from, naming the value `prop`. Token values are not judged. */
-export function checkSecretLocation(
-  problems: Problems,
-  prop: string,
-  valueFrom: string,
-  store: SecretReference["store"],
-): void {
+/** Checks where a secret comes from (`c` is the `valueFrom` prop's checker). Token values are not judged. */
+export function checkSecretLocation(c: Checker, valueFrom: unknown, store: unknown): void {
+  if (!c.required(valueFrom, "an SSM parameter name or ARN, or a Secrets Manager secret name or ARN")) return;
   if (!isKnown(valueFrom)) return;
+  if (
+    c.check(typeof valueFrom !== "string", valueFrom, "is not a string", "a parameter or secret name or ARN")
+  )
+    return;
+  const value = valueFrom as string;
   if (store === "ssm") {
-    problems.check(
-      !isSsmParameterName(valueFrom) && !SSM_PARAMETER_ARN.test(valueFrom),
-      `${prop} ${show(valueFrom)} is not an SSM parameter name or ARN; allowed: a name like "/orders/db-url" or "db-url" (at most 1011 characters of A-Z a-z 0-9 _ . -, "/" before each path level), or arn:<partition>:ssm:<region>:<account>:parameter/<name>`,
+    c.check(
+      !isSsmParameterName(value) && !SSM_PARAMETER_ARN.test(value),
+      value,
+      "is not an SSM parameter name or ARN",
+      'a name like "/orders/db-url" or "db-url" (at most 1011 characters of A-Z a-z 0-9 _ . -, "/" before each path level), or arn:<partition>:ssm:<region>:<account>:parameter/<name>',
     );
     return;
   }
   if (store !== "secretsmanager") return;
-  const isName = !valueFrom.startsWith("arn:");
-  problems.check(
-    isName ? !SECRET_NAME.test(valueFrom) : !SECRETS_MANAGER_COMPLETE_ARN.test(valueFrom),
-    `${prop} ${show(valueFrom)} is not a Secrets Manager secret name or complete ARN; allowed: a name of 1-512 characters of A-Z a-z 0-9 / _ + = . @ -, or arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (a JSON key goes in jsonKey)`,
+  const isName = !value.startsWith("arn:");
+  c.check(
+    isName ? !SECRET_NAME.test(value) : !SECRETS_MANAGER_COMPLETE_ARN.test(value),
+    value,
+    "is not a Secrets Manager secret name or complete ARN",
+    "a name of 1-512 characters of A-Z a-z 0-9 / _ + = . @ -, or arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (a JSON key goes in jsonKey)",
   );
-  problems.check(
-    isName && SECRET_NAME.test(valueFrom) && SUFFIX_LIKE.test(valueFrom),
-    `${prop} ${show(valueFrom)} ends in a hyphen and six characters, which Secrets Manager may take for its ARN suffix and not find the secret by name; allowed: the secret's complete ARN`,
+  c.check(
+    isName && SECRET_NAME.test(value) && SUFFIX_LIKE.test(value),
+    value,
+    "ends in a hyphen and six characters, which Secrets Manager may take for its ARN suffix and not find the secret by name",
+    "the secret's complete ARN",
   );
 }
 
-/** Checks one secret reference (`prop.store`, `prop.valueFrom`, `prop.jsonKey`). Token values are not judged. */
-export function checkSecretReference(problems: Problems, prop: string, reference: SecretReference): void {
-  const { store, valueFrom, jsonKey } = reference;
-  problems.check(
-    !STORES.includes(store),
-    `${prop}.store ${show(store)} is not a secret store; allowed: ${STORES.join(", ")}`,
-  );
-  checkSecretLocation(problems, `${prop}.valueFrom`, valueFrom, store);
+const REFERENCE_KEYS = keysOf<SecretReference>({ valueFrom: true, store: true, jsonKey: true });
+const SECRET_KEYS = keysOf<ServiceSecret>({ name: true, valueFrom: true, store: true, jsonKey: true });
+
+/** Checks one secret reference (`store`, `valueFrom`, `jsonKey` under `c`). Token values are not judged. */
+export function checkSecretReference(c: Checker, reference: SecretReference, keys = REFERENCE_KEYS): void {
+  const given = c.object(reference, keys, keys === SECRET_KEYS ? "ServiceSecret" : "SecretReference");
+  const { store, valueFrom, jsonKey } = given as Partial<SecretReference>;
+  if (c.at("store").required(store, STORES.join(", ")))
+    c.at("store").oneOf(store, STORES, "is not a secret store");
+  checkSecretLocation(c.at("valueFrom"), valueFrom, store);
   if (jsonKey === undefined) return;
-  problems.check(
+  c.at("jsonKey").check(
     store === "ssm",
-    `${prop}.jsonKey ${show(jsonKey)} is set for an SSM parameter; allowed: jsonKey with store "secretsmanager" only`,
+    jsonKey,
+    "is set for an SSM parameter",
+    'jsonKey with store "secretsmanager" only',
   );
-  problems.check(
-    isKnown(jsonKey) && (jsonKey === "" || jsonKey.includes(":")),
-    `${prop}.jsonKey ${show(jsonKey)} is not a key ECS can select; allowed: a non-empty key without ":"`,
+  c.at("jsonKey").check(
+    isKnown(jsonKey) && (typeof jsonKey !== "string" || jsonKey === "" || jsonKey.includes(":")),
+    jsonKey,
+    "is not a key ECS can select",
+    'a non-empty key without ":"',
   );
 }
 
-/** Checks a container's secrets (`prop[i]`): variable names, each once, and every reference. */
-export function checkServiceSecrets(
-  problems: Problems,
-  prop: string,
-  secrets: readonly ServiceSecret[],
-): void {
-  const firstIndex = new Map<string, number>();
-  secrets.forEach((secret, i) => {
-    const at = `${prop}[${i}]`;
-    const { name } = secret;
-    problems.check(
-      isKnown(name) && !isEnvironmentVariableName(name),
-      `${at}.name ${show(name)} is not an environment variable name; allowed: letters, digits and underscores, not starting with a digit`,
+/** Checks a container's secrets (`c` is the list's checker): variable names, each once, and every reference. */
+export function checkServiceSecrets(c: Checker, secrets: readonly ServiceSecret[]): void {
+  const firstIndex = new Map<unknown, number>();
+  c.list(secrets, "a list of { name, valueFrom, store, jsonKey? }").forEach((item, i) => {
+    const at = c.at(i);
+    const secret = item as ServiceSecret;
+    checkSecretReference(at, secret, SECRET_KEYS);
+    const name = (secret as Partial<ServiceSecret> | undefined)?.name;
+    if (!at.at("name").required(name, "an environment variable name")) return;
+    at.at("name").check(
+      isKnown(name) && (typeof name !== "string" || !isEnvironmentVariableName(name)),
+      name,
+      "is not an environment variable name",
+      "letters, digits and underscores, not starting with a digit",
     );
     const first = firstIndex.get(name);
-    problems.check(
-      first !== undefined,
-      `${at}.name ${show(name)} is also ${prop}[${first}].name; allowed: each variable once`,
-    );
+    at.at("name").check(first !== undefined, name, `is also ${c.path}[${first}].name`, "each variable once");
     if (first === undefined) firstIndex.set(name, i);
-    checkSecretReference(problems, at, secret);
   });
 }
 

@@ -21,6 +21,8 @@ export type NetworkConfig =
       readonly subnetIds: readonly string[];
       /** Private subnets for a created database. */
       readonly databaseSubnetIds: readonly string[];
+      /** How the tasks in `subnetIds` reach AWS (EmfFargateService's network.outbound). */
+      readonly outbound: "publicIp" | "nat" | "vpcEndpoints";
     };
 
 /** Where the database comes from. */

@@ -2,14 +2,7 @@ import { readFileSync } from "node:fs";
 import { APP_KEEP_ALIVE_TIMEOUT_MS } from "../contract/http";
 import { METRICS_MODES } from "../contract/metrics";
 import { Problems, ProblemsError, show } from "../contract/problems";
-import {
-  checkCapacityProviderStrategy,
-  checkCertificateArn,
-  checkHealthCheckPath,
-  checkTaskBounds,
-  checkTopicArn,
-  type SecretReference,
-} from "../modules";
+import type { SecretReference } from "../modules";
 import type {
   BackendConfig,
   DatabaseConfig,
@@ -124,6 +117,10 @@ export function loadKoaAppConfig(
     const subnets = list("subnetIds");
     if (subnets.length > 0)
       problems.add(`${where("subnetIds")} is set without vpcId; allowed: both, or neither to create a VPC`);
+    if (raw.outbound !== "")
+      problems.add(
+        `${where("outbound")} is set without vpcId; allowed: with an existing VPC only (the created VPC's tasks use publicIp)`,
+      );
     network = {
       create: true,
       cidrBlock: raw.vpcCidr,
@@ -133,7 +130,14 @@ export function loadKoaAppConfig(
     const subnetIds = list("subnetIds");
     if (subnetIds.length === 0)
       problems.add(`${where("subnetIds")} is empty while vpcId is set; allowed: one or more subnet IDs`);
-    network = { create: false, vpcId: raw.vpcId, subnetIds, databaseSubnetIds: list("databaseSubnetIds") };
+    const outbound = oneOf("outbound", ["publicIp", "nat", "vpcEndpoints"] as const);
+    network = {
+      create: false,
+      vpcId: raw.vpcId,
+      subnetIds,
+      databaseSubnetIds: list("databaseSubnetIds"),
+      outbound,
+    };
   }
 
   let database: DatabaseConfig;
@@ -171,11 +175,9 @@ export function loadKoaAppConfig(
       `${where("errorRateThresholdPercent")} ${show(raw.errorRateThresholdPercent)} is not a percentage; allowed: a number above 0, at most 100`,
     );
   }
-  checkTopicArn(problems, where("alarmTopicArn"), raw.alarmTopicArn === "" ? undefined : raw.alarmTopicArn);
 
   const loadBalancer = loadBalancerConfig(raw, network, ingressCidrs, { problems, int, list, oneOf, where });
   const healthCheckPath = raw.healthCheckPath;
-  checkHealthCheckPath(problems, where("healthCheckPath"), healthCheckPath);
   const scaling: ScalingConfig = {
     minCount: int("minCount"),
     maxCount: int("maxCount"),
@@ -186,11 +188,9 @@ export function loadKoaAppConfig(
     onDemandWeight: int("onDemandWeight"),
     spotWeight: int("spotWeight"),
   };
-  checkTaskBounds(problems, where("minCount"), scaling.minCount, where("maxCount"), scaling.maxCount);
-  checkCapacityProviderStrategy(
-    problems,
-    `${where("onDemandWeight")} and ${where("spotWeight")}`,
-    capacityStrategyOf(scaling) ?? [],
+  problems.check(
+    scaling.minCount > scaling.maxCount,
+    `${where("minCount")} ${scaling.minCount} is above ${where("maxCount")} ${scaling.maxCount}; allowed: minCount at most maxCount`,
   );
   const waitForSteadyState = oneOf("waitForSteadyState", ["true", "false"] as const) === "true";
 
@@ -264,7 +264,6 @@ function loadBalancerConfig(
     `${where("ingressCidrs")} is empty for an internal load balancer in an existing VPC; allowed: the CIDRs of the clients that call it`,
   );
   const certificateArn = raw.certificateArn === "" ? undefined : raw.certificateArn;
-  checkCertificateArn(problems, where("certificateArn"), certificateArn);
   const idleTimeoutSeconds = int("idleTimeoutSeconds");
   const keepAliveSeconds = APP_KEEP_ALIVE_TIMEOUT_MS / 1000;
   // The app closes idle connections after its keep-alive; the load balancer must give up on them first,

@@ -6,7 +6,7 @@
 
 import { Fn, Op, Token } from "cdktf";
 import type { MetricsMode } from "../contract/metrics";
-import { type HealthCheck, isKnown, type ParameterKind } from "../modules";
+import type { HealthCheck, ParameterKind } from "../modules";
 
 /**
  * The variables the app reads from SSM parameters, in the order of the seed's task definition, and how each
@@ -61,7 +61,7 @@ export function koaAppHealthCheck(port: number, path = "/health"): HealthCheck {
  * gives a Terraform expression instead of a fixed value.
  */
 export function shutdownTimeoutMs(stopTimeoutSeconds: number): string {
-  return isKnown(stopTimeoutSeconds)
+  return !Token.isUnresolved(stopTimeoutSeconds)
     ? String(Math.max(1000, stopTimeoutSeconds * 1000 - 5000))
     : Token.asString(Fn.max([1000, Op.sub(Op.mul(stopTimeoutSeconds, 1000), 5000)]));
 }

@@ -34,6 +34,7 @@ export type Sources = {
   vpcId: string;
   subnetIds: string;
   databaseSubnetIds: string;
+  outbound: string;
   database: string;
   databaseInstanceClass: string;
   databaseDeletionProtection: string;
@@ -158,6 +159,13 @@ export const SETTINGS: readonly Setting[] = [
     env: "KOAAPP_DB_SUBNET_IDS",
     default: "",
     description: "Existing private subnets for a created database (with vpcId)",
+  },
+  {
+    key: "outbound",
+    env: "KOAAPP_OUTBOUND",
+    default: "",
+    description:
+      "With vpcId: how the tasks reach AWS — publicIp (public subnets), nat (private subnets with a NAT gateway) or vpcEndpoints (private subnets with VPC endpoints; images in private ECR)",
   },
   {
     key: "database",

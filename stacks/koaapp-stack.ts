@@ -4,11 +4,11 @@ import type { Construct } from "constructs";
 import {
   AppParameters,
   EmfFargateService,
-  PostgresDatabase,
+  ImageRepository,
+  ReliabilityChecks,
   SecurityPolicyChecks,
-  ServiceNetwork,
 } from "../modules";
-import { capacityStrategyOf, type KoaAppConfig } from "./koaapp-config";
+import type { KoaAppConfig } from "./koaapp-config";
 import {
   KOAAPP_SECRETS,
   KOAAPP_STOP_TIMEOUT_SECONDS,
@@ -16,6 +16,8 @@ import {
   koaAppHealthCheck,
 } from "./koaapp-container";
 import { KoaAppVariables } from "./koaapp-variables";
+import { PostgresDatabase } from "./postgres-database";
+import { SampleNetwork } from "./sample-network";
 
 /**
  * The sample stack: the Koa service with its CloudWatch agent sidecar, a VPC and a PostgreSQL
@@ -31,6 +33,7 @@ export class KoaAppStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: KoaAppConfig) {
     super(scope, id);
     Aspects.of(this).add(new SecurityPolicyChecks());
+    Aspects.of(this).add(new ReliabilityChecks());
     const tags = { Project: config.serviceName, Environment: config.environmentName, ManagedBy: "cdktf" };
 
     // The provider construct pins hashicorp/aws in required_providers; its block is then removed: as a
@@ -70,7 +73,7 @@ export class KoaAppStack extends TerraformStack {
     this.variables = variables;
 
     const network = config.network.create
-      ? new ServiceNetwork(this, "Network", {
+      ? new SampleNetwork(this, "Network", {
           cidrBlock: config.network.cidrBlock,
           availabilityZones: config.network.availabilityZones,
           region: config.region,
@@ -119,24 +122,53 @@ export class KoaAppStack extends TerraformStack {
       tags,
     });
 
+    // The repository holds the image the service runs; it is created unless the image lives elsewhere.
+    const repository = variables.imageUri
+      ? undefined
+      : new ImageRepository(this, "Repository", { name: config.serviceName.toLowerCase(), tags });
+    const image = variables.imageUri ?? repository?.imageUri(variables.imageTag as string);
+
     const lb = config.loadBalancer;
     const containerPort = 5000;
     const service = new EmfFargateService(this, "Service", {
       serviceName: config.serviceName,
-      vpcId,
-      subnetIds: taskSubnetIds,
-      assignPublicIp: network !== undefined,
+      container: {
+        image: image as string,
+        port: containerPort,
+        cpu: config.appCpu,
+        memoryMiB: config.appMemoryMiB,
+        environment: koaAppEnvironment({
+          environmentName: config.environmentName,
+          metricsMode: config.metricsMode,
+          stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
+        }),
+        secrets: parameters.secrets,
+        stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
+        // The container's check and the load balancer's request the same path.
+        healthCheck: koaAppHealthCheck(containerPort, config.healthCheckPath),
+      },
+      network: {
+        vpcId,
+        subnetIds: taskSubnetIds,
+        // The created VPC has no NAT gateway: its tasks run in the public subnets with public IPs.
+        outbound: config.network.create ? "publicIp" : config.network.outbound,
+        dependsOn: network?.internetAccess,
+        ...(lb.type === "none"
+          ? {
+              ingressCidrs:
+                config.ingressCidrs.length > 0 ? config.ingressCidrs : network ? [network.cidrBlock] : [],
+            }
+          : {}),
+      },
+      task: { cpu: config.taskCpu, memoryMiB: config.taskMemoryMiB },
       ...(lb.type === "none"
-        ? {
-            ingressCidrs:
-              config.ingressCidrs.length > 0 ? config.ingressCidrs : network ? [network.cidrBlock] : [],
-          }
+        ? {}
         : {
             loadBalancer: {
               create: {
-                internal: lb.type === "internal",
+                scheme: lb.type === "internal" ? "internal" : "internet-facing",
+                subnetIds: lb.subnetIds.length > 0 ? lb.subnetIds : taskSubnetIds,
                 certificateArn: lb.certificateArn,
-                subnetIds: lb.subnetIds.length > 0 ? lb.subnetIds : undefined,
                 // A public load balancer admits the internet unless told otherwise, an internal one its VPC.
                 ingressCidrs:
                   config.ingressCidrs.length > 0
@@ -150,37 +182,30 @@ export class KoaAppStack extends TerraformStack {
                 accessLogs: lb.accessLogsBucket
                   ? { bucket: lb.accessLogsBucket, prefix: config.serviceName }
                   : undefined,
+                healthCheck: { path: config.healthCheckPath },
               },
             },
           }),
-      containerPort,
-      environment: koaAppEnvironment({
-        environmentName: config.environmentName,
-        metricsMode: config.metricsMode,
-        stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
-      }),
-      stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
-      // The container's check and the load balancer's request the same path.
-      healthCheck: koaAppHealthCheck(containerPort, config.healthCheckPath),
-      healthCheckPath: config.healthCheckPath,
-      secrets: parameters.secrets,
-      ...(variables.imageUri ? { imageUri: variables.imageUri } : { imageTag: variables.imageTag }),
-      desiredCount: variables.desiredCount,
-      autoScaling: {
+      scaling: {
+        desiredCount: variables.desiredCount,
         minCapacity: variables.minCount,
         maxCapacity: variables.maxCount,
         cpuTargetPercent: config.scaling.cpuTargetPercent,
         requestsPerTargetPerMinute: lb.type === "none" ? false : config.scaling.requestsPerTarget,
         latencyP99ScaleOutMs: variables.scaleOutLatencyP99Ms,
       },
-      capacityProviderStrategy: capacityStrategyOf(config.scaling),
+      ...(config.scaling.spotWeight > 0
+        ? {
+            capacity: {
+              spotWeight: config.scaling.spotWeight,
+              onDemandWeight: config.scaling.onDemandWeight,
+              onDemandBase: config.scaling.onDemandBase,
+            },
+          }
+        : {}),
       deployment: { waitForSteadyState: config.waitForSteadyState },
-      taskCpu: config.taskCpu,
-      taskMemoryMiB: config.taskMemoryMiB,
-      appCpu: config.appCpu,
-      appMemoryMiB: config.appMemoryMiB,
-      logRetentionDays: config.logRetentionDays,
       metrics: { namespace: config.namespace },
+      logs: { retentionDays: config.logRetentionDays },
       alarms: {
         latencyP99ThresholdMs: variables.latencyP99ThresholdMs,
         errorRateThresholdPercent: variables.errorRateThresholdPercent,
@@ -197,15 +222,15 @@ export class KoaAppStack extends TerraformStack {
     new TerraformOutput(this, "task_definition_family", { value: service.taskDefinitionFamily });
     new TerraformOutput(this, "log_group_name", { value: service.logGroupName });
     new TerraformOutput(this, "emf_log_group_name", { value: service.emfLogGroupName });
-    new TerraformOutput(this, "metrics_namespace", { value: service.emf.namespace });
-    new TerraformOutput(this, "ecr_repository_url", { value: service.repositoryUrl ?? "" });
+    new TerraformOutput(this, "metrics_namespace", { value: service.metrics.namespace });
+    new TerraformOutput(this, "ecr_repository_url", { value: repository?.repositoryUrl ?? "" });
     new TerraformOutput(this, "parameter_names", { value: parameters.createdParameterNames });
-    new TerraformOutput(this, "agent_config_parameter_name", { value: service.agent.parameter.name });
+    new TerraformOutput(this, "agent_config_parameter_name", { value: service.agentConfigParameterName });
     if (database) new TerraformOutput(this, "database_address", { value: database.address });
-    new TerraformOutput(this, "alarm_topic_arn", { value: service.alarms?.topicArn ?? "" });
-    new TerraformOutput(this, "dashboard_name", { value: service.dashboard?.dashboard.dashboardName ?? "" });
-    new TerraformOutput(this, "load_balancer_dns_name", { value: service.loadBalancer?.dnsName ?? "" });
-    new TerraformOutput(this, "load_balancer_zone_id", { value: service.loadBalancer?.zoneId ?? "" });
+    new TerraformOutput(this, "alarm_topic_arn", { value: service.alarmTopicArn ?? "" });
+    new TerraformOutput(this, "dashboard_name", { value: service.dashboardName ?? "" });
+    new TerraformOutput(this, "load_balancer_dns_name", { value: service.loadBalancerDnsName ?? "" });
+    new TerraformOutput(this, "load_balancer_zone_id", { value: service.loadBalancerZoneId ?? "" });
     new TerraformOutput(this, "service_url", { value: service.url ?? "" });
   }
 }

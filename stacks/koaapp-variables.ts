@@ -1,6 +1,5 @@
 import { Fn, Op, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { MAX_TASKS } from "../modules";
 
 /** Which per-deploy variables the stack needs, and their defaults from the synth-time configuration. */
 export interface KoaAppVariablesProps {
@@ -37,6 +36,9 @@ export interface VariableDoc {
   /** Description, as in cdk.tf.json. */
   readonly description: string;
 }
+
+/** Most tasks the variables accept: the construct's own bound on scaling.maxCapacity, against typos. */
+const MAX_TASKS = 100;
 
 const IMAGE_TAG = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
 

@@ -5,12 +5,24 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { isIPv4 } from "node:net";
+import { Fn, type ITerraformDependable, Op, Token } from "cdktf";
 import { Construct } from "constructs";
-import { Fn, Op, Token } from "./cdktf";
-import { invalidProps, isIpv4Cidr, isKnown, Problems, show } from "./validation";
+import { Problems, show } from "../contract/problems";
 
-/** Props of {@link ServiceNetwork}. */
-export interface ServiceNetworkProps {
+/** True when a value is known at synth time (not a Terraform token). */
+function isKnown(value: unknown): boolean {
+  return value !== undefined && !Token.isUnresolved(value);
+}
+
+/** True for an IPv4 CIDR whose prefix is from /16 to /20: room for the /24 subnets in up to six zones. */
+function isVpcCidr(value: string): boolean {
+  const [address = "", bits = ""] = value.split("/");
+  return isIPv4(address) && /^\d{2}$/.test(bits) && Number(bits) >= 16 && Number(bits) <= 20;
+}
+
+/** Props of {@link SampleNetwork}. */
+export interface SampleNetworkProps {
   /** Availability zones, one public and one private subnet in each (at least two: RDS needs two). */
   readonly availabilityZones: readonly string[];
   /**
@@ -28,11 +40,11 @@ export interface ServiceNetworkProps {
 }
 
 /**
- * A small VPC for the service: public subnets (tasks with public IPs reach ECR, SSM and CloudWatch
+ * The sample stack's VPC: public subnets (tasks with public IPs reach ECR, SSM and CloudWatch
  * through the internet gateway, so no NAT gateway is paid for) and private subnets with no route out,
  * for the database.
  */
-export class ServiceNetwork extends Construct {
+export class SampleNetwork extends Construct {
   /** The VPC. */
   readonly vpc: Vpc;
   /** ID of the VPC. */
@@ -43,8 +55,13 @@ export class ServiceNetwork extends Construct {
   readonly publicSubnetIds: string[];
   /** Private subnet IDs (no route to the internet), one per zone. */
   readonly privateSubnetIds: string[];
+  /**
+   * What makes the public subnets public: the internet gateway, the default route to it and the subnets' route
+   * table associations. A load balancer or task in those subnets must be created after them.
+   */
+  readonly internetAccess: ITerraformDependable[] = [];
 
-  constructor(scope: Construct, id: string, props: ServiceNetworkProps) {
+  constructor(scope: Construct, id: string, props: SampleNetworkProps) {
     super(scope, id);
     const cidrBlock = props.cidrBlock ?? "10.0.0.0/16";
     const name = props.name ?? this.node.path.replace(/\//g, "-");
@@ -56,10 +73,10 @@ export class ServiceNetwork extends Construct {
       `availabilityZones ${show(zones)} has ${zones.length} zones; allowed: 2 to 6 zones`,
     );
     problems.check(
-      isKnown(cidrBlock) && !isIpv4Cidr(cidrBlock, 16, 20),
+      isKnown(cidrBlock) && !isVpcCidr(cidrBlock),
       `cidrBlock ${show(cidrBlock)} is not an IPv4 CIDR from /16 to /20; allowed: e.g. "10.0.0.0/16"`,
     );
-    problems.throwIfAny(invalidProps(this));
+    problems.throwIfAny(`${this.node.path}: invalid props`);
 
     const tags = (suffix: string) => ({ ...props.tags, Name: `${name}-${suffix}` });
     const currentRegion = props.region === undefined ? undefined : new DataAwsRegion(this, "Region");
@@ -84,11 +101,12 @@ export class ServiceNetwork extends Construct {
 
     const gateway = new InternetGateway(this, "InternetGateway", { vpcId: this.vpc.id, tags: tags("igw") });
     const publicRoutes = new RouteTable(this, "PublicRoutes", { vpcId: this.vpc.id, tags: tags("public") });
-    new Route(this, "DefaultRoute", {
+    const defaultRoute = new Route(this, "DefaultRoute", {
       routeTableId: publicRoutes.id,
       destinationCidrBlock: "0.0.0.0/0",
       gatewayId: gateway.id,
     });
+    this.internetAccess.push(gateway, defaultRoute);
     const privateRoutes = new RouteTable(this, "PrivateRoutes", {
       vpcId: this.vpc.id,
       tags: tags("private"),
@@ -110,10 +128,12 @@ export class ServiceNetwork extends Construct {
         cidrBlock: Fn.cidrsubnet(this.vpc.cidrBlock, newBits, i),
         tags: tags(`public-${zone}`),
       });
-      new RouteTableAssociation(this, `Public${i}Routes`, {
-        subnetId: publicSubnet.id,
-        routeTableId: publicRoutes.id,
-      });
+      this.internetAccess.push(
+        new RouteTableAssociation(this, `Public${i}Routes`, {
+          subnetId: publicSubnet.id,
+          routeTableId: publicRoutes.id,
+        }),
+      );
       const privateSubnet = new Subnet(this, `Private${i}`, {
         vpcId: this.vpc.id,
         availabilityZone: zone,

@@ -3,7 +3,8 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { checkIntRange, invalidProps, isKnown, Problems, show } from "./validation";
+import { Fn, Token } from "cdktf";
+import { Problems, show } from "../contract/problems";
 
 /** Master user names RDS for PostgreSQL reserves for itself. */
 const RESERVED_USERNAMES = ["rdsadmin", "rds_superuser", "rds_replication", "rds_password"];
@@ -13,7 +14,7 @@ export interface PostgresDatabaseProps {
   /** VPC of the database. */
   readonly vpcId: string;
   /** Private subnets for the DB subnet group (two zones at least). */
-  readonly subnetIds: string[];
+  readonly subnetIds: readonly string[];
   /**
    * Master password through the provider's write-only `password_wo`, so it is in neither cdk.tf.json
    * nor the state. Pass an ephemeral Terraform variable.
@@ -47,9 +48,16 @@ export interface PostgresDatabaseProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/** True when a value is known at synth time (not a Terraform token). */
+function isKnown(value: unknown): boolean {
+  return value !== undefined && !Token.isUnresolved(value);
+}
+
 /**
- * An RDS PostgreSQL instance in private subnets, encrypted, with its master password write-only.
- * Nothing may connect until {@link PostgresDatabase.allowFrom} admits a client security group.
+ * The sample stack's database: an RDS PostgreSQL instance in private subnets, encrypted, with its master password
+ * write-only. Nothing may connect until {@link PostgresDatabase.allowFrom} admits a client security group. Its final
+ * snapshot is named after the instance's creation time, so every deletion of every instance leaves a snapshot of
+ * its own (a fixed name fails the second destroy or any replacement with DBSnapshotAlreadyExists).
  */
 export class PostgresDatabase extends Construct {
   /** The instance. */
@@ -93,14 +101,19 @@ export class PostgresDatabase extends Construct {
         (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(username) || RESERVED_USERNAMES.includes(username)),
       `username ${show(username)} is not an RDS master user name; allowed: a letter then up to 62 letters, digits or underscores, not a reserved word`,
     );
-    checkIntRange(problems, "allocatedStorageGiB", allocatedStorageGiB, 20, 65536);
-    checkIntRange(problems, "backupRetentionDays", backupRetentionDays, 0, 35);
-    checkIntRange(problems, "passwordVersion", passwordVersion, 1, Number.MAX_SAFE_INTEGER);
+    const integer = (prop: string, value: number, min: number, max: number) =>
+      problems.check(
+        isKnown(value) && (!Number.isInteger(value) || value < min || value > max),
+        `${prop} ${show(value)} is out of range; allowed: an integer from ${min} to ${max}`,
+      );
+    integer("allocatedStorageGiB", allocatedStorageGiB, 20, 65536);
+    integer("backupRetentionDays", backupRetentionDays, 0, 35);
+    integer("passwordVersion", passwordVersion, 1, Number.MAX_SAFE_INTEGER);
     problems.check(
       props.subnetIds.length < 2,
       `subnetIds ${show(props.subnetIds)} has ${props.subnetIds.length} subnets; allowed: at least 2, in different zones`,
     );
-    problems.throwIfAny(invalidProps(this));
+    problems.throwIfAny(`${this.node.path}: invalid props`);
 
     const securityGroup = new SecurityGroup(this, "SecurityGroup", {
       namePrefix: `${identifier}-db-`,
@@ -111,7 +124,7 @@ export class PostgresDatabase extends Construct {
     });
     const subnetGroup = new DbSubnetGroup(this, "SubnetGroup", {
       namePrefix: `${identifier}-`,
-      subnetIds: props.subnetIds,
+      subnetIds: [...props.subnetIds],
       tags: props.tags,
     });
 
@@ -136,10 +149,14 @@ export class PostgresDatabase extends Construct {
       backupRetentionPeriod: backupRetentionDays,
       deletionProtection,
       skipFinalSnapshot,
-      finalSnapshotIdentifier: skipFinalSnapshot ? undefined : `${identifier}-final`,
+      // Unique per instance: the creation time, kept (ignore_changes) so the name does not move on every plan.
+      finalSnapshotIdentifier: skipFinalSnapshot
+        ? undefined
+        : `${identifier}-final-${Fn.formatdate("YYYYMMDDhhmmss", Fn.timestamp())}`,
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
       tags: props.tags,
+      lifecycle: skipFinalSnapshot ? undefined : { ignoreChanges: ["final_snapshot_identifier"] },
     });
     this.address = this.instance.address;
     this.port = "5432";
