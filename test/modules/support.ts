@@ -10,7 +10,10 @@ import {
 } from "cdktf";
 import type { Construct } from "constructs";
 import type { ContainerDefinition, HealthCheck } from "../../modules/container-definition";
+import type { ContainerOptions } from "../../modules/app-container";
 import type { EmfFargateServiceProps } from "../../modules/emf-fargate-service";
+import type { LoadBalancerOptions } from "../../modules/service-front-door";
+import type { NetworkOptions } from "../../modules/service-options";
 import type { ServiceSecret } from "../../modules/service-secrets";
 import { KOAAPP_SECRET_NAMES } from "../../stacks/koaapp-container";
 
@@ -67,14 +70,38 @@ export const HEALTH_CHECK: HealthCheck = {
   startPeriod: 10,
 };
 
+/** Realistic IDs of an existing VPC, its subnets and security groups (the constructs check their form). */
+export const IDS = {
+  vpc: "vpc-0a1b2c3d4e5f67890",
+  subnets: ["subnet-0a1b2c3d4e5f67890", "subnet-0f9e8d7c6b5a43210"],
+  publicSubnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+  securityGroups: ["sg-0a1b2c3d4e5f67890", "sg-0f9e8d7c6b5a43210"],
+} as const;
+
+/** An image in private ECR, pinned by tag. */
+export const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/koaapp:1.2.3";
+
+/** The app container of the tests' services. */
+export const CONTAINER: ContainerOptions = {
+  image: IMAGE,
+  port: 5000,
+  secrets: SSM_SECRETS,
+  healthCheck: HEALTH_CHECK,
+};
+
+/** Tasks in private subnets of an existing VPC that reach AWS through a NAT gateway. */
+export const NETWORK: NetworkOptions = { vpcId: IDS.vpc, subnetIds: IDS.subnets, outbound: "nat" };
+
 /** The smallest complete EmfFargateService props; tests spread their changes over it. */
 export const SERVICE_PROPS: EmfFargateServiceProps = {
   serviceName: "koaapp",
-  vpcId: "vpc-0123",
-  subnetIds: ["subnet-a", "subnet-b"],
-  secrets: SSM_SECRETS,
-  healthCheck: HEALTH_CHECK,
-  imageTag: "1.2.3",
+  container: CONTAINER,
+  network: NETWORK,
+};
+
+/** A created internet-facing load balancer in the public subnets. */
+export const PUBLIC_LOAD_BALANCER: LoadBalancerOptions = {
+  create: { scheme: "internet-facing", subnetIds: IDS.publicSubnets },
 };
 
 /** The region every test stack's provider is configured with. */
@@ -116,7 +143,7 @@ export function dataOf(json: TerraformJson, type: string): Block[] {
   return Object.values(json.data?.[type] ?? {});
 }
 
-/** The resource or data source below a construct, by construct id or a path of ids ("Default/Cluster"). */
+/** The resource or data source below a construct, by construct id or a path of ids ("Ecs/Cluster"). */
 export function childOf(scope: Construct, path: string): TerraformElement {
   return path
     .split("/")
