@@ -4,7 +4,7 @@
  * middleware publishes exactly this; a Flask, Spring or Go service publishes it with its own EMF library (see
  * docs/metric-contract.md for a Python example with aws-embedded-metrics).
  */
-import { show } from "./problems";
+
 import {
   DIMENSIONS,
   EMF_VARIABLES,
@@ -13,6 +13,7 @@ import {
   STATUS_CLASSES,
   UNMATCHED_PATH,
 } from "./metrics";
+import { show } from "./problems";
 
 /**
  * What the alarms, autoscaling and dashboard read, as data. Every request the service answers (health checks may

@@ -1,13 +1,13 @@
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Construct } from "constructs";
+import { show } from "../contract/problems";
+import { isEnvironmentVariableName, SECRETS_MANAGER_COMPLETE_ARN, SSM_PARAMETER_ARN } from "./aws-rules";
 import {
   checkSecretReference,
   isSsmParameterName,
   type SecretReference,
   type ServiceSecret,
 } from "./service-secrets";
-import { show } from "../contract/problems";
-import { isEnvironmentVariableName, SECRETS_MANAGER_COMPLETE_ARN, SSM_PARAMETER_ARN } from "./aws-rules";
 import { type Checker, isKnown, keysOf, validateProps } from "./validation";
 
 /** How a required variable may be stored: `secure` ones never as a plain `String` value. */

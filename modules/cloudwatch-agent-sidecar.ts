@@ -1,9 +1,9 @@
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { Construct } from "constructs";
 import { AGENT_EMF_PORT } from "../contract/metrics";
+import { checkImage } from "./aws-rules";
 import type { ContainerDefinition, LogConfiguration } from "./container-definition";
 import type { ResolvedSecret } from "./service-secrets";
-import { checkImage } from "./aws-rules";
 import { type Checker, isObject, keysOf, validateOwnProps } from "./validation";
 
 /** The agent image this module is tested with. */

@@ -3,12 +3,15 @@
  * props tree: each concern's check runs once, under its prop's path (`agent.cpu`), followed by the checks that
  * relate concerns to each other (container and agent sizes against the task's, images against the network).
  */
-import { type EmfSettings, type ResolvedContainer, checkContainer, resolveContainer } from "./app-container";
+
+import { show } from "../contract/problems";
+import { checkContainer, type EmfSettings, type ResolvedContainer, resolveContainer } from "./app-container";
 import { ARN, checkArn, isPrivateEcrImage } from "./aws-rules";
 import { checkAgent, type ResolvedAgent, resolveAgent } from "./cloudwatch-agent-sidecar";
+import type { StrategyContext } from "./deployment-strategy";
 import type { EmfFargateServiceProps } from "./emf-fargate-service";
+import { ALARM_MINUTES_TO_FIRE, checkAlarms, type ResolvedAlarms, resolveAlarms } from "./service-alarms";
 import { checkFrontDoor, type ResolvedFrontDoor, resolveFrontDoor } from "./service-front-door";
-import { checkAlarms, type ResolvedAlarms, resolveAlarms } from "./service-alarms";
 import { checkLogs, checkMetrics, type ResolvedLogs, resolveLogs, resolveMetrics } from "./service-logging";
 import {
   type CapacityProviderShare,
@@ -115,8 +118,25 @@ export function resolveServiceSettings(props: EmfFargateServiceProps, path: stri
 
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
 
-/** Every check of the service's props tree, each under its path, then the relations between concerns. */
-export function checkServiceSettings(c: Checker, props: EmfFargateServiceProps, s: ServiceSettings): void {
+/** Which front door the props chose, for the checks that depend on it. */
+function frontDoorKind(props: EmfFargateServiceProps): StrategyContext["frontDoor"] {
+  const door = part(props.loadBalancer);
+  return (
+    (["create", "existingListener", "existingTargetGroup"] as const).find((k) => door[k] !== undefined) ??
+    "none"
+  );
+}
+
+/**
+ * Every check of the service's props tree, each under its path, then the relations between concerns.
+ * `providerVersion` is the hashicorp/aws version of the installed bindings (some strategies need 6.x).
+ */
+export function checkServiceSettings(
+  c: Checker,
+  props: EmfFargateServiceProps,
+  s: ServiceSettings,
+  providerVersion: string,
+): void {
   c.object(props, SERVICE_KEYS, "EmfFargateServiceProps");
   if (c.at("serviceName").required(s.serviceName, "an ECS service name"))
     c.at("serviceName").matches(
@@ -135,13 +155,10 @@ export function checkServiceSettings(c: Checker, props: EmfFargateServiceProps, 
     checkFrontDoor(c.at("loadBalancer"), part(props.loadBalancer), s.frontDoor);
   checkScaling(c.at("scaling"), props.scaling, s.scaling, s.frontDoor.create !== undefined);
   checkCapacity(c.at("capacity"), props.capacity, part(props.capacity));
-  checkDeployment(
-    c.at("deployment"),
-    props.deployment,
-    part(props.deployment),
-    s.deployment,
-    props.loadBalancer !== undefined,
-  );
+  checkDeployment(c.at("deployment"), props.deployment, part(props.deployment), s.deployment, {
+    providerVersion,
+    frontDoor: frontDoorKind(props),
+  });
   checkMetrics(c.at("metrics"), props.metrics, s.metrics);
   checkLogs(c.at("logs"), props.logs, s.logs);
   checkAgent(c.at("agent"), props.agent, s.agent);
@@ -178,6 +195,15 @@ function checkRelations(c: Checker, s: ServiceSettings): void {
         `is less than the containers' ${memory} (container.memoryMiB ${container.memoryMiB} + agent.memoryMiB ${agent.memoryMiB})`,
         `at least ${memory}, or smaller containers`,
       );
+  const requests = s.scaling.auto?.requestsPerTargetPerMinute;
+  if (s.deployment.trafficShift && requests !== undefined && requests !== false)
+    c.at("scaling")
+      .at("requestsPerTargetPerMinute")
+      .fail(
+        requests,
+        `cannot track requests per target with deployment.strategy ${show(s.deployment.trafficShift.type)}: the metric follows one target group, and traffic moves to the other at every release`,
+        "false (CPU and latency still scale the service)",
+      );
   if (isKnown(container.name) && container.name === agent.containerName)
     c.at("container")
       .at("name")
@@ -195,4 +221,28 @@ function checkRelations(c: Checker, s: ServiceSettings): void {
         at.fail(image, why, allowed);
     }
   }
+}
+
+/**
+ * What the props allow but a reviewer should hear about: a canary share too small to breach the error-rate alarm
+ * on its own, and a bake time shorter than the alarms need to fire.
+ */
+export function settingsWarnings(s: ServiceSettings): string[] {
+  const shift = s.deployment.trafficShift;
+  if (!shift || s.alarms === false || !s.deployment.alarmRollback) return [];
+  const warnings: string[] = [];
+  const { errorRateThresholdPercent } = s.alarms;
+  if (
+    shift.type === "canary" &&
+    isKnown(errorRateThresholdPercent) &&
+    shift.canaryPercent <= errorRateThresholdPercent
+  )
+    warnings.push(
+      `deployment.strategy.canaryPercent ${shift.canaryPercent} is not above alarms.errorRateThresholdPercent ${errorRateThresholdPercent}: a canary that fails every request moves the service-wide 5xx rate to ${shift.canaryPercent}% only, so the error-rate alarm cannot stop it before the full shift`,
+    );
+  if (shift.bakeTimeMinutes < ALARM_MINUTES_TO_FIRE)
+    warnings.push(
+      `deployment.strategy.bakeTimeMinutes ${shift.bakeTimeMinutes} is shorter than the ${ALARM_MINUTES_TO_FIRE} minutes the deployment alarms need to fire after the last shift: a regression found later is not rolled back by traffic shift`,
+    );
+  return warnings;
 }

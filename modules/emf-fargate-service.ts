@@ -1,19 +1,24 @@
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import type { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Construct } from "constructs";
 import { appContainer, type ContainerOptions, type EmfSettings } from "./app-container";
+import { Annotations } from "./cdktf";
 import { type AgentOptions, CloudWatchAgentSidecar } from "./cloudwatch-agent-sidecar";
 import type { ContainerDefinition } from "./container-definition";
+import { deploymentConfiguration, shiftMinutes } from "./deployment-strategy";
 import {
   checkServiceSettings,
   type ExecOptions,
   resolveServiceSettings,
   type ServiceSettings,
+  settingsWarnings,
 } from "./emf-fargate-service-settings";
 import { EmfQueryDefinitions } from "./emf-query-definitions";
 import { FargateService } from "./fargate-service";
 import { exemptFromPolicy } from "./policy-exemptions";
+import { awsProviderVersion } from "./provider-bindings";
 import {
   type AlarmSummary,
   type AlarmsOptions,
@@ -28,7 +33,8 @@ import { type IamOptions, ServiceRoles } from "./service-roles";
 import { type ScalingOptions, ServiceScaling } from "./service-scaling";
 import { resolveSecrets } from "./service-secrets";
 import { ServiceTaskDefinition, type TaskOptions } from "./service-task-definition";
-import { validateProps, validatedBy } from "./validation";
+import { TrafficShiftRoles } from "./traffic-shift-roles";
+import { validatedBy, validateProps } from "./validation";
 
 /** Paths ECS Exec's SSM agent writes to: writable volumes under a read-only root filesystem. */
 const EXEC_PATHS = ["/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"];
@@ -147,16 +153,22 @@ export class EmfFargateService extends Construct {
   constructor(scope: Construct, id: string, props: EmfFargateServiceProps) {
     super(scope, id);
     const s = resolveServiceSettings(props, this.node.path);
-    validateProps(this, (c) => checkServiceSettings(c, props, s));
+    // The bindings' provider version decides which deployment strategies exist, so the first element of the
+    // bindings is created before the props are judged.
+    const region = new DataAwsRegion(this, "Region");
+    validateProps(this, (c) => checkServiceSettings(c, props, s, awsProviderVersion(region)));
+    for (const warning of settingsWarnings(s)) Annotations.of(this).addWarning(warning);
     const { serviceName, container: app, task } = s;
+    const shift = s.deployment.trafficShift;
 
     const logging = createServiceLogging(this, {
+      region,
       logs: s.logs,
       emf: s.metrics,
       kmsKeyArn: s.kmsKeyArn,
       tags: s.tags,
     });
-    const { region, logGroup, emfLogGroup, logConfiguration } = logging;
+    const { regionName, logGroup, emfLogGroup, logConfiguration } = logging;
     this.metrics = logging.emf;
     const agent = new CloudWatchAgentSidecar(
       this,
@@ -208,8 +220,23 @@ export class EmfFargateService extends Construct {
       containerName: app.name,
       containerPort: app.port,
       dependsOn: s.network.dependsOn,
+      trafficShift: shift,
       tags: s.tags,
     });
+    const shifting = target?.shifting;
+    const shiftRoles =
+      shift && shifting
+        ? new TrafficShiftRoles(this, "DeploymentRoles", {
+            serviceName,
+            accountId: roles.accountId,
+            targetGroupArns: [target.targetGroupArn, shifting.alternateTargetGroupArn],
+            ruleArns: [shifting.productionRuleArn, ...(shifting.testRuleArn ? [shifting.testRuleArn] : [])],
+            listenerArns: shifting.listenerArns,
+            hookFunctionArns: shift.lifecycleHooks.map((hook) => hook.functionArn),
+            permissionsBoundaryArn: s.iam.permissionsBoundaryArn,
+            tags: s.tags,
+          })
+        : undefined;
     this.url = loadBalancer?.url;
     this.loadBalancerDnsName = loadBalancer?.dnsName;
     this.loadBalancerZoneId = loadBalancer?.zoneId;
@@ -239,12 +266,27 @@ export class EmfFargateService extends Construct {
       ignoreDesiredCountChanges: s.scaling.auto !== undefined,
       capacityProviderStrategy: s.capacity,
       platformVersion: task.platformVersion,
-      loadBalancer: target,
+      loadBalancer:
+        target && shifting && shiftRoles
+          ? {
+              ...target,
+              advancedConfiguration: {
+                alternate_target_group_arn: shifting.alternateTargetGroupArn,
+                production_listener_rule: shifting.productionRuleArn,
+                ...(shifting.testRuleArn ? { test_listener_rule: shifting.testRuleArn } : {}),
+                role_arn: shiftRoles.loadBalancerRoleArn,
+              },
+            }
+          : target,
+      deploymentConfiguration:
+        shift && shiftRoles
+          ? { block: deploymentConfiguration(shift, shiftRoles.hooksRoleArn), minutes: shiftMinutes(shift) }
+          : undefined,
       deploymentAlarmNames: this.deploymentAlarmNames,
       deployment: s.deployment,
       enableExecuteCommand: s.execEnabled,
       // No task may start before the permissions it runs with exist, nor before the network can reach AWS.
-      dependsOn: [...roles.grants, ...s.network.dependsOn],
+      dependsOn: [...roles.grants, ...(shiftRoles?.grants ?? []), ...s.network.dependsOn],
       tags: s.tags,
     });
     loadBalancer?.allowTargetsIn(service.securityGroupId);
@@ -272,7 +314,7 @@ export class EmfFargateService extends Construct {
       const dashboard = new ServiceDashboard(this, "Dashboard", {
         name: serviceName,
         namespace: this.metrics.namespace,
-        region: region.name,
+        region: regionName,
         clusterName: this.clusterName,
         // The name, not the service resource: a new image must not touch the dashboard.
         serviceName,

@@ -25,6 +25,19 @@ export interface LoadBalancerTarget {
   readonly securityGroupId: string;
   /** What must exist before the service (listeners forwarding to the target group). */
   readonly dependsOn: readonly ITerraformDependable[];
+  /** With a traffic-shifting strategy: what ECS shifts between. @default - rolling */
+  readonly shifting?: {
+    readonly alternateTargetGroupArn: string;
+    readonly productionRuleArn: string;
+    readonly testRuleArn?: string;
+    readonly listenerArns: readonly string[];
+  };
+  /**
+   * With a traffic-shifting strategy: ECS's `load_balancer.advanced_configuration` (hashicorp/aws ≥ 6.4, snake_case
+   * JSON: alternate target group, production and test listener rules, the infrastructure role).
+   * @default - rolling: none
+   */
+  readonly advancedConfiguration?: Readonly<Record<string, unknown>>;
 }
 
 /** Props of {@link FargateService}; every value already resolved and validated by the service. */
@@ -55,6 +68,14 @@ export interface FargateServiceProps {
   readonly deployment: ResolvedDeployment;
   /** ECS Exec. */
   readonly enableExecuteCommand: boolean;
+  /**
+   * ECS's `deployment_configuration` block (hashicorp/aws ≥ 6.4, snake_case JSON) and the minutes its traffic
+   * shifting adds to a deployment. @default - a rolling update: no block
+   */
+  readonly deploymentConfiguration?: {
+    readonly block: Readonly<Record<string, unknown>>;
+    readonly minutes: number;
+  };
   /** What must exist before tasks start: the roles' grants, the network's gateways. */
   readonly dependsOn: readonly ITerraformDependable[];
   /** Tags. @default - none */
@@ -184,13 +205,18 @@ export class FargateService extends Construct {
       },
       ...(target
         ? {
-            loadBalancer: [
-              {
-                targetGroupArn: target.targetGroupArn,
-                containerName: target.containerName,
-                containerPort: target.containerPort,
-              },
-            ],
+            // With traffic shifting the whole block is an override below (it has a 6.x-only part).
+            ...(target.advancedConfiguration
+              ? {}
+              : {
+                  loadBalancer: [
+                    {
+                      targetGroupArn: target.targetGroupArn,
+                      containerName: target.containerName,
+                      containerPort: target.containerPort,
+                    },
+                  ],
+                }),
             healthCheckGracePeriodSeconds: deployment.healthCheckGracePeriodSeconds,
           }
         : {}),
@@ -208,5 +234,23 @@ export class FargateService extends Construct {
       dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
       lifecycle: lifecycle.ignoreChanges || lifecycle.postcondition ? lifecycle : undefined,
     });
+    // The blocks of native blue/green, linear and canary deployments exist from hashicorp/aws 6.4 on: written as
+    // overrides, they synthesize with any bindings, and the service refuses a strategy the bindings lack.
+    if (target?.advancedConfiguration) {
+      this.resource.addOverride("load_balancer", [
+        {
+          target_group_arn: target.targetGroupArn,
+          container_name: target.containerName,
+          container_port: target.containerPort,
+          advanced_configuration: target.advancedConfiguration,
+        },
+      ]);
+    }
+    if (props.deploymentConfiguration) {
+      this.resource.addOverride("deployment_configuration", props.deploymentConfiguration.block);
+      // The provider waits 20 minutes for a steady state by default; traffic steps and bake time come on top.
+      const minutes = 20 + props.deploymentConfiguration.minutes;
+      this.resource.addOverride("timeouts", { create: `${minutes}m`, update: `${minutes}m` });
+    }
   }
 }

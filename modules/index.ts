@@ -2,13 +2,7 @@
  * The public API of `@emf-fargate/constructs`: the constructs, their props, the Aspects, and the metric contract
  * a service publishes for the alarms, scaling and dashboard to work. Everything else in this directory is internal.
  */
-export {
-  type AgentOptions,
-  BASE_AGENT_CONFIG,
-  CloudWatchAgentSidecar,
-  type CloudWatchAgentSidecarProps,
-  DEFAULT_AGENT_IMAGE,
-} from "./cloudwatch-agent-sidecar";
+
 export {
   type ExpectedDocument,
   latencyDocumentProblems,
@@ -16,6 +10,13 @@ export {
 } from "../contract/metric-contract";
 export type { ContainerOptions, EmfSettings } from "./app-container";
 export { AppParameters, type AppParametersProps, type ParameterKind } from "./app-parameters";
+export {
+  type AgentOptions,
+  BASE_AGENT_CONFIG,
+  CloudWatchAgentSidecar,
+  type CloudWatchAgentSidecarProps,
+  DEFAULT_AGENT_IMAGE,
+} from "./cloudwatch-agent-sidecar";
 export type {
   ContainerDefinition,
   ContainerDependency,

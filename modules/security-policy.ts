@@ -9,10 +9,10 @@ import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { IConstruct } from "constructs";
-import { Annotations, type IAspect } from "./cdktf";
-import { type Finding, reportFinding } from "./policy-exemptions";
-import type { ContainerDefinition } from "./container-definition";
 import { isTls12OrNewerPolicy, unpinnedImage } from "./aws-rules";
+import { Annotations, type IAspect } from "./cdktf";
+import type { ContainerDefinition } from "./container-definition";
+import { type Finding, reportFinding } from "./policy-exemptions";
 import { isKnown } from "./validation";
 
 /** The rules {@link SecurityPolicyChecks} enforces. */

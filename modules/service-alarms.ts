@@ -5,6 +5,8 @@ import {
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Construct } from "constructs";
 import { DIMENSIONS, LATENCY_METRIC, SERVER_ERROR_CLASS } from "../contract/metrics";
+import { show } from "../contract/problems";
+import { ARN, checkArn } from "./aws-rules";
 import { Op, Token } from "./cdktf";
 import {
   errorRateExpression,
@@ -13,8 +15,6 @@ import {
   serverErrorLatency,
   serviceLatency,
 } from "./metric-math";
-import { show } from "../contract/problems";
-import { ARN, checkArn } from "./aws-rules";
 import { type Checker, isKnown, isObject, keysOf } from "./validation";
 
 /** The alarms on the service's EMF metrics, and where they notify. */
@@ -63,6 +63,9 @@ export interface ResolvedAlarms {
   readonly topicArn?: string;
   readonly topicKmsKeyArn?: string;
 }
+
+/** Minutes of breaching datapoints the deployment alarms need before they fire (3 of 5 one-minute periods). */
+export const ALARM_MINUTES_TO_FIRE = 3;
 
 /** {@link AlarmsOptions.minRequestsPerMinute}'s default, also the dashboard's when there are no alarms. */
 export const DEFAULT_MIN_REQUESTS_PER_MINUTE = 10;

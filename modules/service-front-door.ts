@@ -1,6 +1,7 @@
 import type { Construct } from "constructs";
 import { ARN, checkArn, checkResourceId } from "./aws-rules";
 import type { ITerraformDependable } from "./cdktf";
+import type { ResolvedTrafficShift } from "./deployment-strategy";
 import type { LoadBalancerTarget } from "./fargate-service";
 import {
   type CreateLoadBalancerOptions,
@@ -16,6 +17,7 @@ import {
   type ResolvedHealthCheck,
   resolveTargetHealthCheck,
   ServiceTargetGroup,
+  shiftedRule,
   type TargetHealthCheck,
 } from "./service-target-group";
 import { type Checker, isKnown, isObject, keysOf } from "./validation";
@@ -173,6 +175,8 @@ export interface FrontDoorWiring {
   readonly containerPort: number;
   /** What a created load balancer must wait for (the network's gateways). */
   readonly dependsOn: readonly ITerraformDependable[];
+  /** A traffic-shifting deployment: two target groups and the rules ECS rewrites. @default - rolling */
+  readonly trafficShift?: ResolvedTrafficShift;
   /** Tags. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -193,16 +197,64 @@ export function createFrontDoor(
       vpcId: wiring.vpcId,
       targetPort: containerPort,
       dependsOn: wiring.dependsOn,
+      trafficShift: wiring.trafficShift,
       tags: wiring.tags,
     });
-    const target = {
+    const shifting = loadBalancer.shifting;
+    const target: LoadBalancerTarget = {
       targetGroupArn: loadBalancer.targetGroup.resource.arn,
       securityGroupId: loadBalancer.securityGroupId,
-      dependsOn: loadBalancer.listeners,
+      dependsOn: [...loadBalancer.listeners, ...(shifting ? [shifting.productionRule] : [])],
       containerName,
       containerPort,
+      ...(shifting
+        ? {
+            shifting: {
+              alternateTargetGroupArn: shifting.alternateTargetGroup.resource.arn,
+              productionRuleArn: shifting.productionRule.arn,
+              testRuleArn: shifting.testRule?.arn,
+              listenerArns: shifting.listenerArns,
+            },
+          }
+        : {}),
     };
     return { loadBalancer, target };
+  }
+  if (door.existingListener && wiring.trafficShift) {
+    const { securityGroupId, healthCheck, deregistrationDelaySeconds, ...rule } = door.existingListener;
+    const group = (id: string) =>
+      new ServiceTargetGroup(scope, id, {
+        vpcId: wiring.vpcId,
+        port: containerPort,
+        healthCheck,
+        deregistrationDelaySeconds,
+        tags: wiring.tags,
+      });
+    const primary = group("Targets");
+    const alternate = group("AlternateTargets");
+    const productionRule = shiftedRule(scope, "ProductionRule", {
+      listenerArn: rule.listenerArn,
+      priority: rule.priority,
+      pathPatterns: rule.pathPatterns ?? [],
+      hostHeaders: rule.hostHeaders ?? [],
+      targets: { primaryArn: primary.resource.arn, alternateArn: alternate.resource.arn },
+      weights: [100, 0],
+      tags: wiring.tags,
+    });
+    return {
+      target: {
+        targetGroupArn: primary.resource.arn,
+        securityGroupId,
+        dependsOn: [productionRule],
+        containerName,
+        containerPort,
+        shifting: {
+          alternateTargetGroupArn: alternate.resource.arn,
+          productionRuleArn: productionRule.arn,
+          listenerArns: [rule.listenerArn],
+        },
+      },
+    };
   }
   if (door.existingListener) {
     const { securityGroupId, healthCheck, deregistrationDelaySeconds, ...rule } = door.existingListener;

@@ -1,11 +1,13 @@
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
+import type { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 import { ARN, checkArn, checkCidrs, checkResourceIds, isTls12OrNewerPolicy } from "./aws-rules";
 import type { ITerraformDependable } from "./cdktf";
+import type { ResolvedTrafficShift } from "./deployment-strategy";
 import { exemptFromPolicy } from "./policy-exemptions";
 import {
   checkDeregistrationDelay,
@@ -13,6 +15,7 @@ import {
   type ResolvedHealthCheck,
   resolveTargetHealthCheck,
   ServiceTargetGroup,
+  shiftedRule,
   type TargetHealthCheck,
 } from "./service-target-group";
 import { type Checker, isKnown, isObject, keysOf } from "./validation";
@@ -197,6 +200,8 @@ export interface ServiceLoadBalancerProps {
   readonly targetPort: number;
   /** What must exist before the load balancer (the VPC's internet gateway and its routes). */
   readonly dependsOn: readonly ITerraformDependable[];
+  /** A traffic-shifting deployment: two target groups and the listener rules ECS rewrites. @default - rolling */
+  readonly trafficShift?: ResolvedTrafficShift;
   /** Tags. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -213,6 +218,14 @@ export class ServiceLoadBalancer extends Construct {
   readonly targetGroup: ServiceTargetGroup;
   /** The listeners; the service depends on them (a target group must belong to a load balancer first). */
   readonly listeners: LbListener[] = [];
+  /** With traffic shifting: the second target group, the production rule and the test rule, if any. */
+  readonly shifting?: {
+    readonly alternateTargetGroup: ServiceTargetGroup;
+    readonly productionRule: LbListenerRule;
+    readonly testRule?: LbListenerRule;
+    /** The listeners ECS modifies: the production listener and the test listener. */
+    readonly listenerArns: readonly string[];
+  };
   /** Security group of the load balancer. */
   readonly securityGroupId: string;
   /** DNS name of the load balancer. */
@@ -241,29 +254,8 @@ export class ServiceLoadBalancer extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
     this.securityGroupId = this.securityGroup.id;
-    const ports = certificateArn ? [80, 443] : [80];
-    for (const port of ports) {
-      const rule = {
-        securityGroupId: this.securityGroup.id,
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-      };
-      ingressCidrs.forEach((cidr, i) => {
-        new VpcSecurityGroupIngressRule(this, `Ingress${port}Cidr${i}`, {
-          ...rule,
-          description: `${name} port ${port} from ${cidr}`,
-          cidrIpv4: cidr,
-        });
-      });
-      ingressSecurityGroupIds.forEach((groupId, i) => {
-        new VpcSecurityGroupIngressRule(this, `Ingress${port}Group${i}`, {
-          ...rule,
-          description: `${name} port ${port} from a security group`,
-          referencedSecurityGroupId: groupId,
-        });
-      });
-    }
+    for (const port of certificateArn ? [80, 443] : [80])
+      this.admit(port, ingressCidrs, ingressSecurityGroupIds, name);
     if (!internal && ingressCidrs.includes("0.0.0.0/0")) {
       exemptFromPolicy(
         this,
@@ -295,18 +287,26 @@ export class ServiceLoadBalancer extends Construct {
       deregistrationDelaySeconds: props.options.deregistrationDelaySeconds,
       tags: props.tags,
     });
-    const forward = [{ type: "forward", targetGroupArn: this.targetGroup.resource.arn }];
+    const shift = props.trafficShift;
+    // With traffic shifting, a rule that ECS rewrites carries the traffic; the listener itself answers only what
+    // no rule matches (nothing: the rule matches every path).
+    const defaultAction = shift
+      ? [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404" } }]
+      : [{ type: "forward", targetGroupArn: this.targetGroup.resource.arn }];
+    const listener = (listenerId: string, port: number, action = defaultAction) =>
+      new LbListener(this, listenerId, {
+        loadBalancerArn: this.resource.arn,
+        port,
+        protocol: certificateArn ? "HTTPS" : "HTTP",
+        ...(certificateArn ? { sslPolicy, certificateArn } : {}),
+        defaultAction: action,
+        tags: props.tags,
+      });
+    let production: LbListener;
     if (certificateArn) {
+      production = listener("Https", 443);
       this.listeners.push(
-        new LbListener(this, "Https", {
-          loadBalancerArn: this.resource.arn,
-          port: 443,
-          protocol: "HTTPS",
-          sslPolicy,
-          certificateArn,
-          defaultAction: forward,
-          tags: props.tags,
-        }),
+        production,
         new LbListener(this, "Http", {
           loadBalancerArn: this.resource.arn,
           port: 80,
@@ -323,21 +323,63 @@ export class ServiceLoadBalancer extends Construct {
         "encrypted-listeners",
         "no certificateArn was given, so the load balancer serves HTTP only",
       );
-      this.listeners.push(
-        new LbListener(this, "Http", {
-          loadBalancerArn: this.resource.arn,
-          port: 80,
-          protocol: "HTTP",
-          defaultAction: forward,
-          tags: props.tags,
-        }),
-      );
+      production = listener("Http", 80);
+      this.listeners.push(production);
+    }
+    if (shift) {
+      const alternateTargetGroup = new ServiceTargetGroup(this, "AlternateTargets", {
+        vpcId: props.vpcId,
+        port: props.targetPort,
+        healthCheck: props.options.healthCheck,
+        deregistrationDelaySeconds: props.options.deregistrationDelaySeconds,
+        tags: props.tags,
+      });
+      const targets = {
+        primaryArn: this.targetGroup.resource.arn,
+        alternateArn: alternateTargetGroup.resource.arn,
+      };
+      const everything = { priority: 1, pathPatterns: ["/*"], hostHeaders: [], targets, tags: props.tags };
+      const productionRule = shiftedRule(this, "ProductionRule", {
+        ...everything,
+        listenerArn: production.arn,
+        weights: [100, 0],
+      });
+      const listenerArns = [production.arn];
+      let testRule: LbListenerRule | undefined;
+      if (shift.testListener) {
+        const { port, ingressCidrs: testCidrs } = shift.testListener;
+        const test = listener("TestListener", port);
+        this.listeners.push(test);
+        listenerArns.push(test.arn);
+        testRule = shiftedRule(this, "TestRule", { ...everything, listenerArn: test.arn, weights: [0, 100] });
+        this.admit(port, testCidrs, ingressSecurityGroupIds, name);
+      }
+      this.shifting = { alternateTargetGroup, productionRule, testRule, listenerArns };
     }
 
     this.dnsName = this.resource.dnsName;
     this.zoneId = this.resource.zoneId;
     this.url = `${certificateArn ? "https" : "http"}://${this.resource.dnsName}`;
     this.requestCountResourceLabel = `${this.resource.arnSuffix}/${this.targetGroup.resource.arnSuffix}`;
+  }
+
+  /** Admits `cidrs` and security groups to a listener port. */
+  private admit(port: number, cidrs: readonly string[], groupIds: readonly string[], name: string): void {
+    const rule = { securityGroupId: this.securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port };
+    cidrs.forEach((cidr, i) => {
+      new VpcSecurityGroupIngressRule(this, `Ingress${port}Cidr${i}`, {
+        ...rule,
+        description: `${name} port ${port} from ${cidr}`,
+        cidrIpv4: cidr,
+      });
+    });
+    groupIds.forEach((groupId, i) => {
+      new VpcSecurityGroupIngressRule(this, `Ingress${port}Group${i}`, {
+        ...rule,
+        description: `${name} port ${port} from a security group`,
+        referencedSecurityGroupId: groupId,
+      });
+    });
   }
 
   /** Lets the load balancer reach the targets' port in `securityGroupId` (the tasks' group). */

@@ -1,5 +1,5 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import type { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import type { Construct } from "constructs";
 import { DEFAULT_AGENT_ENDPOINT } from "../contract/metrics";
 import type { EmfSettings } from "./app-container";
@@ -11,6 +11,7 @@ import {
   LOG_STREAM_NAME,
 } from "./aws-rules";
 import type { LogConfiguration } from "./container-definition";
+import { regionNameOf } from "./provider-bindings";
 import { type Checker, keysOf } from "./validation";
 
 /** Where the service's EMF documents go and under which namespace their metrics appear. */
@@ -76,6 +77,8 @@ export function checkLogs(c: Checker, raw: unknown, s: ResolvedLogs): void {
 
 /** What {@link createServiceLogging} needs; every value already resolved. */
 export interface ServiceLoggingProps {
+  /** The provider's region (a data source of the service). */
+  readonly region: DataAwsRegion;
   /** The containers' log group. */
   readonly logs: ResolvedLogs;
   /** The metric settings, with the EMF log group still by name (created). */
@@ -88,8 +91,8 @@ export interface ServiceLoggingProps {
 
 /** What {@link createServiceLogging} created. */
 export interface ServiceLogging {
-  /** The region the provider deploys to (the awslogs region). */
-  readonly region: DataAwsRegion;
+  /** The name of the region the provider deploys to (the awslogs region), as the bindings' major reads it. */
+  readonly regionName: string;
   /** Log group of the containers' output. */
   readonly logGroup: CloudwatchLogGroup;
   /** Log group of the EMF documents. */
@@ -102,7 +105,7 @@ export interface ServiceLogging {
 
 /** The log groups of a service and the awslogs settings of its containers, created in `scope`. */
 export function createServiceLogging(scope: Construct, props: ServiceLoggingProps): ServiceLogging {
-  const region = new DataAwsRegion(scope, "Region");
+  const regionName = regionNameOf(props.region);
   const logGroup = new CloudwatchLogGroup(scope, "Logs", {
     name: props.logs.logGroupName,
     retentionInDays: props.logs.retentionDays,
@@ -119,7 +122,7 @@ export function createServiceLogging(scope: Construct, props: ServiceLoggingProp
     logDriver: "awslogs",
     options: {
       "awslogs-group": logGroup.name,
-      "awslogs-region": region.name,
+      "awslogs-region": regionName,
       "awslogs-stream-prefix": "ecs",
       // A full buffer drops log lines instead of blocking the app's writes (and its requests).
       mode: "non-blocking",
@@ -129,5 +132,5 @@ export function createServiceLogging(scope: Construct, props: ServiceLoggingProp
   // The app and the infrastructure read the metric settings from here only, so the log group and
   // namespace in the environment cannot disagree with the ones alarms and queries use.
   const emf = { ...props.emf, logGroupName: emfLogGroup.name };
-  return { region, logGroup, emfLogGroup, emf, logConfiguration };
+  return { regionName, logGroup, emfLogGroup, emf, logConfiguration };
 }

@@ -4,6 +4,13 @@
  */
 import { ARN, checkArn, checkCidrs, checkResourceId, checkResourceIds } from "./aws-rules";
 import type { ITerraformDependable } from "./cdktf";
+import {
+  checkStrategy,
+  type DeploymentStrategy,
+  type ResolvedTrafficShift,
+  resolveStrategy,
+  type StrategyContext,
+} from "./deployment-strategy";
 import { type Checker, isKnown, keysOf } from "./validation";
 
 /** How the tasks reach ECR, public.ecr.aws (the agent image), SSM, Secrets Manager and CloudWatch Logs. */
@@ -242,6 +249,13 @@ export function checkCapacity(c: Checker, raw: unknown, options: CapacityOptions
 
 /** How a release rolls out, and when it counts as failed. */
 export interface DeploymentOptions {
+  /**
+   * How ECS replaces the tasks: a rolling update, or (with a load balancer the construct creates or a rule it adds
+   * to an existing listener, and provider bindings for hashicorp/aws 6.x) blue/green, linear or canary traffic
+   * shifting, during which the deployment alarms roll back by shifting traffic back to the old tasks.
+   * @default { type: "rolling" }
+   */
+  readonly strategy?: DeploymentStrategy;
   /** `terraform apply` waits for the rollout and fails when ECS rolled it back. @default true */
   readonly waitForSteadyState?: boolean;
   /** Running tasks kept during a rollout, in percent of the desired count (0-100). @default 100 */
@@ -258,6 +272,8 @@ export interface DeploymentOptions {
 
 /** {@link DeploymentOptions} with every default resolved. */
 export interface ResolvedDeployment {
+  /** The traffic-shifting strategy; undefined for a rolling update. */
+  readonly trafficShift?: ResolvedTrafficShift;
   readonly waitForSteadyState: boolean;
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
@@ -267,6 +283,7 @@ export interface ResolvedDeployment {
 }
 
 const DEPLOYMENT_KEYS = keysOf<DeploymentOptions>({
+  strategy: true,
   waitForSteadyState: true,
   minimumHealthyPercent: true,
   maximumPercent: true,
@@ -278,6 +295,7 @@ const DEPLOYMENT_KEYS = keysOf<DeploymentOptions>({
 /** Resolves the deployment's defaults. */
 export function resolveDeployment(options: DeploymentOptions): ResolvedDeployment {
   return {
+    trafficShift: resolveStrategy(options.strategy),
     waitForSteadyState: options.waitForSteadyState ?? true,
     minimumHealthyPercent: options.minimumHealthyPercent ?? 100,
     maximumPercent: options.maximumPercent ?? 200,
@@ -287,15 +305,17 @@ export function resolveDeployment(options: DeploymentOptions): ResolvedDeploymen
   };
 }
 
-/** Checks the deployment options; `hasLoadBalancer` decides whether a grace period means anything. */
+/** Checks the deployment options; the context says which front door and provider bindings the service has. */
 export function checkDeployment(
   c: Checker,
   raw: unknown,
   options: DeploymentOptions,
   s: ResolvedDeployment,
-  hasLoadBalancer: boolean,
+  context: StrategyContext,
 ): void {
+  const hasLoadBalancer = context.frontDoor !== "none";
   c.object(raw, DEPLOYMENT_KEYS, "DeploymentOptions");
+  checkStrategy(c.at("strategy"), options.strategy, s.trafficShift, context);
   c.at("waitForSteadyState").boolean(s.waitForSteadyState);
   c.at("minimumHealthyPercent").integer(s.minimumHealthyPercent, 0, 100);
   c.at("maximumPercent").integer(s.maximumPercent, 100, 200);

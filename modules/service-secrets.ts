@@ -1,6 +1,6 @@
 import type { Construct } from "constructs";
-import { Fn, TerraformLocal, Token } from "./cdktf";
 import { isEnvironmentVariableName, SECRETS_MANAGER_COMPLETE_ARN, SSM_PARAMETER_ARN } from "./aws-rules";
+import { Fn, TerraformLocal, Token } from "./cdktf";
 import { type Checker, isKnown, keysOf } from "./validation";
 
 /** Where a secret's value comes from: an SSM parameter or a Secrets Manager secret, by name or ARN. */

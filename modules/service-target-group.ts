@@ -109,6 +109,61 @@ export interface ServiceTargetGroupProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/** The two target groups a traffic-shifting deployment moves traffic between, and the weights of a rule. */
+export interface ShiftedTargets {
+  /** The target group the service registers its tasks with first ("blue"). */
+  readonly primaryArn: string;
+  /** The other one ("green"): a deployment starts the new tasks there. */
+  readonly alternateArn: string;
+}
+
+/**
+ * A listener rule whose action ECS owns: it forwards to both target groups with `weights` (primary, alternate) at
+ * creation, and ECS rewrites the weights at every deployment. Terraform keeps the rule, its listener, priority and
+ * conditions, and ignores its action: otherwise the next plan after a completed deployment would send production
+ * traffic back to the target group whose tasks were just stopped. Ignoring only the weights is not possible, because
+ * the provider keeps the forward targets as a set (hashicorp/terraform-provider-aws#43905).
+ */
+export function shiftedRule(
+  scope: Construct,
+  id: string,
+  props: {
+    readonly listenerArn: string;
+    readonly priority: number;
+    readonly pathPatterns: readonly string[];
+    readonly hostHeaders: readonly string[];
+    readonly targets: ShiftedTargets;
+    readonly weights: readonly [number, number];
+    readonly tags?: Readonly<Record<string, string>>;
+  },
+): LbListenerRule {
+  return new LbListenerRule(scope, id, {
+    listenerArn: props.listenerArn,
+    priority: props.priority,
+    action: [
+      {
+        type: "forward",
+        forward: {
+          targetGroup: [
+            { arn: props.targets.primaryArn, weight: props.weights[0] },
+            { arn: props.targets.alternateArn, weight: props.weights[1] },
+          ],
+        },
+      },
+    ],
+    condition: conditionsOf(props.pathPatterns, props.hostHeaders),
+    tags: props.tags,
+    lifecycle: { ignoreChanges: ["action"] },
+  });
+}
+
+function conditionsOf(pathPatterns: readonly string[], hostHeaders: readonly string[]) {
+  return [
+    ...(pathPatterns.length > 0 ? [{ pathPattern: { values: [...pathPatterns] } }] : []),
+    ...(hostHeaders.length > 0 ? [{ hostHeader: { values: [...hostHeaders] } }] : []),
+  ];
+}
+
 /**
  * An `ip` target group for Fargate tasks with an HTTP health check and a short deregistration delay,
  * optionally attached to an existing listener by a rule.
@@ -145,16 +200,11 @@ export class ServiceTargetGroup extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
     if (rule) {
-      const pathPatterns = rule.pathPatterns ?? [];
-      const hostHeaders = rule.hostHeaders ?? [];
       this.listenerRule = new LbListenerRule(this, "ListenerRule", {
         listenerArn: rule.listenerArn,
         priority: rule.priority,
         action: [{ type: "forward", targetGroupArn: this.resource.arn }],
-        condition: [
-          ...(pathPatterns.length > 0 ? [{ pathPattern: { values: [...pathPatterns] } }] : []),
-          ...(hostHeaders.length > 0 ? [{ hostHeader: { values: [...hostHeaders] } }] : []),
-        ],
+        condition: conditionsOf(rule.pathPatterns ?? [], rule.hostHeaders ?? []),
         tags: props.tags,
       });
     }

@@ -2,8 +2,8 @@ import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Construct } from "constructs";
 import { Fn, Token } from "cdktf";
+import { Construct } from "constructs";
 import { Problems, show } from "../contract/problems";
 
 /** Master user names RDS for PostgreSQL reserves for itself. */

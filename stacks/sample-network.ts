@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { Route } from "@cdktf/provider-aws/lib/route";
@@ -5,7 +6,6 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { isIPv4 } from "node:net";
 import { Fn, type ITerraformDependable, Op, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Problems, show } from "../contract/problems";
