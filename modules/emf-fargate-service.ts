@@ -160,6 +160,9 @@ export class EmfFargateService extends Construct {
     for (const warning of settingsWarnings(s)) Annotations.of(this).addWarning(warning);
     const { serviceName, container: app, task } = s;
     const shift = s.deployment.trafficShift;
+    // Minutes with fewer requests are not judged, by the alarms nor by the latency step nor on the dashboard.
+    const minRequestsPerMinute =
+      s.alarms === false ? DEFAULT_MIN_REQUESTS_PER_MINUTE : s.alarms.minRequestsPerMinute;
 
     const logging = createServiceLogging(this, {
       region,
@@ -307,6 +310,7 @@ export class EmfFargateService extends Construct {
         name: serviceName,
         namespace: this.metrics.namespace,
         requestCountResourceLabel: loadBalancer?.requestCountResourceLabel,
+        minRequestsPerMinute,
         tags: s.tags,
       });
     }

@@ -1,4 +1,5 @@
 import { DIMENSIONS, LATENCY_METRIC, SERVER_ERROR_CLASS } from "../contract/metrics";
+import { Token } from "./cdktf";
 
 /** A CloudWatch metric of the latency contract: namespace, name and dimension values. */
 export interface LatencyMetric {
@@ -44,3 +45,60 @@ export function searchByDimension(
 ): string {
   return `SEARCH('{"${namespace}",${dimension}} MetricName="${LATENCY_METRIC.name}"', '${statistic}', ${periodSeconds})`;
 }
+
+/** A `metric_query` entry of a CloudWatch metric alarm, as the provider takes it. */
+export interface AlarmQuery {
+  readonly id: string;
+  readonly expression?: string;
+  readonly label?: string;
+  readonly returnData: boolean;
+  readonly metric?: {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Readonly<Record<string, string>>;
+    readonly stat: string;
+    readonly period: number;
+  };
+}
+
+/**
+ * The metric queries of "share of requests slower than `thresholdMs`, in percent": the percentile rank
+ * `PR(:threshold)` (the percentage of samples at most the threshold; CloudWatch's bounds are exclusive below,
+ * inclusive above) subtracted from 100, in minutes with at least `minRequests` requests; a quieter minute reads 0,
+ * and a minute without any request has no datapoint (the alarm's missing-data treatment decides).
+ *
+ * More than 1 % slower than T is p99 above T, but judged on every sample: a p99 alarm with the low-sample setting
+ * "ignore" never changes state below 1,000 samples a period (10/(1 − 0.99)), so a regression at low traffic never
+ * fires and an alarm set by a burst stays set; "evaluate" would judge 10 samples by their maximum. Sources:
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html (percentile rank),
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/percentiles-with-low-samples.html,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html (IF and missing values).
+ */
+export function slowShareQueries(
+  metric: LatencyMetric,
+  thresholdMs: number,
+  minRequests: number,
+  periodSeconds: number,
+): AlarmQuery[] {
+  const stat = (name: string) => ({
+    namespace: metric.namespace,
+    metricName: LATENCY_METRIC.name,
+    dimensions: metric.dimensions,
+    stat: name,
+    period: periodSeconds,
+  });
+  const threshold = Token.isUnresolved(thresholdMs) ? Token.asString(thresholdMs) : String(thresholdMs);
+  return [
+    { id: "requests", metric: stat("SampleCount"), returnData: false },
+    { id: "fast", metric: stat(`PR(:${threshold})`), returnData: false },
+    {
+      id: "slow",
+      expression: `IF(requests >= ${minRequests}, 100 - fast, 0)`,
+      label: `% of requests slower than ${threshold} ms`,
+      returnData: true,
+    },
+  ];
+}
+
+/** The share of slow requests above which a latency alarm fires: more than 1 % slower than T is p99 above T. */
+export const SLOW_SHARE_PERCENT = 1;

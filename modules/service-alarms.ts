@@ -12,14 +12,20 @@ import {
   errorRateExpression,
   type LatencyMetric,
   routeLatency,
+  SLOW_SHARE_PERCENT,
   serverErrorLatency,
   serviceLatency,
+  slowShareQueries,
 } from "./metric-math";
 import { type Checker, isKnown, isObject, keysOf } from "./validation";
 
 /** The alarms on the service's EMF metrics, and where they notify. */
 export interface AlarmsOptions {
-  /** p99 latency across all routes above which the latency alarm fires, in ms. @default 1000 */
+  /**
+   * p99 latency across all routes above which the latency alarm fires, in ms: it fires when more than 1 % of the
+   * requests of a minute are slower (the same condition, judged on every sample however few), in 3 of 5 minutes.
+   * @default 1000
+   */
   readonly latencyP99ThresholdMs?: number;
   /** Extra p99 alarms for single routes: route template (`/items/:id`) → threshold in ms. @default - none */
   readonly routeLatencyP99ThresholdsMs?: Readonly<Record<string, number>>;
@@ -220,6 +226,7 @@ export class ServiceAlarms extends Construct {
         `${props.name}-latency-p99`,
         serviceLatency(props.namespace),
         latencyP99ThresholdMs,
+        minRequestsPerMinute,
         actions,
         "all routes",
       );
@@ -230,6 +237,7 @@ export class ServiceAlarms extends Construct {
           `${props.name}-latency-p99-${slug(path)}`,
           routeLatency(props.namespace, path),
           threshold,
+          minRequestsPerMinute,
           actions,
           path,
         );
@@ -308,6 +316,7 @@ export class ServiceAlarms extends Construct {
     name: string,
     metric: LatencyMetric,
     thresholdMs: number,
+    minRequests: number,
     actions: Pick<CloudwatchMetricAlarmConfig, "alarmActions" | "okActions" | "tags">,
     scope: string,
   ): CloudwatchMetricAlarm {
@@ -315,29 +324,24 @@ export class ServiceAlarms extends Construct {
       id,
       {
         alarmName: name,
-        alarmDescription: `p99 latency of ${scope} above ${thresholdMs} ms in 3 of 5 minutes.`,
-        namespace: metric.namespace,
-        metricName: LATENCY_METRIC.name,
-        dimensions: metric.dimensions,
-        extendedStatistic: "p99",
-        unit: LATENCY_METRIC.unit,
-        period: 60,
+        alarmDescription: `p99 latency of ${scope} above ${this.shown(thresholdMs)} ms — more than ${SLOW_SHARE_PERCENT}% of requests slower — in 3 of 5 minutes, counting minutes with at least ${minRequests} requests.`,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: SLOW_SHARE_PERCENT,
         evaluationPeriods: 5,
         datapointsToAlarm: 3,
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: thresholdMs,
+        // No traffic is no regression: a quiet minute must let the alarm recover, or ECS ignores the alarms of
+        // the next deployment (it skips them all when one is in ALARM at the start).
         treatMissingData: "notBreaching",
-        // A p99 of a handful of samples is noise.
-        evaluateLowSampleCountPercentiles: "ignore",
+        metricQuery: slowShareQueries(metric, thresholdMs, minRequests, 60).map((q) => ({ ...q })),
         ...actions,
       },
       {
         name,
         metric: `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), ${scope}`,
-        statistic: "p99",
-        threshold: `> ${this.shown(thresholdMs)} ms`,
-        period: "60 s, 3 of 5",
-        missingData: "not breaching",
+        statistic: `100 − PR(:${this.shown(thresholdMs)}) (metric math)`,
+        threshold: `> ${SLOW_SHARE_PERCENT} % slower than ${this.shown(thresholdMs)} ms`,
+        period: `60 s, 3 of 5, minutes with ≥ ${minRequests} requests`,
+        missingData: "not breaching (no traffic is no regression)",
       },
     );
   }

@@ -2,8 +2,8 @@ import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-pol
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
-import { LATENCY_METRIC } from "../contract/metrics";
 import { show } from "../contract/problems";
+import { SLOW_SHARE_PERCENT, serviceLatency, slowShareQueries } from "./metric-math";
 import { type Checker, isKnown, keysOf } from "./validation";
 
 /**
@@ -173,6 +173,8 @@ export interface ServiceScalingProps extends ResolvedAutoScaling {
   readonly name: string;
   /** CloudWatch namespace of the service's EMF metrics (for the latency step). */
   readonly namespace: string;
+  /** Requests a minute below which a minute does not count towards the latency step. */
+  readonly minRequestsPerMinute: number;
   /** ALBRequestCountPerTarget resource label (`app/…/targetgroup/…`). @default - no request tracking */
   readonly requestCountResourceLabel?: string;
   /** Tags. @default - none */
@@ -242,19 +244,17 @@ export class ServiceScaling extends Construct {
       });
       this.latencyAlarm = new CloudwatchMetricAlarm(this, "LatencyAlarm", {
         alarmName: `${props.name}-latency-p99-scale-out`,
-        alarmDescription: `p99 latency of all routes above ${latencyThreshold} ms for 3 minutes: add ${latencyScaleOutTasks} task(s).`,
-        namespace: props.namespace,
-        metricName: LATENCY_METRIC.name,
-        extendedStatistic: "p99",
-        unit: LATENCY_METRIC.unit,
-        period: 60,
+        alarmDescription: `p99 latency of all routes above ${latencyThreshold} ms (more than ${SLOW_SHARE_PERCENT}% of requests slower) for 3 minutes with at least ${props.minRequestsPerMinute} requests each: add ${latencyScaleOutTasks} task(s).`,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: SLOW_SHARE_PERCENT,
         evaluationPeriods: 3,
         datapointsToAlarm: 3,
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: latencyThreshold,
-        // No traffic is no reason to scale; a p99 of a handful of samples is noise.
+        // Application Auto Scaling invokes the policy at every evaluation while the alarm stays in ALARM: a quiet
+        // minute must end it, so no traffic and too little traffic are not breaching.
         treatMissingData: "notBreaching",
-        evaluateLowSampleCountPercentiles: "ignore",
+        metricQuery: slowShareQueries(serviceLatency(props.namespace), latencyThreshold, props.minRequestsPerMinute, 60).map(
+          (q) => ({ ...q }),
+        ),
         alarmActions: [step.arn],
         tags: props.tags,
       });

@@ -1,7 +1,6 @@
 import { LATENCY_METRIC } from "../../../contract/metrics";
-import { ServiceAlarms } from "../../../modules/service-alarms";
-import { ServiceScaling } from "../../../modules/service-scaling";
-import { resourcesOf, synthStack } from "../../modules/support";
+import { EmfFargateService } from "../../../modules/emf-fargate-service";
+import { resourcesOf, SERVICE_PROPS, synthStack } from "../../modules/support";
 import { type AlarmTimeline, asMetricAlarm, type MetricAlarmJson, runAlarm, stateAt } from "./alarm";
 import { phases } from "./traffic";
 
@@ -9,7 +8,7 @@ const NS = "acme/koaapp";
 const SLOW_MS = 2000;
 const FAST_MS = 50;
 
-/** A p99 alarm in the shape ServiceAlarms synthesizes today, with the low-sample setting under test. */
+/** A p99 alarm in the shape ServiceAlarms synthesized before 0.2.0, with the low-sample setting under test. */
 function p99Alarm(lowSamples: "ignore" | "evaluate"): MetricAlarmJson {
   return {
     alarm_name: `p99-${lowSamples}`,
@@ -189,18 +188,15 @@ describe("an alarm run over synthetic traffic", () => {
     );
   });
 
-  it("GIVEN the alarms the stack synthesizes today WHEN run on a quiet service THEN the model reads each block and the no-metrics alarm fires at its first evaluation", () => {
-    const { json } = synthStack((stack) => {
-      new ServiceAlarms(stack, "Alarms", { name: "koaapp", namespace: NS });
-      new ServiceScaling(stack, "Scaling", {
-        name: "koaapp",
-        namespace: NS,
-        clusterName: "cluster",
-        serviceName: "koaapp",
-        minCapacity: 1,
-        maxCapacity: 4,
-      });
-    });
+  it("GIVEN the alarms the service synthesizes WHEN run on a quiet service THEN the model reads each block and the no-metrics alarm fires at its first evaluation", () => {
+    const { json } = synthStack(
+      (stack) =>
+        new EmfFargateService(stack, "Service", {
+          ...SERVICE_PROPS,
+          metrics: { namespace: NS },
+          scaling: { minCapacity: 1, maxCapacity: 4 },
+        }),
+    );
     const quiet = phases(NS, [{ minutes: 15, ratePerSecond: 0, latencyMs: 0 }]);
     const timelines = resourcesOf(json, "aws_cloudwatch_metric_alarm").map((block) =>
       runAlarm(asMetricAlarm(block), quiet, { untilSeconds: 900 }),

@@ -1,0 +1,181 @@
+/**
+ * The alarms EmfFargateService synthesizes, run through the alarm semantics CloudWatch documents
+ * (test/support/cloudwatch: M of N over the evaluation range, missing-data treatment, metric math with gaps, the
+ * percentile-rank statistic), and the decisions ECS and Application Auto Scaling take on them: does a deployment
+ * roll back, how many tasks does the latency step add. Quiet, 1 request/s and 1,000 requests/s, bursts then silence.
+ */
+
+import { EmfFargateService } from "../../modules/emf-fargate-service";
+import { type AlarmTimeline, asMetricAlarm, runAlarm } from "../support/cloudwatch/alarm";
+import { type DeploymentAlarmsJson, deploymentOutcome } from "../support/cloudwatch/ecs-deployment";
+import { type StepScalingPolicyJson, simulateStepScaling } from "../support/cloudwatch/step-scaling";
+import { type PublishedTraffic, phases, type TrafficPhase } from "../support/cloudwatch/traffic";
+import { type Block, onlyResource, resourcesOf, SERVICE_PROPS, synthStack } from "./support";
+
+const NAMESPACE = "koaapp";
+const GATE_MS = 1000;
+const SCALE_OUT_MS = 500;
+const MAX_TASKS = 10;
+
+const synth = synthStack(
+  (stack) =>
+    new EmfFargateService(stack, "Service", {
+      ...SERVICE_PROPS,
+      metrics: { namespace: NAMESPACE },
+      scaling: { minCapacity: 1, maxCapacity: MAX_TASKS, latencyP99ScaleOutMs: SCALE_OUT_MS },
+      alarms: { latencyP99ThresholdMs: GATE_MS },
+    }),
+);
+const alarms = resourcesOf(synth.json, "aws_cloudwatch_metric_alarm");
+const alarmNamed = (name: string): Block => {
+  const found = alarms.find((alarm) => alarm.alarm_name === name);
+  if (!found) throw new Error(`no alarm ${name}; have ${alarms.map((a) => a.alarm_name).join(", ")}`);
+  return found;
+};
+const gate = asMetricAlarm(alarmNamed("koaapp-latency-p99"));
+const errorRate = asMetricAlarm(alarmNamed("koaapp-5xx-rate"));
+const scaleOut = asMetricAlarm(alarmNamed("koaapp-latency-p99-scale-out"));
+/** The ECS service's deployment alarms, their names resolved from the references cdk.tf.json holds. */
+const deploymentAlarms = ((): DeploymentAlarmsJson => {
+  const block = onlyResource(synth.json, "aws_ecs_service").alarms as DeploymentAlarmsJson;
+  const byReference = Object.entries(synth.json.resource?.aws_cloudwatch_metric_alarm ?? {}).map(
+    ([id, alarm]) => [`\${aws_cloudwatch_metric_alarm.${id}.alarm_name}`, alarm.alarm_name] as const,
+  );
+  const named = (reference: string) => byReference.find(([ref]) => ref === reference)?.[1] ?? reference;
+  return { ...block, alarm_names: block.alarm_names.map((name) => String(named(name))) };
+})();
+const stepPolicy = resourcesOf(synth.json, "aws_appautoscaling_policy").find(
+  (policy) => policy.policy_type === "StepScaling",
+)?.step_scaling_policy_configuration as StepScalingPolicyJson;
+
+const HEALTHY = (_: number, random: () => number) => 20 + 60 * random();
+const phase = (
+  minutes: number,
+  ratePerSecond: number,
+  latencyMs: TrafficPhase["latencyMs"],
+): TrafficPhase => ({
+  minutes,
+  ratePerSecond,
+  latencyMs,
+});
+const run = (traffic: PublishedTraffic, minutes: number) =>
+  ({
+    gate: runAlarm(gate, traffic, { untilSeconds: minutes * 60 }),
+    errorRate: runAlarm(errorRate, traffic, { untilSeconds: minutes * 60 }),
+    scaleOut: runAlarm(scaleOut, traffic, { untilSeconds: minutes * 60 }),
+  }) as const;
+const alarmsAt = (timeline: AlarmTimeline) =>
+  timeline.transitions.filter((t) => t.to === "ALARM").map((t) => t.time);
+const histories = (r: ReturnType<typeof run>) => ({
+  [String(gate.alarm_name)]: r.gate,
+  [String(errorRate.alarm_name)]: r.errorRate,
+});
+const tasks = (timeline: AlarmTimeline) =>
+  simulateStepScaling({
+    policy: stepPolicy,
+    alarm: timeline,
+    minCapacity: 1,
+    maxCapacity: MAX_TASKS,
+    initialDesired: 1,
+  });
+
+describe("the synthesized deploy gate and latency scale-out, under CloudWatch's documented alarm semantics", () => {
+  it("GIVEN the alarms WHEN synthesized THEN the gate and the step read the share of slow requests, and both deploy alarms roll back", () => {
+    expect(gate.metric_query?.map((q) => q.metric?.stat ?? q.expression)).toEqual([
+      "SampleCount",
+      `PR(:${GATE_MS})`,
+      "IF(requests >= 10, 100 - fast, 0)",
+    ]);
+    expect(scaleOut.metric_query?.[1]?.metric?.stat).toBe(`PR(:${SCALE_OUT_MS})`);
+    expect([
+      gate.threshold,
+      gate.evaluation_periods,
+      gate.datapoints_to_alarm,
+      gate.treat_missing_data,
+    ]).toEqual([1, 5, 3, "notBreaching"]);
+    expect(deploymentAlarms).toEqual({
+      alarm_names: ["koaapp-latency-p99", "koaapp-5xx-rate"],
+      enable: true,
+      rollback: true,
+    });
+  });
+
+  it("GIVEN no traffic for 30 minutes WHEN evaluated THEN no deploy alarm and no scale-out alarm ever fires", () => {
+    const r = run(phases(NAMESPACE, [phase(30, 0, 0)]), 30);
+
+    expect([alarmsAt(r.gate), alarmsAt(r.errorRate), alarmsAt(r.scaleOut)]).toEqual([[], [], []]);
+  });
+
+  it.each([
+    [1, "1 request/s"],
+    [1000, "1,000 requests/s"],
+  ])(
+    "GIVEN a healthy service at %s req/s (%s) WHEN a deployment makes every request take 1.5 s THEN the gate fires in the third slow minute and ECS rolls back",
+    (rate) => {
+      const traffic = phases(NAMESPACE, [phase(6, rate, HEALTHY), phase(5, rate, 1500)]);
+      const r = run(traffic, 11);
+
+      expect(alarmsAt(r.gate)).toEqual([9 * 60]);
+      const outcome = deploymentOutcome({
+        alarms: deploymentAlarms,
+        histories: histories(r),
+        startSeconds: 5 * 60,
+        monitoringStartSeconds: 6 * 60,
+        rolloutCompleteSeconds: 8 * 60,
+        bakeSeconds: 5 * 60,
+      });
+      expect(outcome).toMatchObject({
+        state: "FAILED",
+        rolledBack: true,
+        atSeconds: 9 * 60,
+        alarmsInAlarmAtStart: [],
+      });
+    },
+  );
+
+  it("GIVEN a healthy service at 1 req/s WHEN one request in a minute is slow now and then THEN the gate stays quiet (one slow minute is no trend)", () => {
+    const traffic = phases(NAMESPACE, [phase(30, 1, (i) => (i % 600 === 300 ? 3000 : 50))]);
+    const r = run(traffic, 30);
+
+    expect(alarmsAt(r.gate)).toEqual([]);
+  });
+
+  it("GIVEN a slow burst at 1,000 req/s THEN silence WHEN the step policy follows the scale-out alarm THEN the alarm clears within 3 minutes of the burst and the task count stops rising", () => {
+    const traffic = phases(NAMESPACE, [phase(6, 1000, 900), phase(12, 0, 0)]);
+    const r = run(traffic, 18);
+    const scaled = tasks(r.scaleOut);
+
+    expect(alarmsAt(r.scaleOut)).toEqual([3 * 60]);
+    const cleared = r.scaleOut.transitions.find((t) => t.time > 3 * 60 && t.to === "OK")?.time ?? Infinity;
+    expect(cleared).toBeLessThanOrEqual(9 * 60);
+    expect(scaled.activities.every((activity) => activity.time <= cleared)).toBe(true);
+    expect(scaled.finalDesired).toBeLessThan(MAX_TASKS);
+    expect(scaled.finalDesired).toBe(scaled.desiredAt(cleared));
+  });
+
+  it("GIVEN a slow burst THEN traffic below 10 requests a minute WHEN the step policy follows THEN the first quiet minute ends the scale-out", () => {
+    const traffic = phases(NAMESPACE, [phase(6, 1000, 900), phase(6, 0.1, 900)]);
+    const r = run(traffic, 12);
+
+    expect(r.scaleOut.transitions.filter((t) => t.time > 6 * 60).map((t) => [t.time, t.to])).toEqual([
+      [7 * 60, "OK"],
+    ]);
+    expect(tasks(r.scaleOut).activities.every((activity) => activity.time < 7 * 60)).toBe(true);
+  });
+
+  it("GIVEN a burst that set the gate THEN a quiet hour WHEN the next deployment regresses at 1 req/s THEN ECS still watches the alarms and rolls back", () => {
+    const traffic = phases(NAMESPACE, [phase(5, 200, 1500), phase(55, 0.1, 50), phase(10, 1, 1500)]);
+    const r = run(traffic, 70);
+
+    const outcome = deploymentOutcome({
+      alarms: deploymentAlarms,
+      histories: histories(r),
+      startSeconds: 59 * 60,
+      monitoringStartSeconds: 60 * 60,
+      rolloutCompleteSeconds: 62 * 60,
+      bakeSeconds: 5 * 60,
+    });
+    expect(alarmsAt(r.gate)[0]).toBe(3 * 60);
+    expect(outcome).toMatchObject({ alarmsInAlarmAtStart: [], state: "FAILED", rolledBack: true });
+  });
+});
