@@ -1,0 +1,122 @@
+/**
+ * After a blue/green, linear or canary deployment, ECS leaves the production listener rule forwarding to the other
+ * target group (weights swapped). The next `terraform plan` must plan nothing — owning the rule's action would send
+ * production traffic back to the target group whose tasks were just stopped. Proved with a real offline plan on
+ * hashicorp/aws 5.100.0, where the load balancer, its listeners, rules and target groups exist (the ECS service's
+ * 6.x-only blocks are checked in the synthesized JSON by the construct's tests): state built from the plan, the rule's
+ * weights swapped as ECS leaves them, then planned with -refresh=false. A rule of the same shape without the
+ * construct's lifecycle is the control.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { App, TerraformStack } from "cdktf";
+import { resolveStrategy } from "../../modules/deployment-strategy";
+import { resolveLoadBalancer, ServiceLoadBalancer } from "../../modules/service-load-balancer";
+import { TerraformWorkdir, terraformSuite } from "../support/terraform";
+import { awsResourceSchemas, changesOf, settleState, stateFromPlan } from "../support/terraform-state";
+import { IDS } from "./support";
+
+const { mirror, describe: describeWithTerraform } = terraformSuite("the traffic-shift drift plan");
+
+type Resource = { type: string; name: string; instances: { attributes: Record<string, any> }[] };
+
+/** The state with every rule's forward weights swapped, as ECS leaves them after a deployment. */
+function swapWeights(state: Record<string, unknown>): Record<string, unknown> {
+  const resources = (state.resources as Resource[]).map((r) => {
+    if (r.type !== "aws_lb_listener_rule") return r;
+    const [instance] = r.instances;
+    const action = (instance?.attributes.action as any[]).map((a) => ({
+      ...a,
+      forward: a.forward.map((f: any) => ({
+        ...f,
+        target_group: f.target_group.map((tg: any) => ({ ...tg, weight: 100 - tg.weight })),
+      })),
+    }));
+    return { ...r, instances: [{ ...instance, attributes: { ...instance?.attributes, action } }] };
+  });
+  return { ...state, serial: Number(state.serial) + 1, resources };
+}
+
+describeWithTerraform(
+  "a traffic-shifting load balancer after ECS swapped the weights, planned offline",
+  () => {
+    const outdir = mkdtempSync(join(tmpdir(), "emf-fargate-shift-"));
+    let workdir: TerraformWorkdir;
+    let remaining: string[];
+    let afterDeployment: string[];
+    let weights: number[][];
+
+    beforeAll(() => {
+      // GIVEN a created load balancer for a blue/green service with a test listener, and a control rule of the same
+      // shape that Terraform owns entirely
+      const app = new App({ outdir });
+      const stack = new TerraformStack(app, "shift");
+      // The work directory adds the offline provider; the state is terraform.tfstate there (no backend block).
+      new AwsProvider(stack, "aws", {});
+      stack.addOverride("provider", undefined);
+      stack.addOverride("terraform.backend", undefined);
+      const lb = new ServiceLoadBalancer(stack, "LoadBalancer", {
+        options: resolveLoadBalancer({ scheme: "internet-facing", subnetIds: IDS.publicSubnets }, "orders"),
+        vpcId: IDS.vpc,
+        targetPort: 8080,
+        dependsOn: [],
+        trafficShift: resolveStrategy({ type: "blueGreen", testListener: { port: 8443 } }),
+      });
+      const shifting = lb.shifting as NonNullable<typeof lb.shifting>;
+      new LbListenerRule(stack, "Control", {
+        listenerArn: lb.listeners[0]?.arn as string,
+        priority: 2,
+        condition: [{ pathPattern: { values: ["/control/*"] } }],
+        action: [
+          {
+            type: "forward",
+            forward: {
+              targetGroup: [
+                { arn: lb.targetGroup.resource.arn, weight: 100 },
+                { arn: shifting.alternateTargetGroup.resource.arn, weight: 0 },
+              ],
+            },
+          },
+        ],
+      });
+      app.synth();
+      workdir = new TerraformWorkdir({ shift: join(outdir, "stacks", "shift") }, "shift", mirror, {
+        region: "eu-west-2",
+      });
+      workdir.runOk(["init", "-input=false", "-no-color"]);
+      const created = workdir.planJson({}, "create.bin");
+      const settled = settleState(workdir, stateFromPlan(created as never, awsResourceSchemas(workdir)), {});
+      remaining = settled.remaining;
+      // WHEN ECS has completed a deployment (every rule's weights swapped) and the same configuration is planned
+      const swapped = swapWeights(settled.state);
+      weights = (swapped.resources as Resource[])
+        .filter((r) => r.type === "aws_lb_listener_rule")
+        .map((r) =>
+          (r.instances[0]?.attributes.action as any[])[0].forward[0].target_group.map((tg: any) => tg.weight),
+        );
+      writeFileSync(join(workdir.dir, "terraform.tfstate"), JSON.stringify(swapped));
+      afterDeployment = changesOf(workdir.planJson({}, "after.bin", ["-refresh=false"]) as never);
+    }, 300_000);
+
+    afterAll(() => {
+      workdir?.destroy();
+      rmSync(outdir, { recursive: true, force: true });
+    });
+
+    it("settles: before the deployment, a plan of the same configuration changes nothing", () => {
+      expect(remaining).toEqual([]);
+    });
+
+    it("THEN the production and test rules plan nothing, and only the control rule would be written back", () => {
+      expect(weights.map((w) => [...w].sort((a, b) => a - b))).toEqual([
+        [0, 100],
+        [0, 100],
+        [0, 100],
+      ]);
+      expect(afterDeployment).toEqual(["aws_lb_listener_rule.Control update"]);
+    });
+  },
+);
