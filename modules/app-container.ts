@@ -48,18 +48,25 @@ export interface ContainerOptions {
   /** Seconds between SIGTERM and SIGKILL: the app's deadline to finish requests and flush metrics (2-120). @default 30 */
   readonly stopTimeoutSeconds?: number;
   /**
-   * Mount the root filesystem read-only. The paths in `writablePaths` stay writable (empty task volumes), which is
-   * what most servers need (gunicorn's worker heartbeat files, Node's and Python's temporary files go to /tmp).
-   * Set it to `false` for an image that writes elsewhere at run time.
+   * Mount the root filesystem read-only, with the paths in `writablePaths` writable: what most servers need
+   * (gunicorn's worker heartbeat files, Python's and Node's temporary files go to /tmp). Set it to `false` for an
+   * image that writes elsewhere at run time.
    * @default true
    */
   readonly readonlyRootFilesystem?: boolean;
-  /** Writable directories (empty, task-scoped volumes) under a read-only root filesystem. @default ["/tmp"] */
+  /**
+   * Writable directories under a read-only root filesystem: empty, task-scoped volumes. On Fargate such a volume is
+   * owned by root with mode 0755 unless the image declares the directory a `VOLUME` (then it starts with the
+   * image's contents, owner and mode): writable for an image that runs as root, and for a non-root `user` only when
+   * the image declares the `VOLUME` with that user's ownership or mode 1777.
+   * @default ["/tmp"]
+   */
   readonly writablePaths?: readonly string[];
   /**
-   * User the process runs as (`uid[:gid]` or a name the image defines). The image's files must be readable by it
-   * and its port above 1023. Set the image's own user (e.g. `"root"` for an image that needs it) to opt out.
-   * @default "1000:1000"
+   * User the process runs as (`uid[:gid]` or a name the image defines), overriding the image's USER. The image's
+   * files must be readable by it and its port above 1023. SecurityPolicyChecks refuses a container that runs as root
+   * or as the image's user unless this is set to a non-root user.
+   * @default - the image's USER
    */
   readonly user?: string;
 }
@@ -80,7 +87,7 @@ export interface ResolvedContainer {
   readonly stopTimeoutSeconds: number;
   readonly readonlyRootFilesystem: boolean;
   readonly writablePaths: readonly string[];
-  readonly user: string;
+  readonly user?: string;
 }
 
 const CONTAINER_KEYS = keysOf<ContainerOptions>({
@@ -124,7 +131,6 @@ export function resolveContainer(options: ContainerOptions, serviceName: string)
     stopTimeoutSeconds: options.stopTimeoutSeconds ?? 30,
     readonlyRootFilesystem,
     writablePaths: options.writablePaths ?? (readonlyRootFilesystem ? ["/tmp"] : []),
-    user: options.user ?? "1000:1000",
   };
 }
 
@@ -364,7 +370,7 @@ export function appContainer(
     linuxParameters: { initProcessEnabled: true },
     stopTimeout: s.stopTimeoutSeconds,
     readonlyRootFilesystem: s.readonlyRootFilesystem,
-    user: s.user,
+    ...(s.user !== undefined ? { user: s.user } : {}),
     ...(mountPoints.length > 0 ? { mountPoints } : {}),
   };
   return { container, volumes: mountPoints.map((m) => m.sourceVolume) };

@@ -144,6 +144,8 @@ export class KoaAppStack extends TerraformStack {
         }),
         secrets: parameters.secrets,
         stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
+        // The image's own non-root user (Dockerfile: USER 1000:1000), stated so SecurityPolicyChecks can see it.
+        user: "1000:1000",
         // The container's check and the load balancer's request the same path.
         healthCheck: koaAppHealthCheck(containerPort, config.healthCheckPath),
       },
