@@ -87,6 +87,8 @@ writeFileSync(
 interface Sample {
   readonly seconds: number;
   readonly peakMiB: number;
+  /** The cdk.tf.json written, so the rounds can show both variants synthesized the same stack. */
+  readonly stack: string;
 }
 
 function measure(command: string[], cwd: string, outdir: string): Sample {
@@ -98,10 +100,10 @@ function measure(command: string[], cwd: string, outdir: string): Sample {
   });
   if (result.status !== 0)
     throw new Error(`${command.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
-  if (!existsSync(join(outdir, "stacks", "koaapp", "cdk.tf.json")))
-    throw new Error(`${command.join(" ")} wrote no stack`);
+  const written = join(outdir, "stacks", "koaapp", "cdk.tf.json");
+  if (!existsSync(written)) throw new Error(`${command.join(" ")} wrote no stack`);
   const [seconds, kib] = readFileSync(report, "utf8").trim().split(/\s+/).slice(-2).map(Number);
-  return { seconds, peakMiB: kib / 1024 };
+  return { seconds, peakMiB: kib / 1024, stack: readFileSync(written, "utf8") };
 }
 
 const variants: Record<string, { command: string[]; cwd: string }> = {
@@ -123,6 +125,9 @@ try {
         rmSync(outdir, { recursive: true, force: true });
       }
     }
+    // A ratio means something only if both variants built the same stack from the same sources.
+    const stacks = new Set(Object.values(samples).map((s) => s[round - 1]?.stack));
+    if (stacks.size !== 1) throw new Error(`round ${round}: the two variants synthesized different stacks`);
   }
 } finally {
   rmSync(baselineDir, { recursive: true, force: true });

@@ -35,7 +35,7 @@ export function defaultStackObservability(): { widgets: DashboardWidget[]; alarm
   const [dashboard] = Object.values(tf.resource.aws_cloudwatch_dashboard);
   const { widgets } = JSON.parse(dashboard.dashboard_body) as { widgets: DashboardWidget[] };
   // Thresholds set by a variable at deploy are shown as the variable and its default.
-  const alarms = (stack.service.alarms?.summaries ?? []).map((summary) => {
+  const alarms = stack.service.alarmSummaries.map((summary) => {
     const resource = Object.values(tf.resource.aws_cloudwatch_metric_alarm).find(
       (a) => a.alarm_name === summary.name,
     );

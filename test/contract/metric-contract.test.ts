@@ -1,6 +1,7 @@
 import pino from "pino";
 import { loadConfig } from "../../app/config";
 import { startServer } from "../../app/server";
+import { latencyDocumentProblems, METRIC_CONTRACT } from "../../contract/metric-contract";
 import { EMF_VARIABLES } from "../../contract/metrics";
 import { eventually, parseValid } from "../app/metrics/emf-helpers";
 import { FakeAgent } from "../support/fake-agent";
@@ -173,6 +174,34 @@ describe("the metric contract across the app and the infrastructure", () => {
     }
   });
 
+  it("every document the app sent meets the published METRIC_CONTRACT for the task definition's namespace", () => {
+    // GIVEN the documents the real app sent WHEN checked against the contract other languages' services follow
+    // THEN none falls short of it
+    expect(documents.length).toBeGreaterThan(0);
+    const problems = documents.flatMap((document) =>
+      latencyDocumentProblems(document, {
+        namespace: environment.AWS_EMF_NAMESPACE as string,
+        logGroupName: "/ecs/koaapp/emf",
+      }),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it("alarms and dashboard widgets read the contract's metric under the contract's dimension sets only", () => {
+    const reads = consumed(tf);
+    expect(reads.length).toBeGreaterThan(0);
+    for (const { where, identity } of reads) {
+      const names = Object.keys(identity.dimensions).sort();
+      expect({ where, metric: identity.metric }).toEqual({ where, metric: METRIC_CONTRACT.metric.name });
+      expect({
+        where,
+        inContract: METRIC_CONTRACT.dimensionSets.some(
+          (set) => JSON.stringify([...set].sort()) === JSON.stringify(names),
+        ),
+      }).toEqual({ where, inContract: true });
+    }
+  });
+
   it("emits the service-wide, per-Path and per-StatusClass latency metrics", () => {
     expect(identities.length).toBeGreaterThan(0);
     expect(new Set(identities.map((i) => JSON.stringify(Object.keys(i.dimensions)))).size).toBe(3);
@@ -194,5 +223,85 @@ describe("the metric contract across the app and the infrastructure", () => {
     };
     expect(identities.some((got) => matches(renamed, got))).toBe(false);
     expect(identities.some((got) => matches(read.identity, got))).toBe(true);
+  });
+});
+
+describe("latencyDocumentProblems", () => {
+  const expected = { namespace: "koaapp", logGroupName: "/ecs/koaapp/emf" };
+  /** A document as the middleware writes it: one request to /items/:id answered 200 in 12.5 ms. */
+  const valid = () => ({
+    _aws: {
+      Timestamp: 1_700_000_000_000,
+      LogGroupName: "/ecs/koaapp/emf",
+      CloudWatchMetrics: [
+        {
+          Namespace: "koaapp",
+          Dimensions: [["Path"], ["StatusClass"], []],
+          Metrics: [{ Name: "Latency", Unit: "Milliseconds" }],
+        },
+      ],
+    },
+    Path: "/items/:id",
+    StatusClass: "2xx",
+    Latency: [12.5],
+  });
+
+  it("GIVEN a document as the middleware writes it WHEN checked THEN it has no problem", () => {
+    expect(latencyDocumentProblems(valid(), expected)).toEqual([]);
+    expect(latencyDocumentProblems({ ...valid(), Path: "(unmatched)", Latency: 0 }, expected)).toEqual([]);
+  });
+
+  it("GIVEN something that is no EMF document WHEN checked THEN it says so", () => {
+    expect(latencyDocumentProblems("Latency=3", expected)).toEqual([
+      'document "Latency=3" is not a JSON object',
+    ]);
+    expect(latencyDocumentProblems({ Latency: 3 }, expected)).toEqual([
+      "_aws undefined is missing; an EMF document needs its metadata",
+    ]);
+  });
+
+  it("GIVEN a document without the Latency metric WHEN checked THEN that is the one problem", () => {
+    const document = valid();
+    document._aws.CloudWatchMetrics[0].Metrics = [{ Name: "Duration", Unit: "Milliseconds" }];
+    expect(latencyDocumentProblems(document, expected)).toEqual([
+      "_aws.CloudWatchMetrics declares no Latency metric",
+    ]);
+  });
+
+  it("GIVEN every other way to fall short at once WHEN checked THEN each is one message", () => {
+    // GIVEN a date string as timestamp, the wrong log group, namespace and unit, a library's default dimension added to the sets, the raw URL
+    // as Path, a status code as StatusClass and a negative latency
+    const document = valid();
+    document._aws.LogGroupName = "/aws/ecs/koaapp";
+    const directive = document._aws.CloudWatchMetrics[0] as (typeof document._aws.CloudWatchMetrics)[0];
+    directive.Namespace = "aws-embedded-metrics";
+    directive.Metrics = [{ Name: "Latency", Unit: "Seconds" }];
+    directive.Dimensions = [["ServiceName", "Path"], ["StatusClass"], []];
+    const wrong = {
+      ...document,
+      _aws: { ...document._aws, Timestamp: "2024-01-01T00:00:00Z" },
+      Path: "items/7",
+      StatusClass: 200,
+      Latency: [-1],
+    };
+
+    // THEN every problem is listed, each naming the value and what was expected
+    expect(latencyDocumentProblems(wrong, expected)).toEqual([
+      '_aws.Timestamp "2024-01-01T00:00:00Z" is not epoch milliseconds',
+      '_aws.LogGroupName "/aws/ecs/koaapp" is not "/ecs/koaapp/emf" (AWS_EMF_LOG_GROUP_NAME); the agent drops documents without one',
+      'Namespace "aws-embedded-metrics" is not "koaapp" (AWS_EMF_NAMESPACE)',
+      'Latency Unit "Seconds" is not "Milliseconds"',
+      'Dimensions [["ServiceName","Path"],["StatusClass"],[]] lack the set ["Path"]; allowed: exactly [["Path"],["StatusClass"],[]]',
+      'Dimensions set ["ServiceName","Path"] is not in the contract (a default dimension?); allowed: exactly [["Path"],["StatusClass"],[]]',
+      'Path "items/7" is not a route template; allowed: the matched route, e.g. "/items/:id", or "(unmatched)"',
+      "StatusClass 200 is not a status class; allowed: 1xx, 2xx, 3xx, 4xx, 5xx, aborted",
+      "Latency [-1] is not a latency in milliseconds; allowed: a number ≥ 0, or a list of them",
+    ]);
+  });
+
+  it("GIVEN no expected log group WHEN checked THEN the document's log group is not judged", () => {
+    const document = valid();
+    document._aws.LogGroupName = "/anything";
+    expect(latencyDocumentProblems(document, { namespace: "koaapp" })).toEqual([]);
   });
 });

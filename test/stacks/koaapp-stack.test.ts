@@ -1,12 +1,34 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Aspects, Testing } from "cdktf";
 import type { ContainerDefinition } from "../../modules/container-definition";
-import { EXISTING_PARAMETERS_BY_NAME, synthKoaApp as synth } from "../support/koaapp";
+import { RELIABILITY_RULES, ReliabilityChecks } from "../../modules/reliability-checks";
+import {
+  CERTIFICATE,
+  EXISTING_NETWORK,
+  EXISTING_PARAMETERS_BY_NAME,
+  koaAppStack,
+  synthKoaApp as synth,
+} from "../support/koaapp";
 
 type Json = Record<string, any>;
 
 function resources(tf: Json, type: string): Json[] {
   return Object.values(tf.resource?.[type] ?? {}) as Json[];
+}
+
+function only(tf: Json, type: string): Json {
+  const all = resources(tf, type);
+  if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
+  return all[0] as Json;
+}
+
+/** The Terraform addresses (`type.logical_id`) of a resource type whose logical ids match `id`. */
+function addresses(tf: Json, type: string, id = /./): string[] {
+  return Object.keys(tf.resource?.[type] ?? {})
+    .filter((logicalId) => id.test(logicalId))
+    .map((logicalId) => `${type}.${logicalId}`);
 }
 
 function containers(tf: Json): ContainerDefinition[] {
@@ -28,7 +50,8 @@ describe("koaapp stack with the default configuration", () => {
     expect(resources(tf, "aws_subnet")).toHaveLength(4);
     expect(resources(tf, "aws_db_instance")).toHaveLength(1);
     expect(resources(tf, "aws_ssm_parameter")).toHaveLength(7);
-    expect(resources(tf, "aws_ecr_repository")).toHaveLength(1);
+    // The repository is the stack's own (ImageRepository "Repository"), beside the service, not inside it.
+    expect(Object.keys(tf.resource.aws_ecr_repository)).toEqual([expect.stringMatching(/^Repository_\w+$/)]);
     expect(resources(tf, "aws_ecs_cluster")).toHaveLength(1);
     expect(resources(tf, "aws_ecs_service")[0]).toMatchObject({ name: "koaapp", launch_type: "FARGATE" });
     // No provider block: the caller or the environment configures it (see the terraform tests).
@@ -63,6 +86,9 @@ describe("koaapp stack with the default configuration", () => {
       /^http:\/\/\$\{aws_lb\.Service_LoadBalancer_\w+\.dns_name\}$/,
     );
     expect(tf.output.parameter_names.value.RDS_PASSWORD).toMatch(/^\$\{aws_ssm_parameter\.\w+\.name\}$/);
+    expect(tf.output.ecr_repository_url.value).toMatch(
+      /^\$\{aws_ecr_repository\.Repository_\w+\.repository_url\}$/,
+    );
   });
 
   it("keeps the state local, in the project root, by a relative path", () => {
@@ -233,7 +259,7 @@ describe("koaapp stack with the default configuration", () => {
         rules
           .filter((r) => group.test(r.security_group_id))
           .map((r) => ({ port: r.from_port, from: r.cidr_ipv4 ?? r.referenced_security_group_id }));
-      const taskGroup = /^\$\{aws_security_group\.Service_SecurityGroup_\w+\.id\}$/;
+      const taskGroup = /^\$\{aws_security_group\.Service_Ecs_SecurityGroup_\w+\.id\}$/;
       const lbGroup = /^\$\{aws_security_group\.Service_LoadBalancer_SecurityGroup_\w+\.id\}$/;
       // The tasks admit the container port from the load balancer's group only: no CIDR.
       expect(into(taskGroup)).toEqual([{ port: 5000, from: expect.stringMatching(lbGroup) }]);
@@ -256,8 +282,7 @@ describe("koaapp stack with the default configuration", () => {
 describe("koaapp stack with existing network and database", () => {
   const arn = (name: string) => `arn:aws:ssm:eu-west-2:123456789012:parameter/shared/${name}`;
   const tf = synth({
-    KOAAPP_VPC_ID: "vpc-0123456789abcdef0",
-    KOAAPP_SUBNET_IDS: "subnet-aaaa,subnet-bbbb",
+    ...EXISTING_NETWORK,
     KOAAPP_DATABASE: "existing",
     KOAAPP_EXISTING_PARAMETERS: JSON.stringify({
       RDS_USERNAME: arn("user"),
@@ -269,14 +294,14 @@ describe("koaapp stack with existing network and database", () => {
     KOAAPP_IMAGE_URI: "123456789012.dkr.ecr.eu-west-2.amazonaws.com/koaapp:1.2.3",
   });
 
-  it("creates no VPC, database or repository and runs the given image", () => {
+  it("creates no VPC, database or repository and runs the given image in the given subnets, through the NAT", () => {
     expect(resources(tf, "aws_vpc")).toHaveLength(0);
     expect(resources(tf, "aws_db_instance")).toHaveLength(0);
     expect(resources(tf, "aws_ecr_repository")).toHaveLength(0);
     expect(containers(tf)[0].image).toBe("${var.image_uri}");
     expect(tf.variable.image_uri.default).toBe("123456789012.dkr.ecr.eu-west-2.amazonaws.com/koaapp:1.2.3");
     expect(resources(tf, "aws_ecs_service")[0].network_configuration).toMatchObject({
-      subnets: ["subnet-aaaa", "subnet-bbbb"],
+      subnets: EXISTING_NETWORK.KOAAPP_SUBNET_IDS?.split(","),
       assign_public_ip: false,
     });
   });
@@ -430,5 +455,190 @@ describe("koaapp stack with an S3 backend", () => {
       encrypt: true,
       use_lockfile: true,
     });
+  });
+});
+
+describe("koaapp stack's reliability checks", () => {
+  it.each([
+    ["the default configuration", {}],
+    ["a certificate", { KOAAPP_CERTIFICATE_ARN: CERTIFICATE }],
+    ["an internal load balancer", { KOAAPP_LOAD_BALANCER: "internal" }],
+    ["no load balancer", { KOAAPP_LOAD_BALANCER: "none" }],
+    ["Spot over an on-demand base", { KOAAPP_SPOT_WEIGHT: "3", KOAAPP_ON_DEMAND_BASE: "1" }],
+    ["an existing network and a created database", EXISTING_NETWORK],
+    ["an existing network and database", { ...EXISTING_NETWORK, ...EXISTING_PARAMETERS_BY_NAME }],
+  ])("applies ReliabilityChecks, which find nothing with %s", (_, env: Record<string, string>) => {
+    // GIVEN the sample stack (it applies the checks itself) WHEN synthesized
+    const stack = koaAppStack(env);
+    Testing.synth(stack);
+
+    // THEN its one ReliabilityChecks ran and found nothing, and no reliability rule is an error or warning
+    const checks = Aspects.of(stack).all.filter((aspect) => aspect instanceof ReliabilityChecks);
+    expect(checks).toHaveLength(1);
+    expect((checks[0] as ReliabilityChecks).findings).toEqual([]);
+    const reported = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .map((m) => String(m.data))
+      .filter((text) => RELIABILITY_RULES.some((rule) => text.startsWith(`[${rule}]`)));
+    expect(reported).toEqual([]);
+  });
+
+  it("reports a grant added beside the service that the service does not wait for: the checks see the whole stack", () => {
+    // GIVEN the sample stack and one more policy on the task role, written by hand next to the construct
+    const stack = koaAppStack();
+    const extra = new IamRolePolicy(stack, "ExtraGrant", {
+      role: stack.service.taskRole.name,
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }),
+    });
+
+    // WHEN synthesized
+    Testing.synth(stack);
+
+    // THEN the stack's ReliabilityChecks reports the ECS service, naming the policy, as an error
+    const checks = Aspects.of(stack).all.find((a) => a instanceof ReliabilityChecks) as ReliabilityChecks;
+    const address = `aws_iam_role_policy.${stack.getLogicalId(extra)}`;
+    expect(checks.findings).toEqual([
+      {
+        rule: "tasks-after-grants",
+        path: "koaapp/Service/Ecs/Resource",
+        message: expect.stringContaining(`does not depend on ${address}:`),
+        exempted: false,
+      },
+    ]);
+    const errors = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata)
+      .filter((m) => m.type === "@cdktf/error")
+      .map((m) => String(m.data));
+    expect(errors).toEqual([
+      expect.stringMatching(/^\[tasks-after-grants\] koaapp\/Service\/Ecs\/Resource: /),
+    ]);
+  });
+});
+
+describe("koaapp stack's order of creation", () => {
+  /** What makes the created VPC's public subnets public: the gateway, its route and the public associations. */
+  function internetAccess(tf: Json): string[] {
+    return [
+      ...addresses(tf, "aws_internet_gateway"),
+      ...addresses(tf, "aws_route"),
+      ...addresses(tf, "aws_route_table_association", /^Network_Public\d+Routes_/),
+    ];
+  }
+
+  it("creates the load balancer and the ECS service only once the created VPC reaches the internet", () => {
+    // GIVEN the default stack (a created VPC, a public load balancer) WHEN synthesized
+    const tf = synth();
+    const access = internetAccess(tf);
+
+    // THEN both depend on the internet gateway, the default route and both public subnets' associations
+    expect(access).toEqual([
+      expect.stringMatching(/^aws_internet_gateway\.Network_InternetGateway_\w+$/),
+      expect.stringMatching(/^aws_route\.Network_DefaultRoute_\w+$/),
+      expect.stringMatching(/^aws_route_table_association\.Network_Public0Routes_\w+$/),
+      expect.stringMatching(/^aws_route_table_association\.Network_Public1Routes_\w+$/),
+    ]);
+    expect(only(tf, "aws_lb").depends_on).toEqual(access);
+    expect(only(tf, "aws_ecs_service").depends_on).toEqual(expect.arrayContaining(access));
+    // AND not on the private subnets' associations, which the tasks do not use
+    expect(
+      (only(tf, "aws_ecs_service").depends_on as string[]).filter((a) => a.includes("Network_Private")),
+    ).toEqual([]);
+  });
+
+  it("without a load balancer, still starts no task before the created VPC reaches the internet", () => {
+    const tf = synth({ KOAAPP_LOAD_BALANCER: "none" });
+    expect(only(tf, "aws_ecs_service").depends_on).toEqual(expect.arrayContaining(internetAccess(tf)));
+  });
+
+  it("in an existing network, waits for nothing of the network: the stack creates none of it", () => {
+    const tf = synth(EXISTING_NETWORK);
+    expect(only(tf, "aws_lb")).not.toHaveProperty("depends_on");
+    expect(
+      (only(tf, "aws_ecs_service").depends_on as string[]).filter((a) =>
+        /^aws_(internet_gateway|route)/.test(a),
+      ),
+    ).toEqual([]);
+  });
+
+  it.each([
+    ["the default configuration", {}],
+    ["an existing database's parameters by name", EXISTING_PARAMETERS_BY_NAME],
+  ])("with %s, starts no task before every policy and attachment of its roles exists", (_, env) => {
+    // GIVEN the stack WHEN synthesized
+    const tf = synth(env);
+    const grants = [
+      ...addresses(tf, "aws_iam_role_policy"),
+      ...addresses(tf, "aws_iam_role_policy_attachment"),
+    ];
+
+    // THEN the ECS service depends on each of them: the execution role's managed policy and secret reads, the
+    // task role's EMF writes
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^aws_iam_role_policy_attachment\.Service_Roles_ExecutionRoleManaged_\w+$/),
+        expect.stringMatching(/^aws_iam_role_policy\.Service_Roles_ExecutionRoleSecrets_\w+$/),
+        expect.stringMatching(/^aws_iam_role_policy\.Service_Roles_TaskRoleEmf_\w+$/),
+      ]),
+    );
+    expect(only(tf, "aws_ecs_service").depends_on).toEqual(expect.arrayContaining(grants));
+  });
+});
+
+describe("koaapp stack's database", () => {
+  const tf = synth();
+
+  it("names the final snapshot after the instance's creation time, and keeps that name once created", () => {
+    // GIVEN the default stack WHEN synthesized THEN every deletion of every instance leaves a snapshot of its own
+    expect(only(tf, "aws_db_instance")).toMatchObject({
+      identifier: "koaapp-db",
+      skip_final_snapshot: false,
+      final_snapshot_identifier: 'koaapp-db-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',
+      lifecycle: { ignore_changes: ["final_snapshot_identifier"] },
+    });
+  });
+
+  it("in an existing VPC, lives in that VPC, in the given private subnets", () => {
+    const existing = synth(EXISTING_NETWORK);
+    expect(only(existing, "aws_db_subnet_group").subnet_ids).toEqual(
+      EXISTING_NETWORK.KOAAPP_DB_SUBNET_IDS?.split(","),
+    );
+    const databaseGroup = Object.entries(existing.resource.aws_security_group as Json).find(([id]) =>
+      id.startsWith("Database_SecurityGroup_"),
+    )?.[1] as Json;
+    expect(databaseGroup.vpc_id).toBe(EXISTING_NETWORK.KOAAPP_VPC_ID);
+  });
+});
+
+describe("koaapp stack's outbound path for the tasks", () => {
+  it("in the created VPC: the public subnets, with public IPs (it has no NAT gateway)", () => {
+    expect(only(synth(), "aws_ecs_service").network_configuration).toEqual({
+      subnets: [
+        expect.stringMatching(/^\$\{aws_subnet\.Network_Public0_\w+\.id\}$/),
+        expect.stringMatching(/^\$\{aws_subnet\.Network_Public1_\w+\.id\}$/),
+      ],
+      security_groups: [
+        expect.stringMatching(/^\$\{aws_security_group\.Service_Ecs_SecurityGroup_\w+\.id\}$/),
+      ],
+      assign_public_ip: true,
+    });
+  });
+
+  it.each([
+    ["publicIp", true],
+    ["nat", false],
+  ])("in an existing VPC with KOAAPP_OUTBOUND=%s: assign_public_ip is %p", (outbound, publicIp) => {
+    const tf = synth({ ...EXISTING_NETWORK, KOAAPP_OUTBOUND: outbound });
+    expect(only(tf, "aws_ecs_service").network_configuration).toMatchObject({
+      subnets: EXISTING_NETWORK.KOAAPP_SUBNET_IDS?.split(","),
+      assign_public_ip: publicIp,
+    });
+  });
+
+  it("in an existing VPC with KOAAPP_OUTBOUND=vpcEndpoints: the construct gets it, and refuses the agent image from public ECR", () => {
+    expect(() => koaAppStack({ ...EXISTING_NETWORK, KOAAPP_OUTBOUND: "vpcEndpoints" })).toThrow(
+      /^koaapp\/Service: invalid props:\n- agent\.image "public\.ecr\.aws\/cloudwatch-agent\/cloudwatch-agent:[^"]+" is not in private ECR, which network\.outbound "vpcEndpoints" needs/,
+    );
   });
 });

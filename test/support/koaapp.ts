@@ -34,6 +34,17 @@ export const EXISTING_PARAMETERS_BY_NAME: Readonly<Record<string, string>> = {
   }),
 };
 
+/**
+ * An existing VPC (IDs of the form the construct checks), its task subnets and two private subnets for a created
+ * database; the tasks reach AWS through a NAT gateway (KOAAPP_OUTBOUND, required with a VPC ID).
+ */
+export const EXISTING_NETWORK: Readonly<Record<string, string>> = {
+  KOAAPP_VPC_ID: "vpc-0a1b2c3d4e5f67890",
+  KOAAPP_SUBNET_IDS: "subnet-0a1b2c3d4e5f67890,subnet-0f9e8d7c6b5a43210",
+  KOAAPP_DB_SUBNET_IDS: "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
+  KOAAPP_OUTBOUND: "nat",
+};
+
 /** The sample koaapp stack in a test app, configured from `env` alone (no cdktf.json context, not `process.env`). */
 export function koaAppStack(env: NodeJS.ProcessEnv = {}): KoaAppStack {
   return new KoaAppStack(

@@ -4,7 +4,9 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { EMF_SERVICE_TYPE } from "../../../contract/metrics";
@@ -241,6 +243,10 @@ export interface RunOptions {
   readonly readOnly: boolean;
   /** `--init` (linuxParameters.initProcessEnabled). */
   readonly init: boolean;
+  /** `--user` (the container definition's `user`). @default - the image's USER */
+  readonly user?: string;
+  /** Task volumes, bind-mounted writable at their paths (see {@link fargateTaskVolume}). @default - none */
+  readonly volumes?: readonly TaskVolume[];
   /** URL that answers 200 once the service is up. */
   readonly readyUrl: string;
   /** Give up waiting for `readyUrl` after this long. @default 60000 */
@@ -273,7 +279,7 @@ function answers200(url: string): Promise<boolean> {
 /**
  * `docker run -d --network host` the image and poll `readyUrl` every 5 ms until it answers 200.
  *
- * @param options - image, name, environment, read-only root, init, readiness URL
+ * @param options - image, name, environment, read-only root, init, user, task volumes, readiness URL
  * @throws Error with the container's logs when it exits or does not answer in time
  */
 export async function runUntilResponding(options: RunOptions): Promise<StartedContainer> {
@@ -287,6 +293,11 @@ export async function runUntilResponding(options: RunOptions): Promise<StartedCo
     "host",
     ...(options.readOnly ? ["--read-only"] : []),
     ...(options.init ? ["--init"] : []),
+    ...(options.user ? ["--user", options.user] : []),
+    ...(options.volumes ?? []).flatMap((volume) => [
+      "--mount",
+      `type=bind,source=${volume.hostPath},target=${volume.containerPath}`,
+    ]),
     ...Object.keys(options.env).flatMap((name) => ["--env", name]),
     options.image,
     ...(options.command ?? []),
@@ -332,6 +343,105 @@ export async function runUntilResponding(options: RunOptions): Promise<StartedCo
     runToFirstResponseMs: respondedAt - started,
     startToFirstResponseMs: wallClockAt - startedAt,
   };
+}
+
+/** An empty task volume for one mount point: a host directory owned and moded as Fargate creates it. */
+export interface TaskVolume {
+  /** Where the container mounts it. */
+  readonly containerPath: string;
+  /** The directory on the Docker host. */
+  readonly hostPath: string;
+  /** Its mode, in octal (`0755`). */
+  readonly mode: string;
+  /** Its owner. */
+  readonly uid: number;
+  /** Its group. */
+  readonly gid: number;
+  /** Empties and removes the directory (through a container: what a container wrote may belong to another user). */
+  readonly remove: () => Promise<void>;
+}
+
+/** Runs a script of node inside `image` as root, with `hostPath` bind-mounted at /volume. */
+function asRootOn(image: string, hostPath: string, script: string, ...args: string[]): Promise<string> {
+  return docker([
+    "run",
+    "--rm",
+    "--network",
+    "none",
+    "--user",
+    "0:0",
+    "--mount",
+    `type=bind,source=${hostPath},target=/volume`,
+    "--entrypoint",
+    "node",
+    image,
+    "-e",
+    script,
+    ...args,
+  ]);
+}
+
+/**
+ * The empty task volume Fargate mounts at `containerPath` for `image`, as a host directory to bind-mount there:
+ * owned by root with mode 0755, unless the image declares the path a VOLUME, whose owner and mode the volume then
+ * takes ("By default, the volume permissions are set to 0755 and the owner as root. You can customize these
+ * permissions in the Dockerfile", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/bind-mounts.html;
+ * a non-root user on platform 1.4.0: aws/containers-roadmap#938, #863). A `--tmpfs` cannot stand in for it: runc
+ * gives a tmpfs mounted over a directory of the image that directory's mode (/tmp: 1777), whatever the options.
+ * The Docker engine must run on this machine (the bind source is a local directory).
+ *
+ * @param image - the image the task runs
+ * @param containerPath - where the container definition mounts the task volume
+ */
+export async function fargateTaskVolume(image: string, containerPath: string): Promise<TaskVolume> {
+  const volumes = JSON.parse(
+    await docker(["image", "inspect", "--format", "{{json .Config.Volumes}}", image]),
+  ) as Record<string, unknown> | null;
+  const hostPath = mkdtempSync(path.join(tmpdir(), "emf-fargate-task-volume-"));
+  const remove = async () => {
+    // Emptied and handed back as root, so whoever runs the tests can remove it from the sticky tmpdir.
+    await asRootOn(
+      image,
+      hostPath,
+      'const fs = require("fs"); for (const e of fs.readdirSync("/volume")) fs.rmSync("/volume/" + e, { recursive: true, force: true }); fs.chownSync("/volume", Number(process.argv[1]), Number(process.argv[2]));',
+      String(process.getuid?.() ?? 0),
+      String(process.getgid?.() ?? 0),
+    );
+    rmSync(hostPath, { recursive: true, force: true });
+  };
+  try {
+    const owner =
+      volumes && containerPath in volumes
+        ? (JSON.parse(
+            await docker([
+              "run",
+              "--rm",
+              "--network",
+              "none",
+              "--user",
+              "0:0",
+              "--entrypoint",
+              "node",
+              image,
+              "-e",
+              'const s = require("fs").statSync(process.argv[1]); console.log(JSON.stringify({ mode: (s.mode & 0o7777).toString(8).padStart(4, "0"), uid: s.uid, gid: s.gid }))',
+              containerPath,
+            ]),
+          ) as { mode: string; uid: number; gid: number })
+        : { mode: "0755", uid: 0, gid: 0 };
+    await asRootOn(
+      image,
+      hostPath,
+      'const fs = require("fs"); fs.chownSync("/volume", Number(process.argv[1]), Number(process.argv[2])); fs.chmodSync("/volume", parseInt(process.argv[3], 8));',
+      String(owner.uid),
+      String(owner.gid),
+      owner.mode,
+    );
+    return { containerPath, hostPath, ...owner, remove };
+  } catch (error) {
+    rmSync(hostPath, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** Both output streams of a container, labelled, for failure messages. */

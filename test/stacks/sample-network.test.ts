@@ -1,9 +1,11 @@
 import type { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { Lb } from "@cdktf/provider-aws/lib/lb";
+import type { Route } from "@cdktf/provider-aws/lib/route";
 import type { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import type { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import type { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { TerraformVariable } from "cdktf";
-import { ServiceNetwork, type ServiceNetworkProps } from "../../modules/service-network";
+import { SampleNetwork, type SampleNetworkProps } from "../../stacks/sample-network";
 import {
   blockOf,
   newStack,
@@ -13,12 +15,12 @@ import {
   resolved,
   resourcesOf,
   synthStack,
-} from "./support";
+} from "../modules/support";
 
 const ZONES = ["eu-west-1a", "eu-west-1b"];
 
-function build(props: Partial<ServiceNetworkProps>): ServiceNetwork {
-  return new ServiceNetwork(newStack(), "Network", { availabilityZones: ZONES, ...props });
+function build(props: Partial<SampleNetworkProps>): SampleNetwork {
+  return new SampleNetwork(newStack(), "Network", { availabilityZones: ZONES, ...props });
 }
 
 /** The `(newbits, netnum)` of a subnet's `${cidrsubnet(<vpc cidr>, newbits, netnum)}` expression. */
@@ -28,8 +30,8 @@ function cidrsubnetArgs(cidrBlock: unknown): { newBits: number; netNum: number }
   return { newBits: Number(match[1]), netNum: Number(match[2]) };
 }
 
-describe("ServiceNetwork with defaults in two zones", () => {
-  const synth = synthStack((stack) => new ServiceNetwork(stack, "Network", { availabilityZones: ZONES }));
+describe("SampleNetwork with defaults in two zones", () => {
+  const synth = synthStack((stack) => new SampleNetwork(stack, "Network", { availabilityZones: ZONES }));
   const network = synth.built;
   const subnet = (id: string) => blockOf(synth, network.node.findChild(id) as Subnet);
   const vpcRef = (attribute: string) => ref(synth.stack, network.vpc, attribute);
@@ -113,11 +115,54 @@ describe("ServiceNetwork with defaults in two zones", () => {
   });
 });
 
-describe("ServiceNetwork with name, tags, CIDR and three zones", () => {
+describe("SampleNetwork's internet access", () => {
+  const synth = synthStack((stack) => {
+    const network = new SampleNetwork(stack, "Network", { availabilityZones: ZONES });
+    const lb = new Lb(stack, "Lb", { subnets: network.publicSubnetIds, dependsOn: network.internetAccess });
+    return { network, lb };
+  });
+  const { network, lb } = synth.built;
+  const child = (id: string) => network.node.findChild(id) as InternetGateway | Route | RouteTableAssociation;
+
+  it("GIVEN two zones WHEN read THEN internetAccess is the gateway, the default route and each public subnet's association", () => {
+    expect(network.internetAccess).toEqual([
+      child("InternetGateway"),
+      child("DefaultRoute"),
+      child("Public0Routes"),
+      child("Public1Routes"),
+    ]);
+  });
+
+  it("GIVEN a load balancer that depends on internetAccess WHEN synthesized THEN it waits for exactly those resources, not the private routes", () => {
+    const address = (id: string) =>
+      `${child(id).terraformResourceType}.${synth.stack.getLogicalId(child(id))}`;
+    expect(blockOf(synth, lb).depends_on).toEqual(
+      ["InternetGateway", "DefaultRoute", "Public0Routes", "Public1Routes"].map(address),
+    );
+  });
+
+  it("GIVEN three zones WHEN read THEN internetAccess holds three public associations", () => {
+    const three = synthStack(
+      (stack) =>
+        new SampleNetwork(stack, "Network", {
+          availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        }),
+    ).built;
+    expect(three.internetAccess.map((element) => (element as RouteTableAssociation).node.id)).toEqual([
+      "InternetGateway",
+      "DefaultRoute",
+      "Public0Routes",
+      "Public1Routes",
+      "Public2Routes",
+    ]);
+  });
+});
+
+describe("SampleNetwork with name, tags, CIDR and three zones", () => {
   const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
   const synth = synthStack(
     (stack) =>
-      new ServiceNetwork(stack, "Network", {
+      new SampleNetwork(stack, "Network", {
         availabilityZones: zones,
         cidrBlock: "172.16.0.0/17",
         name: "koaapp",
@@ -151,12 +196,12 @@ describe("ServiceNetwork with name, tags, CIDR and three zones", () => {
   });
 });
 
-describe("ServiceNetwork subnet numbering", () => {
+describe("SampleNetwork subnet numbering", () => {
   it.each(["10.0.0.0/18", "10.0.0.0/19", "10.0.0.0/20"])(
     "GIVEN the accepted cidrBlock %p WHEN synthesized THEN every subnet number fits in the new bits",
     (cidrBlock) => {
       const synth = synthStack(
-        (stack) => new ServiceNetwork(stack, "Network", { availabilityZones: ZONES, cidrBlock }),
+        (stack) => new SampleNetwork(stack, "Network", { availabilityZones: ZONES, cidrBlock }),
       );
 
       for (const subnet of resourcesOf(synth.json, "aws_subnet")) {
@@ -169,7 +214,7 @@ describe("ServiceNetwork subnet numbering", () => {
   it("GIVEN a cidrBlock from a variable WHEN synthesized THEN it is accepted and every subnet is cut with a numeric prefix extension", () => {
     const synth = synthStack((stack) => {
       const cidr = new TerraformVariable(stack, "vpc_cidr", { type: "string" });
-      return new ServiceNetwork(stack, "Network", { availabilityZones: ZONES, cidrBlock: cidr.stringValue });
+      return new SampleNetwork(stack, "Network", { availabilityZones: ZONES, cidrBlock: cidr.stringValue });
     });
 
     expect(onlyResource(synth.json, "aws_vpc").cidr_block).toBe("${var.vpc_cidr}");
@@ -177,7 +222,7 @@ describe("ServiceNetwork subnet numbering", () => {
   });
 });
 
-describe("ServiceNetwork validation", () => {
+describe("SampleNetwork validation", () => {
   it.each([
     [["eu-west-1a"], '["eu-west-1a"] has 1 zones'],
     [[], "[] has 0 zones"],

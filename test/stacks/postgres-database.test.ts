@@ -2,7 +2,7 @@ import type { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import type { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { TerraformVariable } from "cdktf";
-import { PostgresDatabase, type PostgresDatabaseProps } from "../../modules/postgres-database";
+import { PostgresDatabase, type PostgresDatabaseProps } from "../../stacks/postgres-database";
 import {
   blockOf,
   newStack,
@@ -12,7 +12,7 @@ import {
   resolved,
   resourcesOf,
   synthStack,
-} from "./support";
+} from "../modules/support";
 
 const SUBNETS = ["subnet-private-a", "subnet-private-b"];
 
@@ -60,10 +60,20 @@ describe("PostgresDatabase with defaults", () => {
       backup_retention_period: 7,
       deletion_protection: true,
       skip_final_snapshot: false,
-      final_snapshot_identifier: "test-database-final",
+      final_snapshot_identifier: 'test-database-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',
       copy_tags_to_snapshot: true,
       auto_minor_version_upgrade: true,
+      lifecycle: { ignore_changes: ["final_snapshot_identifier"] },
     });
+  });
+
+  it("GIVEN a final snapshot WHEN synthesized THEN it is named after the creation time, which ignore_changes keeps", () => {
+    // A fixed name fails the second destroy or any replacement with DBSnapshotAlreadyExists; timestamp() alone
+    // would change on every plan.
+    expect(instance.final_snapshot_identifier).toMatch(
+      /^test-database-final-\$\{formatdate\("YYYYMMDDhhmmss", timestamp\(\)\)\}$/,
+    );
+    expect(instance.lifecycle).toEqual({ ignore_changes: ["final_snapshot_identifier"] });
   });
 
   it("GIVEN a write-only password WHEN synthesized THEN no plain password argument exists", () => {
@@ -146,8 +156,9 @@ describe("PostgresDatabase with every prop and two clients", () => {
     });
   });
 
-  it("GIVEN skipFinalSnapshot WHEN synthesized THEN no final snapshot identifier is set", () => {
+  it("GIVEN skipFinalSnapshot WHEN synthesized THEN no final snapshot identifier is set, and no lifecycle keeps one", () => {
     expect(Object.keys(instance)).not.toContain("final_snapshot_identifier");
+    expect(Object.keys(instance)).not.toContain("lifecycle");
   });
 
   it("GIVEN an identifier and tags WHEN synthesized THEN the security group and subnet group use and carry them", () => {
