@@ -338,7 +338,7 @@ export class ServiceAlarms extends Construct {
       {
         name,
         metric: `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), ${scope}`,
-        statistic: `100 − PR(:${this.shown(thresholdMs)}) (metric math)`,
+        statistic: "100 − PR(:threshold), metric math",
         threshold: `> ${SLOW_SHARE_PERCENT} % slower than ${this.shown(thresholdMs)} ms`,
         period: `60 s, 3 of 5, minutes with ≥ ${minRequests} requests`,
         missingData: "not breaching (no traffic is no regression)",

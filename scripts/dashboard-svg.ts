@@ -28,7 +28,7 @@ export function defaultStackObservability(): { widgets: DashboardWidget[]; alarm
   const tf = JSON.parse(Testing.synth(stack)) as {
     resource: {
       aws_cloudwatch_dashboard: Record<string, { dashboard_body: string }>;
-      aws_cloudwatch_metric_alarm: Record<string, { alarm_name: string; threshold: number | string }>;
+      aws_cloudwatch_metric_alarm: Record<string, { alarm_name: string }>;
     };
     variable: Record<string, { default?: unknown }>;
   };
@@ -39,10 +39,12 @@ export function defaultStackObservability(): { widgets: DashboardWidget[]; alarm
     const resource = Object.values(tf.resource.aws_cloudwatch_metric_alarm).find(
       (a) => a.alarm_name === summary.name,
     );
-    const variable = /^\$\{var\.(\w+)\}$/.exec(String(resource?.threshold))?.[1];
+    // The threshold, or the percentile rank a latency alarm compares with it, names the variable.
+    const variable = /\$\{var\.(\w+)\}/.exec(JSON.stringify(resource ?? {}))?.[1];
     if (!variable) return summary;
     const shown = `\`${variable}\` (default ${String(tf.variable[variable]?.default)})`;
-    return { ...summary, threshold: summary.threshold.replace("(set at deploy)", shown) };
+    const fill = (text: string) => text.replaceAll("(set at deploy)", shown);
+    return { ...summary, statistic: fill(summary.statistic), threshold: fill(summary.threshold) };
   });
   return { widgets, alarms };
 }
