@@ -252,9 +252,12 @@ export class ServiceScaling extends Construct {
         // Application Auto Scaling invokes the policy at every evaluation while the alarm stays in ALARM: a quiet
         // minute must end it, so no traffic and too little traffic are not breaching.
         treatMissingData: "notBreaching",
-        metricQuery: slowShareQueries(serviceLatency(props.namespace), latencyThreshold, props.minRequestsPerMinute, 60).map(
-          (q) => ({ ...q }),
-        ),
+        metricQuery: slowShareQueries(
+          serviceLatency(props.namespace),
+          latencyThreshold,
+          props.minRequestsPerMinute,
+          60,
+        ).map((q) => ({ ...q })),
         alarmActions: [step.arn],
         tags: props.tags,
       });

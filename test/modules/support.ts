@@ -9,8 +9,8 @@ import {
   Tokenization,
 } from "cdktf";
 import type { Construct } from "constructs";
-import type { ContainerDefinition, HealthCheck } from "../../modules/container-definition";
 import type { ContainerOptions } from "../../modules/app-container";
+import type { ContainerDefinition, HealthCheck } from "../../modules/container-definition";
 import type { EmfFargateServiceProps } from "../../modules/emf-fargate-service";
 import type { LoadBalancerOptions } from "../../modules/service-front-door";
 import type { NetworkOptions } from "../../modules/service-options";
