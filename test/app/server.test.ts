@@ -379,7 +379,7 @@ describe("server process", () => {
 
     expect(code).toBe(1);
     expect(server.stderr()).toContain(
-      'invalid configuration:\n- PORT="http" is not valid; allowed: an integer from 1 to 65535\n- the database is partially configured',
+      'invalid configuration:\n- PORT "http" is not valid; allowed: an integer from 1 to 65535\n- the database is partially configured',
     );
     expect(server.stderr()).toContain("RDS_PASSWORD=<redacted>");
     expect(server.stderr()).not.toMatch(/never-print-me|nor-me/);
