@@ -225,7 +225,7 @@ describe("loadConfig validation", () => {
     const error = configErrorFor({ AWS_EMF_ENVIRONMENT: "local" });
 
     expect(error.problems).toEqual([
-      'environment "local" (from AWS_EMF_ENVIRONMENT) is not valid; allowed: Local, Lambda, Agent, EC2, ECS',
+      'environment (AWS_EMF_ENVIRONMENT) "local" is not valid; allowed: Local, Lambda, Agent, EC2, ECS',
     ]);
   });
 
@@ -245,7 +245,7 @@ describe("loadConfig validation", () => {
     const error = configErrorFor({ AWS_EMF_AGENT_ENDPOINT: value });
 
     expect(error.problems).toEqual([
-      `endpoint "${value}" (from AWS_EMF_AGENT_ENDPOINT) is not valid; allowed: tcp://host:port or udp://host:port`,
+      `endpoint (AWS_EMF_AGENT_ENDPOINT) "${value}" is not valid; allowed: tcp://host:port or udp://host:port`,
     ]);
   });
 
