@@ -19,13 +19,21 @@ export const RECORDED_RUN_FILE = path.resolve(__dirname, "../last-run.md");
 
 /** The JSON block of a run's Markdown: how the run was made, and its rows. */
 export interface RecordedRun {
+  /** The command line that ran the suite. */
   readonly command: string;
+  /** When the run started, ISO 8601. */
   readonly startedAt: string;
+  /** Wall time of the whole run. */
   readonly wallTimeMs: number;
+  /** `process.version` of the run. */
   readonly node: string;
+  /** CPUs of the machine. */
   readonly cpus: number;
+  /** Number of scenarios that recorded a row. */
   readonly scenarios: number;
+  /** Names of the scenarios with a failed target. */
   readonly failedScenarios: readonly string[];
+  /** One row per scenario, in the order they were recorded. */
   readonly rows: readonly SummaryRow[];
 }
 
