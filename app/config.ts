@@ -115,7 +115,10 @@ function isListenHost(value: string): boolean {
   return isIP(value) !== 0 || HOSTNAME.test(value);
 }
 
-/** Node's longest timer delay: a longer one fires after 1 ms (https://nodejs.org/api/timers.html#settimeoutcallback-delay-args). */
+/**
+ * Node's longest timer delay: a longer one fires after 1 ms
+ * (https://nodejs.org/api/timers.html#settimeoutcallback-delay-args).
+ */
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**

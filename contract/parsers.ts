@@ -10,9 +10,9 @@ import { type Problems, show } from "./problems";
 
 /** A value a {@link Source} found for a key. */
 export interface Found {
-  /** The value: text from an environment variable or a command line, or an already typed value (JSON, an option). */
+  /** The value: text (an environment variable, a command line) or an already typed value (JSON, an option). */
   readonly value: unknown;
-  /** How messages name the value: `PORT`, `desiredCount (KOAAPP_DESIRED_COUNT)`, `endpoint (AWS_EMF_AGENT_ENDPOINT)`. */
+  /** How messages name it: `PORT`, `desiredCount (KOAAPP_DESIRED_COUNT)`, `endpoint (AWS_EMF_AGENT_ENDPOINT)`. */
   readonly name: string;
   /**
    * Whether a string value is text that the parsers convert to integers, numbers, booleans and lists. False for a
@@ -142,7 +142,10 @@ export class Reader<K extends string = string> {
     });
   }
 
-  /** A boolean, or the text `true` or `false` (exactly). Allowed, by default: "true, false" ("a boolean" for a typed source). */
+  /**
+   * A boolean, or the text `true` or `false` (exactly). Allowed, by default: "true, false" ("a boolean" for a
+   * typed source).
+   */
   boolean(key: K, options: ParseOptions = {}): boolean | undefined {
     const found = this.source(key);
     if (found === undefined) return undefined;
