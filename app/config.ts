@@ -13,6 +13,7 @@ import {
   METRICS_MODES,
   type MetricsMode,
 } from "../contract/metrics";
+import { environmentSource, Reader } from "../contract/parsers";
 import { Problems, ProblemsError, show } from "../contract/problems";
 import { EMF_ENVIRONMENT_VARIABLES, latencyMetricsProblems } from "./metrics";
 
@@ -82,7 +83,8 @@ export interface AppConfig {
   readonly emfEnvironment: Readonly<Record<string, string>>;
   /**
    * `SHUTDOWN_TIMEOUT_MS`, the deadline for a graceful shutdown. Keep it below the task's ECS
-   * `stopTimeout` (30 s in this project's infra) so the process exits before SIGKILL arrives.
+   * `stopTimeout` (30 s in this project's infra) so the process exits before SIGKILL arrives. At most
+   * 2147483647, Node's longest timer.
    * @default 25000
    */
   readonly shutdownTimeoutMs: number;
@@ -101,15 +103,9 @@ export class ConfigError extends ProblemsError {
   }
 }
 
-/** `NAME="value"`, or `NAME=<redacted>` for a secret. */
+/** `NAME="value"`, or `NAME=<redacted>` for a secret: how the partial-database message lists what was given. */
 function shown(name: string, value: string): string {
   return SECRET_VARIABLES.includes(name) ? `${name}=<redacted>` : `${name}=${show(value)}`;
-}
-
-function parseInteger(value: string, min: number, max: number): number | undefined {
-  if (!/^\d+$/.test(value)) return undefined;
-  const parsed = Number(value);
-  return parsed >= min && parsed <= max ? parsed : undefined;
 }
 
 /** A DNS name: dot-separated labels of letters, digits and inner hyphens (RFC 1123). */
@@ -118,6 +114,12 @@ const HOSTNAME = /^(?=.{1,253}$)[a-z\d](?:[a-z\d-]{0,61}[a-z\d])?(?:\.[a-z\d](?:
 function isListenHost(value: string): boolean {
   return isIP(value) !== 0 || HOSTNAME.test(value);
 }
+
+/**
+ * Node's longest timer delay: a longer one fires after 1 ms
+ * (https://nodejs.org/api/timers.html#settimeoutcallback-delay-args).
+ */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Reads and validates the configuration.
@@ -129,52 +131,26 @@ function isListenHost(value: string): boolean {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems = new Problems();
-  const read = (name: string): string | undefined => {
-    const value = env[name];
-    return value === undefined || value === "" ? undefined : value;
-  };
-  const integer = (name: string, fallback: number, min: number, max: number, allowed: string): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const parsed = parseInteger(raw, min, max);
-    problems.check(parsed === undefined, `${shown(name, raw)} is not valid; allowed: ${allowed}`);
-    return parsed ?? fallback;
-  };
-  const oneOf = <T extends string>(
-    name: string,
-    allowed: readonly T[],
-    fallback: T | undefined,
-  ): T | undefined => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(raw)) return raw as T;
-    problems.add(`${shown(name, raw)} is not valid; allowed: ${allowed.join(", ")}`);
-    return fallback;
-  };
-
-  const port = integer("PORT", 5000, 1, 65535, "an integer from 1 to 65535");
-  const host = read("HOST");
-  if (host !== undefined && !isListenHost(host)) {
-    problems.add(
-      `${shown("HOST", host)} is not valid; allowed: an IP address (0.0.0.0, ::, 127.0.0.1) or a hostname, ` +
-        "or unset for all interfaces",
-    );
-  }
-  const metricsMode = oneOf("METRICS_MODE", METRICS_MODES, DEFAULT_METRICS_MODE) ?? DEFAULT_METRICS_MODE;
-  const logLevel = oneOf("LOG_LEVEL", LOG_LEVELS, "info") ?? "info";
-  const shutdownTimeoutMs = integer(
-    "SHUTDOWN_TIMEOUT_MS",
-    25000,
-    1,
-    Number.MAX_SAFE_INTEGER,
-    "a positive integer number of milliseconds, below the ECS stopTimeout",
-  );
+  const read = new Reader(problems, environmentSource(env, { secrets: SECRET_VARIABLES }));
+  const port = read.integer("PORT", { min: 1, max: 65535 }) ?? 5000;
+  const host = read.string("HOST", {
+    test: isListenHost,
+    allowed: "an IP address (0.0.0.0, ::, 127.0.0.1) or a hostname, or unset for all interfaces",
+  });
+  const metricsMode = read.oneOf("METRICS_MODE", METRICS_MODES) ?? DEFAULT_METRICS_MODE;
+  const logLevel = read.oneOf("LOG_LEVEL", LOG_LEVELS) ?? "info";
+  const shutdownTimeoutMs =
+    read.integer("SHUTDOWN_TIMEOUT_MS", {
+      min: 1,
+      max: MAX_TIMER_MS,
+      allowed: `an integer of milliseconds from 1 to ${MAX_TIMER_MS}, below the ECS stopTimeout`,
+    }) ?? 25000;
   // Validated whenever present so a bad port is reported alongside a partial configuration.
-  const rdsPort = integer("RDS_PORT", 0, 1, 65535, "an integer from 1 to 65535");
-  const present = DATABASE_VARIABLES.filter((name) => read(name) !== undefined);
+  const rdsPort = read.integer("RDS_PORT", { min: 1, max: 65535 }) ?? 0;
+  const present = DATABASE_VARIABLES.filter((name) => read.isSet(name));
   if (present.length > 0 && present.length < DATABASE_VARIABLES.length) {
-    const missing = DATABASE_VARIABLES.filter((name) => read(name) === undefined);
-    const given = present.map((name) => shown(name, read(name) ?? "")).join(", ");
+    const missing = DATABASE_VARIABLES.filter((name) => !read.isSet(name));
+    const given = present.map((name) => shown(name, String(read.raw(name)))).join(", ");
     problems.add(
       `the database is partially configured: missing ${missing.join(", ")} (given ${given}); ` +
         `allowed: all of ${DATABASE_VARIABLES.join(", ")}, or none of them to run without a database`,
@@ -183,11 +159,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const database: DatabaseConfig | undefined =
     present.length === DATABASE_VARIABLES.length
       ? Object.freeze({
-          host: read("RDS_HOSTNAME") ?? "",
+          host: read.string("RDS_HOSTNAME") ?? "",
           port: rdsPort,
-          database: read("RDS_DB_NAME") ?? "",
-          user: read("RDS_USERNAME") ?? "",
-          password: read("RDS_PASSWORD") ?? "",
+          database: read.string("RDS_DB_NAME") ?? "",
+          user: read.string("RDS_USERNAME") ?? "",
+          password: read.string("RDS_PASSWORD") ?? "",
         })
       : undefined;
 
@@ -195,7 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     [EMF_VARIABLES.namespace]: DEFAULT_NAMESPACE,
     ...Object.fromEntries(
       EMF_ENVIRONMENT_VARIABLES.flatMap((name) => {
-        const value = read(name);
+        const value = read.string(name);
         return value === undefined ? [] : [[name, value]];
       }),
     ),
@@ -204,14 +180,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (metricsMode !== "off")
     problems.add(...latencyMetricsProblems({ mode: metricsMode, env: emfEnvironment }));
 
+  const appSecret = read.string("APP_SECRET");
+  const envType = read.string("ENV_TYPE") ?? "development";
+
   if (!problems.isEmpty) throw new ConfigError(problems.all);
 
   return Object.freeze({
     port,
     host,
     database,
-    appSecret: read("APP_SECRET"),
-    envType: read("ENV_TYPE") ?? "development",
+    appSecret,
+    envType,
     metricsMode,
     emfEnvironment,
     shutdownTimeoutMs,

@@ -10,10 +10,25 @@ import { createApp } from "./app";
 import { type AppConfig, ConfigError, loadConfig } from "./config";
 import { Database } from "./db";
 import { createLogger } from "./logger";
-import type { LatencyMetricsMiddleware, LatencyMetricsOptions } from "./metrics";
+import type { Clock, LatencyMetricsMiddleware, LatencyMetricsOptions } from "./metrics";
 
 /** How often idle keep-alive connections are closed while draining. */
 const IDLE_SWEEP_MS = 100;
+
+/** The time and timers of the shutdown: its deadline and the idle-connection sweep. */
+export type ServerClock = Pick<
+  Clock,
+  "now" | "setTimeout" | "clearTimeout" | "setInterval" | "clearInterval"
+>;
+
+/** The process's monotonic time and timers. */
+const processClock: ServerClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout | undefined),
+  setInterval: (callback, ms) => setInterval(callback, ms),
+  clearInterval: (timer) => clearInterval(timer as NodeJS.Timeout | undefined),
+};
 
 /** Replacements for what {@link startServer} would build from the configuration (for tests). */
 export interface ServerOverrides {
@@ -27,6 +42,11 @@ export interface ServerOverrides {
   readonly host?: string;
   /** Listen port, `0` for any free one. @default config.port */
   readonly port?: number;
+  /**
+   * Time and timers of the shutdown (its deadline, the idle-connection sweep); a test's fake clock. The
+   * metrics middleware keeps its own (its `clock` option). @default - the process's
+   */
+  readonly clock?: ServerClock;
 }
 
 /** A listening server and its shutdown. */
@@ -77,6 +97,7 @@ export async function startServer(
   overrides: ServerOverrides = {},
 ): Promise<RunningServer> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const clock = overrides.clock ?? processClock;
   const db = overrides.db ?? new Database({ config: config.database, logger });
   const metrics =
     overrides.metrics === undefined ? buildMetrics(config, logger) : (overrides.metrics ?? undefined);
@@ -107,12 +128,12 @@ export async function startServer(
 
   let shuttingDown: Promise<number> | undefined;
   const run = async (signal: string): Promise<number> => {
-    const deadlineAt = Date.now() + config.shutdownTimeoutMs;
+    const deadlineAt = clock.now() + config.shutdownTimeoutMs;
     logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, "shutting down");
     draining = true;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ReturnType<ServerClock["setTimeout"]> | undefined;
     const deadline = new Promise<number>((resolve) => {
-      timer = setTimeout(() => {
+      timer = clock.setTimeout(() => {
         logger.error(
           { signal, timeoutMs: config.shutdownTimeoutMs },
           "shutdown deadline exceeded; forcing exit",
@@ -125,8 +146,8 @@ export async function startServer(
     });
     const graceful = (async () => {
       try {
-        await closeServer(server);
-        await metrics?.close(Math.max(deadlineAt - Date.now(), 0));
+        await closeServer(server, clock);
+        await metrics?.close(Math.max(deadlineAt - clock.now(), 0));
         await db.close();
         logger.info({ signal }, "shutdown complete");
         return 0;
@@ -136,7 +157,7 @@ export async function startServer(
       }
     })();
     const code = await Promise.race([graceful, deadline]);
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     return code;
   };
 
@@ -167,12 +188,13 @@ function listen(server: http.Server, port: number, host: string | undefined): Pr
 }
 
 /** Resolves once the server has stopped accepting and every connection has ended. */
-function closeServer(server: http.Server): Promise<void> {
+function closeServer(server: http.Server, clock: ServerClock): Promise<void> {
   return new Promise((resolve) => {
     // Connections that finish their last request while draining become idle; keep closing them.
-    const sweeper = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS).unref();
+    const sweeper = clock.setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    sweeper.unref();
     server.close(() => {
-      clearInterval(sweeper);
+      clock.clearInterval(sweeper);
       resolve();
     });
     server.closeIdleConnections();

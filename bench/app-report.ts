@@ -1,10 +1,21 @@
 /**
  * The report of `npm run bench`: the console tables, the targets of the latency middleware (issue 12)
- * with PASS/FAIL, and bench/last-run.md with the same figures as Markdown, from which the README's
- * benchmark table is copied.
+ * with PASS/FAIL, and the same figures as Markdown in artifacts/bench/last-run.md (git-ignored), which
+ * `npm run record:bench` copies to the tracked bench/last-run.md, from which the README's benchmark
+ * table is copied.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import type { Variant } from "./app-server";
+
+/** Where each run writes its Markdown: git-ignored, so a run changes no tracked file. */
+export const RUN_FILE = resolve(__dirname, "../artifacts/bench/last-run.md");
+
+/** The tracked record of a run, from which the README's benchmark tables are copied. */
+export const RECORDED_RUN_FILE = resolve(__dirname, "last-run.md");
+
+/** The first line of a run's Markdown. */
+export const RUN_TITLE = "# Last `npm run bench`";
 
 /** One variant over the separate-process rounds: medians, and medians of each round's ratio to `off`. */
 export interface SummaryRow {
@@ -175,12 +186,13 @@ export function report(input: {
       `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
       ...rows.map((row) => `| ${row.join(" | ")} |`),
     ].join("\n");
+  mkdirSync(dirname(input.outputFile), { recursive: true });
   writeFileSync(
     input.outputFile,
     [
-      "# Last `npm run bench`",
+      RUN_TITLE,
       "",
-      `${new Date().toISOString().slice(0, 10)}: ${input.run}. Written by bench/app.bench.ts; copy into the README's middleware benchmark.`,
+      `${new Date().toISOString().slice(0, 10)}: ${input.run}. Written by bench/app.bench.ts into artifacts/bench/last-run.md and recorded here by \`npm run record:bench\`; copy into the README's middleware benchmark.`,
       "",
       "Separate processes (medians of rounds; ratios are medians of each round's ratio to its `off` run):",
       "",
@@ -195,6 +207,9 @@ export function report(input: {
       ...lines.map((line) => `- ${line}`),
       "",
     ].join("\n"),
+  );
+  console.log(
+    `\nwritten to ${relative(process.cwd(), input.outputFile)}; \`npm run record:bench\` makes it the tracked record (bench/last-run.md)`,
   );
   return checked.filter((t) => !t.pass).length;
 }

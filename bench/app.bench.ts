@@ -17,7 +17,8 @@
  * one continuous load, taking 500 ms turns (`--interleaved` seconds each): on a shared, noisy host
  * this pairs every variant with the same conditions, so its ratios are the steadier estimate.
  * Targets print PASS/FAIL for both estimates; `--strict` makes any FAIL the exit code. The tables and
- * targets are also written to bench/last-run.md, which the README's benchmark table is copied from.
+ * targets are also written to artifacts/bench/last-run.md; `npm run record:bench` copies that to the tracked
+ * bench/last-run.md, which the README's benchmark table is copied from.
  *
  * Usage: node --require ./scripts/register-ts.cjs bench/app.bench.ts [--rounds 3] [--duration 5] [--warmup 2]
  *        [--connections 32] [--variants off,floor,aggregate,prom,request,seed] [--interleaved 6] [--strict] [--pin]
@@ -30,7 +31,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { FakeAgent } from "../test/support/fake-agent";
 import { TYPESCRIPT_EXEC_ARGV } from "../test/support/typescript";
-import { type Interleaved, pad, report, type SummaryRow } from "./app-report";
+import { type Interleaved, pad, RUN_FILE, report, type SummaryRow } from "./app-report";
 import { type ChildMessage, type ParentMessage, VARIANTS, type Variant } from "./app-server";
 import { median, nextMessage, REQUESTS } from "./support";
 
@@ -298,7 +299,7 @@ async function main(): Promise<void> {
     interleaved: interleavedRows,
     interleavedSeconds: flags.interleaved,
     run: `${flags.rounds} rounds × ${flags.duration} s, ${flags.connections} connections, ${cpus().length} cores, node ${process.version}`,
-    outputFile: join(__dirname, "last-run.md"),
+    outputFile: RUN_FILE,
   });
   if (flags.strict && failed > 0) process.exitCode = 1;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { APP_KEEP_ALIVE_TIMEOUT_MS } from "../contract/http";
-import { METRICS_MODES } from "../contract/metrics";
+import { DEFAULT_METRICS_MODE, METRICS_MODES } from "../contract/metrics";
+import { Reader, type Source } from "../contract/parsers";
 import { Problems, ProblemsError, show } from "../contract/problems";
 import type { SecretReference } from "../modules";
 import type {
@@ -12,7 +13,7 @@ import type {
   ScalingConfig,
 } from "./koaapp-config-types";
 import { KOAAPP_SECRET_NAMES } from "./koaapp-container";
-import { SETTINGS, type Setting, type Sources } from "./koaapp-settings";
+import { SETTINGS, type Setting, type Sources, VARIABLE_DEFAULT_RANGES } from "./koaapp-settings";
 
 export type {
   BackendConfig,
@@ -22,9 +23,12 @@ export type {
   NetworkConfig,
   ScalingConfig,
 } from "./koaapp-config-types";
-export { SETTINGS } from "./koaapp-settings";
+export { MAX_TASK_COUNT, SETTINGS, VARIABLE_DEFAULT_RANGES } from "./koaapp-settings";
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** A setting's key. */
+type Key = keyof Sources;
 
 /** Thrown with every configuration problem at once; `problems` has one entry per problem. */
 export class ConfigError extends ProblemsError {
@@ -42,170 +46,175 @@ export function readCdktfContext(dir = process.cwd()): Record<string, unknown> {
   return cdktfJson.context ?? {};
 }
 
+/** How messages name a setting: its key and its variable, `desiredCount (KOAAPP_DESIRED_COUNT)`. */
+function nameOf(key: Key): string {
+  return `${key} (${(SETTINGS.find((s) => s.key === key) as Setting).env})`;
+}
+
+/**
+ * The settings as a source: the environment variable when set and not empty, else the context value (JSON
+ * types as they are, text parsed) unless it is `""`, else the setting's default; `""` everywhere counts as unset.
+ */
+function settingsSource(context: (key: string) => unknown, env: NodeJS.ProcessEnv): Source<Key> {
+  return (key) => {
+    const setting = SETTINGS.find((s) => s.key === key) as Setting;
+    const name = nameOf(key);
+    const fromEnv = env[setting.env];
+    if (fromEnv !== undefined && fromEnv !== "") return { value: fromEnv, name };
+    const fromContext = context(key);
+    if (fromContext !== undefined && fromContext !== "") return { value: fromContext, name };
+    return setting.default === "" ? undefined : { value: setting.default, name };
+  };
+}
+
 /**
  * Builds the stack configuration from context values (cdktf.json `context`, or `-c` on the CLI) and
  * environment variables (which win), validating everything and reporting all problems at once.
+ *
+ * It checks what only the configuration can: types and forms of the settings, the ranges of the settings that
+ * are Terraform variable defaults (which the constructs receive as variables and cannot judge), and how settings
+ * combine. What the constructs check themselves at synth (the certificate and topic ARNs, the health-check
+ * path, sizes, the capacity provider strategy, ...) they report naming their prop.
  */
 export function loadKoaAppConfig(
   context: (key: string) => unknown,
   env: NodeJS.ProcessEnv = process.env,
 ): KoaAppConfig {
-  const raw = {} as Record<keyof Sources, string>;
-  for (const s of SETTINGS) {
-    const fromEnv = env[s.env];
-    const fromContext = context(s.key);
-    raw[s.key] =
-      fromEnv !== undefined && fromEnv !== ""
-        ? fromEnv
-        : fromContext !== undefined
-          ? typeof fromContext === "string"
-            ? fromContext
-            : JSON.stringify(fromContext)
-          : s.default;
-  }
   const problems = new Problems();
-  const where = (key: keyof Sources) => {
-    const s = SETTINGS.find((x) => x.key === key) as Setting;
-    return `${key} (${s.env})`;
-  };
-  const int = (key: keyof Sources): number => {
-    const n = Number(raw[key]);
-    if (!/^\d+$/.test(raw[key]) || !Number.isSafeInteger(n)) {
-      problems.add(`${where(key)} ${show(raw[key])} is not a whole number; allowed: digits only`);
-    }
-    return n;
-  };
-  const list = (key: keyof Sources): string[] => {
-    const value = raw[key].trim();
-    if (value.startsWith("[")) {
-      try {
-        const parsed = JSON.parse(value) as unknown;
-        if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) return parsed;
-      } catch {
-        // Reported below as not a list.
-      }
-      problems.add(
-        `${where(key)} ${value} is not a list; allowed: a JSON array of strings or comma-separated values`,
-      );
-      return [];
-    }
-    return value === "" ? [] : value.split(",").map((x) => x.trim());
-  };
-  const oneOf = <T extends string>(key: keyof Sources, allowed: readonly T[]): T => {
-    if (!(allowed as readonly string[]).includes(raw[key])) {
-      problems.add(`${where(key)} ${show(raw[key])} is not allowed; allowed: ${allowed.join(", ")}`);
-    }
-    return raw[key] as T;
-  };
+  const read = new Reader<Key>(problems, settingsSource(context, env));
+  // A setting with a default always has a value, so the fallbacks after `??` below only stand in for a refused
+  // value (already recorded) until the error is thrown; NaN keeps one out of the comparisons meanwhile.
+  const int = (key: Key, range: { min?: number; max?: number } = { min: 0 }): number =>
+    read.integer(key, range) ?? Number.NaN;
+  const text = (key: Key): string => read.string(key) ?? "";
+  const list = (key: Key): string[] => read.list(key) ?? [];
+  const flag = (key: Key): boolean => read.boolean(key) ?? false;
 
-  const region = raw.region;
-  if (!REGION.test(region))
-    problems.add(`${where("region")} ${show(region)} is not an AWS region; allowed: e.g. eu-west-2`);
-  const imageUri = raw.imageUri === "" ? undefined : raw.imageUri;
-  const desiredCount = int("desiredCount");
+  const region =
+    read.string("region", { pattern: REGION, what: "an AWS region", allowed: "e.g. eu-west-2" }) ?? "";
+  const serviceName = text("serviceName");
+  const environmentName = text("environmentName");
+  const imageUri = read.string("imageUri");
+  const imageTag = text("imageTag");
+  const desiredCount = int("desiredCount", VARIABLE_DEFAULT_RANGES.desiredCount);
   const taskCpu = int("taskCpu");
   const taskMemoryMiB = int("taskMemoryMiB");
   const appCpu = int("appCpu");
   const appMemoryMiB = int("appMemoryMiB");
   const logRetentionDays = int("logRetentionDays");
-  const metricsMode = oneOf("metricsMode", METRICS_MODES);
+  const namespace = text("namespace");
+  const metricsMode = read.oneOf("metricsMode", METRICS_MODES) ?? DEFAULT_METRICS_MODE;
   const ingressCidrs = list("ingressCidrs");
   const azs = list("availabilityZones");
 
   let network: NetworkConfig;
-  if (raw.vpcId === "") {
+  const vpcId = read.string("vpcId");
+  if (vpcId === undefined) {
     const subnets = list("subnetIds");
     if (subnets.length > 0)
-      problems.add(`${where("subnetIds")} is set without vpcId; allowed: both, or neither to create a VPC`);
-    if (raw.outbound !== "")
+      problems.add(`${nameOf("subnetIds")} is set without vpcId; allowed: both, or neither to create a VPC`);
+    if (read.isSet("outbound"))
       problems.add(
-        `${where("outbound")} is set without vpcId; allowed: with an existing VPC only (the created VPC's tasks use publicIp)`,
+        `${nameOf("outbound")} is set without vpcId; allowed: with an existing VPC only (the created VPC's tasks use publicIp)`,
       );
     network = {
       create: true,
-      cidrBlock: raw.vpcCidr,
+      cidrBlock: text("vpcCidr"),
       availabilityZones: azs.length > 0 ? azs : [`${region}a`, `${region}b`],
     };
   } else {
     const subnetIds = list("subnetIds");
     if (subnetIds.length === 0)
-      problems.add(`${where("subnetIds")} is empty while vpcId is set; allowed: one or more subnet IDs`);
-    const outbound = oneOf("outbound", ["publicIp", "nat", "vpcEndpoints"] as const);
+      problems.add(`${nameOf("subnetIds")} is empty while vpcId is set; allowed: one or more subnet IDs`);
+    const outbound = read.oneOf("outbound", ["publicIp", "nat", "vpcEndpoints"] as const);
+    if (!read.isSet("outbound"))
+      problems.add(
+        `${nameOf("outbound")} is not set while vpcId is; allowed: publicIp (public subnets), nat (private subnets with a NAT gateway) or vpcEndpoints (private subnets with VPC endpoints)`,
+      );
     network = {
       create: false,
-      vpcId: raw.vpcId,
+      vpcId,
       subnetIds,
       databaseSubnetIds: list("databaseSubnetIds"),
-      outbound,
+      outbound: outbound ?? "nat",
     };
   }
 
   let database: DatabaseConfig;
-  const databaseMode = oneOf("database", ["create", "existing"] as const);
+  const databaseMode = read.oneOf("database", ["create", "existing"] as const);
   if (databaseMode === "existing") {
-    database = { create: false, parameters: existingParameters(raw.existingParameters, { problems, where }) };
+    database = { create: false, parameters: existingParameters(read, problems) };
   } else {
     if (!network.create && network.databaseSubnetIds.length < 2) {
       problems.add(
-        `${where("databaseSubnetIds")} has ${network.databaseSubnetIds.length} subnets; allowed: two or more private subnets to create a database in an existing VPC`,
+        `${nameOf("databaseSubnetIds")} has ${network.databaseSubnetIds.length} subnets; allowed: two or more private subnets to create a database in an existing VPC`,
       );
     }
-    const deletionProtection = oneOf("databaseDeletionProtection", ["true", "false"] as const) === "true";
-    database = { create: true, instanceClass: raw.databaseInstanceClass, deletionProtection };
+    database = {
+      create: true,
+      instanceClass: text("databaseInstanceClass"),
+      deletionProtection: flag("databaseDeletionProtection"),
+    };
   }
 
   let backend: BackendConfig;
-  const backendType = oneOf("backend", ["local", "s3", "none"] as const);
+  const backendType = read.oneOf("backend", ["local", "s3", "none"] as const);
   if (backendType === "s3") {
-    if (raw.stateBucket === "")
-      problems.add(`${where("stateBucket")} is empty; allowed: the name of an S3 bucket when backend is s3`);
-    backend = { type: "s3", bucket: raw.stateBucket, key: raw.stateKey, region: raw.stateRegion || region };
+    const bucket = read.string("stateBucket");
+    if (bucket === undefined)
+      problems.add(`${nameOf("stateBucket")} is empty; allowed: the name of an S3 bucket when backend is s3`);
+    backend = {
+      type: "s3",
+      bucket: bucket ?? "",
+      key: text("stateKey"),
+      region: read.string("stateRegion") ?? region,
+    };
   } else {
     backend = { type: backendType === "none" ? "none" : "local" };
   }
 
-  const latencyP99ThresholdMs = int("latencyP99ThresholdMs");
-  const errorRateThresholdPercent = Number(raw.errorRateThresholdPercent);
-  if (
-    !/^\d+(\.\d+)?$/.test(raw.errorRateThresholdPercent) ||
-    errorRateThresholdPercent <= 0 ||
-    errorRateThresholdPercent > 100
-  ) {
-    problems.add(
-      `${where("errorRateThresholdPercent")} ${show(raw.errorRateThresholdPercent)} is not a percentage; allowed: a number above 0, at most 100`,
-    );
-  }
+  const latencyP99ThresholdMs = int("latencyP99ThresholdMs", VARIABLE_DEFAULT_RANGES.latencyP99ThresholdMs);
+  const errorRateThresholdPercent =
+    read.number("errorRateThresholdPercent", VARIABLE_DEFAULT_RANGES.errorRateThresholdPercent) ?? Number.NaN;
+  const alarmTopicArn = read.string("alarmTopicArn");
 
-  const loadBalancer = loadBalancerConfig(raw, network, ingressCidrs, { problems, int, list, oneOf, where });
-  const healthCheckPath = raw.healthCheckPath;
+  const loadBalancer = loadBalancerConfig(read, problems, network, ingressCidrs, environmentName);
+  // The path also goes into the container health check's command, which nothing else judges without a load balancer.
+  const healthCheckPath =
+    read.string("healthCheckPath", {
+      pattern: /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$/,
+      what: "an absolute path",
+      allowed: 'a path starting with / (no spaces or query string), e.g. "/health"',
+    }) ?? "/health";
   const scaling: ScalingConfig = {
-    minCount: int("minCount"),
-    maxCount: int("maxCount"),
+    minCount: int("minCount", VARIABLE_DEFAULT_RANGES.minCount),
+    maxCount: int("maxCount", VARIABLE_DEFAULT_RANGES.maxCount),
     cpuTargetPercent: int("cpuTargetPercent"),
     requestsPerTarget: int("requestsPerTarget"),
-    scaleOutLatencyP99Ms: int("scaleOutLatencyP99Ms"),
+    scaleOutLatencyP99Ms: int("scaleOutLatencyP99Ms", VARIABLE_DEFAULT_RANGES.scaleOutLatencyP99Ms),
     onDemandBase: int("onDemandBase"),
     onDemandWeight: int("onDemandWeight"),
     spotWeight: int("spotWeight"),
   };
+  // Both are Terraform variable defaults: the autoscaling construct only ever sees the variables.
   problems.check(
     scaling.minCount > scaling.maxCount,
-    `${where("minCount")} ${scaling.minCount} is above ${where("maxCount")} ${scaling.maxCount}; allowed: minCount at most maxCount`,
+    `${nameOf("minCount")} ${show(scaling.minCount)} is above ${nameOf("maxCount")} ${show(scaling.maxCount)}; allowed: ${nameOf("minCount")} at most ${nameOf("maxCount")}`,
   );
-  const waitForSteadyState = oneOf("waitForSteadyState", ["true", "false"] as const) === "true";
+  const waitForSteadyState = flag("waitForSteadyState");
 
   if (!problems.isEmpty) throw new ConfigError(problems.all);
   return {
     region,
-    serviceName: raw.serviceName,
-    environmentName: raw.environmentName,
-    ...(imageUri ? { imageUri } : { imageTag: raw.imageTag }),
+    serviceName,
+    environmentName,
+    ...(imageUri ? { imageUri } : { imageTag }),
     desiredCount,
     taskCpu,
     taskMemoryMiB,
     appCpu,
     appMemoryMiB,
-    namespace: raw.namespace,
+    namespace,
     metricsMode,
     logRetentionDays,
     ingressCidrs,
@@ -218,7 +227,7 @@ export function loadKoaAppConfig(
     backend,
     latencyP99ThresholdMs,
     errorRateThresholdPercent,
-    ...(raw.alarmTopicArn ? { alarmTopicArn: raw.alarmTopicArn } : {}),
+    ...(alarmTopicArn ? { alarmTopicArn } : {}),
   };
 }
 
@@ -233,93 +242,82 @@ export function capacityStrategyOf(
   ];
 }
 
-/** The parsers of {@link loadKoaAppConfig}, shared with the helpers that read groups of settings. */
-interface Readers {
-  readonly problems: Problems;
-  readonly int: (key: keyof Sources) => number;
-  readonly list: (key: keyof Sources) => string[];
-  readonly oneOf: <T extends string>(key: keyof Sources, allowed: readonly T[]) => T;
-  readonly where: (key: keyof Sources) => string;
-}
-
 function loadBalancerConfig(
-  raw: Record<keyof Sources, string>,
+  read: Reader<Key>,
+  problems: Problems,
   network: NetworkConfig,
   ingressCidrs: readonly string[],
-  { problems, int, list, oneOf, where }: Readers,
+  environmentName: string,
 ): LoadBalancerConfig {
-  const type = oneOf("loadBalancer", ["public", "internal", "none"] as const);
+  const type = read.oneOf("loadBalancer", ["public", "internal", "none"] as const);
   if (type === "none") return { type };
-  const subnetIds = list("loadBalancerSubnetIds");
+  const subnetIds = read.list("loadBalancerSubnetIds") ?? [];
   problems.check(
     network.create && subnetIds.length > 0,
-    `${where("loadBalancerSubnetIds")} is set without vpcId; allowed: with an existing VPC only (a created VPC puts the load balancer in its public subnets)`,
+    `${nameOf("loadBalancerSubnetIds")} is set without vpcId; allowed: with an existing VPC only (a created VPC puts the load balancer in its public subnets)`,
   );
   problems.check(
     !network.create && subnetIds.length === 0 && network.subnetIds.length === 1,
-    `${where("loadBalancerSubnetIds")} is empty and subnetIds has 1 subnet; allowed: two or more subnets in different zones for the load balancer`,
+    `${nameOf("loadBalancerSubnetIds")} is empty and subnetIds has 1 subnet; allowed: two or more subnets in different zones for the load balancer`,
   );
   problems.check(
     type === "internal" && !network.create && ingressCidrs.length === 0,
-    `${where("ingressCidrs")} is empty for an internal load balancer in an existing VPC; allowed: the CIDRs of the clients that call it`,
+    `${nameOf("ingressCidrs")} is empty for an internal load balancer in an existing VPC; allowed: the CIDRs of the clients that call it`,
   );
-  const certificateArn = raw.certificateArn === "" ? undefined : raw.certificateArn;
-  const idleTimeoutSeconds = int("idleTimeoutSeconds");
+  const certificateArn = read.string("certificateArn");
+  const idleTimeoutSeconds = read.integer("idleTimeoutSeconds", { min: 0 }) ?? Number.NaN;
   const keepAliveSeconds = APP_KEEP_ALIVE_TIMEOUT_MS / 1000;
   // The app closes idle connections after its keep-alive; the load balancer must give up on them first,
   // or it reuses a connection the app just closed and answers 502.
   problems.check(
     idleTimeoutSeconds >= keepAliveSeconds || idleTimeoutSeconds < 1,
-    `${where("idleTimeoutSeconds")} ${idleTimeoutSeconds} is not below the app's keep-alive timeout of ${keepAliveSeconds} s; allowed: 1 to ${keepAliveSeconds - 1}, so the load balancer closes idle connections before the app does`,
+    `${nameOf("idleTimeoutSeconds")} ${idleTimeoutSeconds} is not below the app's keep-alive timeout of ${keepAliveSeconds} s; allowed: 1 to ${keepAliveSeconds - 1}, so the load balancer closes idle connections before the app does`,
   );
-  const deletionProtection =
-    raw.loadBalancerDeletionProtection === ""
-      ? raw.environmentName === "prod"
-      : oneOf("loadBalancerDeletionProtection", ["true", "false"] as const) === "true";
+  const accessLogsBucket = read.string("accessLogsBucket");
   return {
-    type,
+    type: type ?? "public",
     ...(certificateArn ? { certificateArn } : {}),
     subnetIds,
     idleTimeoutSeconds,
-    deregistrationDelaySeconds: int("deregistrationDelaySeconds"),
-    deletionProtection,
-    ...(raw.accessLogsBucket ? { accessLogsBucket: raw.accessLogsBucket } : {}),
+    deregistrationDelaySeconds: read.integer("deregistrationDelaySeconds", { min: 0 }) ?? Number.NaN,
+    deletionProtection: read.boolean("loadBalancerDeletionProtection") ?? environmentName === "prod",
+    ...(accessLogsBucket ? { accessLogsBucket } : {}),
   };
 }
 
 /**
- * The `existingParameters` setting: a JSON object from the app's secret variables to an SSM parameter name or
- * ARN, a Secrets Manager ARN, or a `{ valueFrom, store, jsonKey? }` reference. The references themselves are
- * judged by AppParameters.
+ * The `existingParameters` setting: a JSON object (from context, also an object as it is) from the app's secret
+ * variables to an SSM parameter name or ARN, a Secrets Manager ARN, or a `{ valueFrom, store, jsonKey? }`
+ * reference. The references themselves are judged by AppParameters.
  */
-function existingParameters(
-  text: string,
-  { problems, where }: Pick<Readers, "problems" | "where">,
-): Record<string, string | SecretReference> {
-  let parsed: unknown = {};
-  try {
-    parsed = JSON.parse(text || "{}");
-  } catch (error) {
-    problems.add(
-      `${where("existingParameters")} is not JSON (${(error as Error).message}); allowed: {"RDS_USERNAME": "<name or ARN>", ...}`,
-    );
-    return {};
+function existingParameters(read: Reader<Key>, problems: Problems): Record<string, string | SecretReference> {
+  const name = nameOf("existingParameters");
+  const allowed = 'allowed: {"RDS_USERNAME": "<name or ARN>", ...}';
+  const given = read.raw("existingParameters") ?? {};
+  let parsed = given;
+  // JSON text is parsed here rather than by a Reader parser: the message quotes JSON.parse's reason.
+  if (typeof given === "string") {
+    try {
+      parsed = JSON.parse(given);
+    } catch (error) {
+      problems.add(`${name} is not JSON (${(error as Error).message}); ${allowed}`);
+      return {};
+    }
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    problems.add(
-      `${where("existingParameters")} ${text} is not a JSON object; allowed: {"RDS_USERNAME": "<name or ARN>", ...}`,
-    );
+    const shown = typeof given === "string" ? given : JSON.stringify(given);
+    problems.add(`${name} ${shown} is not a JSON object; ${allowed}`);
     return {};
   }
   const parameters = parsed as Record<string, unknown>;
-  for (const [name, reference] of Object.entries(parameters)) {
+  for (const [variable, reference] of Object.entries(parameters)) {
     problems.check(
-      !(KOAAPP_SECRET_NAMES as readonly string[]).includes(name),
-      `${where("existingParameters")} names ${name}, which the app does not read; allowed: ${KOAAPP_SECRET_NAMES.join(", ")}`,
+      !(KOAAPP_SECRET_NAMES as readonly string[]).includes(variable),
+      `${name} names ${variable}, which the app does not read; allowed: ${KOAAPP_SECRET_NAMES.join(", ")}`,
     );
     problems.check(
       typeof reference !== "string" && (typeof reference !== "object" || reference === null),
-      `${where("existingParameters")} gives ${name} ${show(reference)}; allowed: "<SSM name or ARN, or Secrets Manager ARN>" or {"valueFrom": "...", "store": "ssm" | "secretsmanager", "jsonKey": "..."}`,
+      `${name} gives ${variable} ${show(reference)}; allowed: "<SSM name or ARN, or Secrets Manager ARN>" or {"valueFrom": "...", "store": "ssm" | "secretsmanager", "jsonKey": "..."}`,
     );
   }
   return parameters as Record<string, string | SecretReference>;

@@ -5,6 +5,23 @@
 
 import { DEFAULT_METRICS_MODE, DEFAULT_NAMESPACE, METRICS_MODES } from "../contract/metrics";
 
+/** Most tasks the stack's task-count variables admit: a bound against typos, not an ECS limit. */
+export const MAX_TASK_COUNT = 100;
+
+/**
+ * Ranges of the settings that are defaults of Terraform variables (`KoaAppVariables`). The constructs receive the
+ * variables, which they cannot judge, so the configuration checks the defaults against the same ranges as the
+ * variables' validation conditions; every other setting's range is the constructs' to check.
+ */
+export const VARIABLE_DEFAULT_RANGES = {
+  desiredCount: { min: 0, max: MAX_TASK_COUNT },
+  minCount: { min: 0, max: MAX_TASK_COUNT },
+  maxCount: { min: 1, max: MAX_TASK_COUNT },
+  scaleOutLatencyP99Ms: { min: 1, max: 60_000 },
+  latencyP99ThresholdMs: { min: 1, max: 60_000 },
+  errorRateThresholdPercent: { min: 0.01, max: 100 },
+} as const;
+
 /** One configuration setting: its context key, environment variable, and default. */
 export interface Setting {
   readonly key: keyof Sources;

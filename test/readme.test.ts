@@ -3,21 +3,10 @@ import { join } from "node:path";
 import type { EmfFargateServiceProps } from "../modules/emf-fargate-service";
 import { SETTINGS } from "../stacks/koaapp-config";
 import { koaAppStack } from "./support/koaapp";
+import { RECORDED_RUN_FILE, readRecordedRun } from "./faults/support/summary";
 import { tableRows } from "./support/markdown";
 
 const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
-
-/** A row of the JSON block in test/faults/last-run.md (the fields compared here). */
-interface FaultRow {
-  readonly order: number;
-  readonly requests: number | null;
-  readonly failed: number | null;
-  readonly recorded: number | null;
-  readonly received: number | null;
-  readonly dropped: number | null;
-  readonly lost: number | null;
-  readonly targets: readonly { readonly pass: boolean }[];
-}
 
 /** The README's "Use in your own project" section, where the consumer tests' examples are shown verbatim. */
 function useInYourOwnProject(): string {
@@ -48,9 +37,10 @@ describe("README", () => {
   });
 
   it("shows the fault suite's figures as test/faults/last-run.md recorded them", () => {
-    const lastRun = readFileSync(join(__dirname, "faults", "last-run.md"), "utf8");
-    const json = lastRun.slice(lastRun.indexOf("```json") + 7, lastRun.lastIndexOf("```"));
-    const rows = (JSON.parse(json) as { rows: FaultRow[] }).rows.sort((a, b) => a.order - b.order);
+    // The tracked record (npm run record:faults), never the git-ignored run a later test:faults wrote.
+    const rows = [...readRecordedRun(readFileSync(RECORDED_RUN_FILE, "utf8")).rows].sort(
+      (a, b) => a.order - b.order,
+    );
     const section = readme.slice(readme.indexOf("## Reliability"), readme.indexOf("## Alarms"));
     const shown = tableRows(section).slice(2);
     const count = (value: number | null): string => (value === null ? "–" : value.toLocaleString("en-US"));

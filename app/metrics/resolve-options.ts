@@ -6,10 +6,11 @@ import {
   LOG_STREAM_NAME,
 } from "../../contract/cloudwatch-names";
 import { DEFAULT_METRICS_MODE } from "../../contract/metrics";
+import { Reader } from "../../contract/parsers";
 import { Problems, show } from "../../contract/problems";
 import { type Clock, systemClock } from "./clock";
 import { LIBRARY_DEFAULT_NAMESPACE } from "./emf-library";
-import { type EnvironmentOption, optionsFromEnvironment } from "./environment";
+import { optionsSource } from "./environment";
 import {
   DEFAULT_BUFFER_BYTES,
   DEFAULT_ENDPOINT,
@@ -105,64 +106,33 @@ function check(
   if (typeof env !== "object" || env === null) {
     problems.add(`env ${show(env)} is not valid; allowed: an object of environment variables`);
   }
-  const fromEnvironment = optionsFromEnvironment(typeof env === "object" && env !== null ? env : {});
-  /** The option's value: given, else from the environment, else the fallback; and where it came from. */
-  const pick = <K extends EnvironmentOption>(name: K, fallback: LatencyMetricsOptions[K]) => {
-    if (options[name] !== undefined) return { value: options[name], from: "" };
-    const variable = fromEnvironment.sources[name];
-    if (variable === undefined) return { value: fallback, from: "" };
-    return { value: fromEnvironment.options[name], from: ` (from ${variable})` };
-  };
-  const integer = (name: string, value: unknown, min: number, max: number, what: string): number => {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-      problems.add(`${name} ${show(value)} is not valid; allowed: an integer ${what} from ${min} to ${max}`);
-      return min;
-    }
-    return value;
-  };
-  const text = (name: string, given: { value: unknown; from: string }, max: number): string => {
-    const { value, from } = given;
-    if (typeof value !== "string" || value.trim() === "" || value.length > max) {
-      problems.add(
-        `${name} ${show(value)}${from} is not valid; allowed: a non-blank string of at most ${max} characters`,
-      );
-      return "";
-    }
-    return value;
-  };
+  const read = new Reader(
+    problems,
+    optionsSource(options, typeof env === "object" && env !== null ? env : {}),
+  );
+  const text = (name: "serviceName" | "serviceType"): string =>
+    read.string(name, {
+      test: (value) => value.trim() !== "" && value.length <= 1024,
+      allowed: "a non-blank string of at most 1024 characters",
+    }) ?? (read.isSet(name) ? "" : UNKNOWN_SERVICE);
 
-  const mode = options.mode ?? DEFAULT_METRICS_MODE;
-  problems.check(
-    !LATENCY_METRICS_MODES.includes(mode),
-    `mode ${show(mode)} is not valid; allowed: ${LATENCY_METRICS_MODES.join(", ")}`,
-  );
-  const environment = pick("environment", "Agent");
-  problems.check(
-    !LATENCY_METRICS_ENVIRONMENTS.includes(environment.value as never),
-    `environment ${show(environment.value)}${environment.from} is not valid; allowed: ${LATENCY_METRICS_ENVIRONMENTS.join(", ")}`,
-  );
-  const endpointText = pick("endpoint", DEFAULT_ENDPOINT);
-  const endpoint = typeof endpointText.value === "string" ? parseEndpoint(endpointText.value) : undefined;
-  problems.check(
-    !endpoint,
-    `endpoint ${show(endpointText.value)}${endpointText.from} is not valid; allowed: tcp://host:port or udp://host:port`,
-  );
+  const mode = read.oneOf("mode", LATENCY_METRICS_MODES) ?? DEFAULT_METRICS_MODE;
+  const environment = read.oneOf("environment", LATENCY_METRICS_ENVIRONMENTS) ?? "Agent";
+  const endpoint = read.isSet("endpoint")
+    ? read.parse("endpoint", parseEndpoint, { allowed: "tcp://host:port or udp://host:port" })
+    : (parseEndpoint(DEFAULT_ENDPOINT) as AgentEndpoint);
   // CloudWatch's rules, which the construct applies to the values it passes as AWS_EMF_* too. The namespace
   // rule is stricter than aws-embedded-metrics' own, so the library never refuses what passes here.
-  const namespace = pick("namespace", LIBRARY_DEFAULT_NAMESPACE);
-  checkName(problems, CLOUDWATCH_NAMESPACE, "namespace", namespace.value, namespace.from);
-  const serviceName = text("serviceName", pick("serviceName", UNKNOWN_SERVICE), 1024);
-  const serviceType = text("serviceType", pick("serviceType", UNKNOWN_SERVICE), 1024);
-  const logGroup = pick("logGroupName", `${serviceName || UNKNOWN_SERVICE}-metrics`);
-  checkName(problems, LOG_GROUP_NAME, "logGroupName", logGroup.value, logGroup.from);
-  const logStream = pick("logStreamName", undefined);
-  if (logStream.value !== undefined)
-    checkName(problems, LOG_STREAM_NAME, "logStreamName", logStream.value, logStream.from);
-  const defaultDimensions = options.defaultDimensions ?? false;
-  problems.check(
-    typeof defaultDimensions !== "boolean",
-    `defaultDimensions ${show(defaultDimensions)} is not valid; allowed: a boolean`,
-  );
+  const namespace = read.string("namespace", CLOUDWATCH_NAMESPACE) ?? LIBRARY_DEFAULT_NAMESPACE;
+  const serviceName = text("serviceName");
+  const serviceType = text("serviceType");
+  const logGroupName = read.isSet("logGroupName")
+    ? (read.string("logGroupName", LOG_GROUP_NAME) ?? "")
+    : `${serviceName || UNKNOWN_SERVICE}-metrics`;
+  // The library's default derives from the service name, which need not make a valid group name.
+  if (!read.isSet("logGroupName")) checkName(problems, LOG_GROUP_NAME, "logGroupName", logGroupName);
+  const logStreamName = read.string("logStreamName", LOG_STREAM_NAME);
+  const defaultDimensions = read.boolean("defaultDimensions") ?? false;
   const exclude = options.exclude ?? ["/health"];
   problems.check(
     !Array.isArray(exclude) || exclude.some((entry) => typeof entry !== "string"),
@@ -190,22 +160,23 @@ function check(
     ),
     `clock ${show(clock)} is not valid; allowed: an object with functions ${clockMembers.join(", ")}`,
   );
+  const integer = (
+    name: keyof LatencyMetricsOptions,
+    fallback: number,
+    min: number,
+    max: number,
+    unit: string,
+  ) => read.integer(name, { min, max, unit }) ?? (read.isSet(name) ? min : fallback);
   const ms = (name: keyof LatencyMetricsOptions, fallback: number, min = 1, max = MAX_TIMER_MS) =>
-    integer(name, options[name] ?? fallback, min, max, "of ms");
+    integer(name, fallback, min, max, "ms");
   const flushIntervalMs = ms("flushIntervalMs", 10_000, 1, 600_000);
-  const bufferSize = integer(
-    "bufferSize",
-    options.bufferSize ?? DEFAULT_BUFFER_BYTES,
-    1024,
-    2 ** 30,
-    "of bytes",
-  );
+  const bufferSize = integer("bufferSize", DEFAULT_BUFFER_BYTES, 1024, 2 ** 30, "bytes");
   const bufferLines = integer(
     "bufferLines",
-    options.bufferLines ?? Number.MAX_SAFE_INTEGER,
+    Number.MAX_SAFE_INTEGER,
     1,
     Number.MAX_SAFE_INTEGER,
-    "of documents",
+    "documents",
   );
   const writeTimeoutMs = ms("writeTimeoutMs", 5_000);
   const confirmIntervalMs = ms("confirmIntervalMs", 1_000);
@@ -213,13 +184,7 @@ function check(
   const reconnectMinDelayMs = ms("reconnectMinDelayMs", 100);
   const reconnectMaxDelayMs = ms("reconnectMaxDelayMs", 5_000, reconnectMinDelayMs);
   const maxDocument = endpoint?.protocol === "udp" ? MAX_UDP_DOCUMENT_BYTES : MAX_TCP_DOCUMENT_BYTES;
-  const maxDocumentBytes = integer(
-    "maxDocumentBytes",
-    options.maxDocumentBytes ?? maxDocument,
-    1024,
-    maxDocument,
-    "of bytes",
-  );
+  const maxDocumentBytes = integer("maxDocumentBytes", maxDocument, 1024, maxDocument, "bytes");
   const statsIntervalMs = ms("statsIntervalMs", 60_000, 0);
   const closeTimeoutMs = ms("closeTimeoutMs", 2_000, 0);
 
@@ -227,10 +192,10 @@ function check(
   return {
     mode,
     endpoint: endpoint as AgentEndpoint,
-    environment: environment.value as ResolvedOptions["environment"],
-    namespace: namespace.value as string,
-    logGroupName: logGroup.value as string,
-    logStreamName: logStream.value as string | undefined,
+    environment,
+    namespace,
+    logGroupName,
+    logStreamName,
     serviceName,
     serviceType,
     defaultDimensions,

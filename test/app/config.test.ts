@@ -9,6 +9,10 @@ const DATABASE_ENV = {
   RDS_PASSWORD: "hunter2-password",
 };
 
+// A longer timer would fire after 1 ms: https://nodejs.org/api/timers.html#settimeoutcallback-delay-args
+const SHUTDOWN_ALLOWED =
+  "allowed: an integer of milliseconds from 1 to 2147483647, below the ECS stopTimeout";
+
 const DATABASE_ALLOWED =
   "allowed: all of RDS_HOSTNAME, RDS_PORT, RDS_DB_NAME, RDS_USERNAME, RDS_PASSWORD, " +
   "or none of them to run without a database";
@@ -126,7 +130,7 @@ describe("loadConfig validation", () => {
     (value) => {
       const error = configErrorFor({ PORT: value });
 
-      expect(error.problems).toEqual([`PORT="${value}" is not valid; allowed: an integer from 1 to 65535`]);
+      expect(error.problems).toEqual([`PORT "${value}" is not valid; allowed: an integer from 1 to 65535`]);
     },
   );
 
@@ -141,7 +145,7 @@ describe("loadConfig validation", () => {
     const error = configErrorFor({ HOST: value });
 
     expect(error.problems).toEqual([
-      `HOST=${JSON.stringify(value)} is not valid; allowed: an IP address (0.0.0.0, ::, 127.0.0.1) or a hostname, or unset for all interfaces`,
+      `HOST ${JSON.stringify(value)} is not valid; allowed: an IP address (0.0.0.0, ::, 127.0.0.1) or a hostname, or unset for all interfaces`,
     ]);
   });
 
@@ -158,7 +162,7 @@ describe("loadConfig validation", () => {
       const error = configErrorFor({ ...DATABASE_ENV, RDS_PORT: value });
 
       expect(error.problems).toEqual([
-        `RDS_PORT="${value}" is not valid; allowed: an integer from 1 to 65535`,
+        `RDS_PORT "${value}" is not valid; allowed: an integer from 1 to 65535`,
       ]);
     },
   );
@@ -177,7 +181,7 @@ describe("loadConfig validation", () => {
     const error = configErrorFor({ RDS_PORT: "x" });
 
     expect(error.problems).toEqual([
-      'RDS_PORT="x" is not valid; allowed: an integer from 1 to 65535',
+      'RDS_PORT "x" is not valid; allowed: an integer from 1 to 65535',
       "the database is partially configured: missing RDS_HOSTNAME, RDS_DB_NAME, RDS_USERNAME, RDS_PASSWORD " +
         `(given RDS_PORT="x"); ${DATABASE_ALLOWED}`,
     ]);
@@ -186,7 +190,7 @@ describe("loadConfig validation", () => {
   it("GIVEN METRICS_MODE=verbose WHEN loaded THEN the error lists the allowed modes", () => {
     const error = configErrorFor({ METRICS_MODE: "verbose" });
 
-    expect(error.problems).toEqual(['METRICS_MODE="verbose" is not valid; allowed: off, aggregate, request']);
+    expect(error.problems).toEqual(['METRICS_MODE "verbose" is not valid; allowed: off, aggregate, request']);
   });
 
   it.each([["off"], ["aggregate"], ["request"]])(
@@ -196,22 +200,24 @@ describe("loadConfig validation", () => {
     },
   );
 
-  it.each([["0"], ["-100"], ["1.5"], ["soon"]])(
-    "GIVEN SHUTDOWN_TIMEOUT_MS=%s WHEN loaded THEN the error asks for a positive integer",
+  it.each([["0"], ["-100"], ["1.5"], ["soon"], ["2147483648"]])(
+    "GIVEN SHUTDOWN_TIMEOUT_MS=%s WHEN loaded THEN the error asks for a positive integer a Node timer can wait",
     (value) => {
       const error = configErrorFor({ SHUTDOWN_TIMEOUT_MS: value });
 
-      expect(error.problems).toEqual([
-        `SHUTDOWN_TIMEOUT_MS="${value}" is not valid; allowed: a positive integer number of milliseconds, below the ECS stopTimeout`,
-      ]);
+      expect(error.problems).toEqual([`SHUTDOWN_TIMEOUT_MS "${value}" is not valid; ${SHUTDOWN_ALLOWED}`]);
     },
   );
+
+  it("GIVEN SHUTDOWN_TIMEOUT_MS at Node's longest timer WHEN loaded THEN it is the deadline", () => {
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: "2147483647" }).shutdownTimeoutMs).toBe(2_147_483_647);
+  });
 
   it("GIVEN LOG_LEVEL=verbose WHEN loaded THEN the error lists pino's levels", () => {
     const error = configErrorFor({ LOG_LEVEL: "verbose" });
 
     expect(error.problems).toEqual([
-      'LOG_LEVEL="verbose" is not valid; allowed: fatal, error, warn, info, debug, trace, silent',
+      'LOG_LEVEL "verbose" is not valid; allowed: fatal, error, warn, info, debug, trace, silent',
     ]);
   });
 
@@ -219,7 +225,7 @@ describe("loadConfig validation", () => {
     const error = configErrorFor({ AWS_EMF_ENVIRONMENT: "local" });
 
     expect(error.problems).toEqual([
-      'environment "local" (from AWS_EMF_ENVIRONMENT) is not valid; allowed: Local, Lambda, Agent, EC2, ECS',
+      'environment (AWS_EMF_ENVIRONMENT) "local" is not valid; allowed: Local, Lambda, Agent, EC2, ECS',
     ]);
   });
 
@@ -239,7 +245,7 @@ describe("loadConfig validation", () => {
     const error = configErrorFor({ AWS_EMF_AGENT_ENDPOINT: value });
 
     expect(error.problems).toEqual([
-      `endpoint "${value}" (from AWS_EMF_AGENT_ENDPOINT) is not valid; allowed: tcp://host:port or udp://host:port`,
+      `endpoint (AWS_EMF_AGENT_ENDPOINT) "${value}" is not valid; allowed: tcp://host:port or udp://host:port`,
     ]);
   });
 
@@ -258,9 +264,9 @@ describe("loadConfig validation", () => {
     expect(error.message).toBe(
       [
         "invalid configuration:",
-        '- PORT="http" is not valid; allowed: an integer from 1 to 65535',
-        '- METRICS_MODE="all" is not valid; allowed: off, aggregate, request',
-        '- SHUTDOWN_TIMEOUT_MS="0" is not valid; allowed: a positive integer number of milliseconds, below the ECS stopTimeout',
+        '- PORT "http" is not valid; allowed: an integer from 1 to 65535',
+        '- METRICS_MODE "all" is not valid; allowed: off, aggregate, request',
+        `- SHUTDOWN_TIMEOUT_MS "0" is not valid; ${SHUTDOWN_ALLOWED}`,
         "- the database is partially configured: missing RDS_HOSTNAME, RDS_PORT, RDS_DB_NAME, RDS_USERNAME " +
           `(given RDS_PASSWORD=<redacted>); ${DATABASE_ALLOWED}`,
       ].join("\n"),

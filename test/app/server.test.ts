@@ -9,6 +9,7 @@ import type { LatencyMetricsMiddleware } from "../../app/metrics";
 import { metricsOptions, type RunningServer, startServer } from "../../app/server";
 import { DEFAULT_NAMESPACE, DIMENSIONS, LATENCY_METRIC } from "../../contract/metrics";
 import { reservePort } from "../support/fake-agent";
+import { FakeClock } from "../support/fake-clock";
 import { captureLogger, type LogLine } from "../support/log-capture";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 import { TYPESCRIPT_EXEC_ARGV } from "../support/typescript";
@@ -17,26 +18,73 @@ const ROOT = path.resolve(__dirname, "../..");
 
 interface MetricsDouble {
   middleware: LatencyMetricsMiddleware;
-  closeCalls: { timeoutMs: number | undefined; at: number }[];
+  /** The timeout of each close() call, in order. */
+  closeTimeouts: (number | undefined)[];
 }
 
-/** Stands in for the latency middleware where only its shutdown contract matters. */
-function metricsDouble(): MetricsDouble {
-  const closeCalls: MetricsDouble["closeCalls"] = [];
+/** Stands in for the latency middleware where only its shutdown contract matters; close() adds to `events`. */
+function metricsDouble(events: string[] = []): MetricsDouble {
+  const closeTimeouts: MetricsDouble["closeTimeouts"] = [];
   const middleware = Object.assign(
     async function metricsDoubleMiddleware(_ctx: Koa.Context, next: Koa.Next) {
       await next();
     },
     {
       async close(timeoutMs?: number) {
-        closeCalls.push({ timeoutMs, at: Date.now() });
+        closeTimeouts.push(timeoutMs);
+        events.push("metrics closed");
       },
       stats(): never {
         throw new Error("the server does not read metrics stats");
       },
     },
   );
-  return { middleware, closeCalls };
+  return { middleware, closeTimeouts };
+}
+
+/** Resolves when the next request reaches `server`; its response's end adds "response finished" to `events`. */
+function nextRequest(server: http.Server, events: string[]): Promise<void> {
+  return new Promise((resolve) =>
+    server.once("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.once("finish", () => events.push("response finished"));
+      resolve();
+    }),
+  );
+}
+
+/** A POST /items whose JSON body is sent in two parts: the first now, the rest on `finish()`. */
+function slowPost(
+  url: string,
+  agent: http.Agent | false,
+): {
+  response: Promise<{ status: number; connection: string | undefined; body: { name?: string } }>;
+  finish: () => void;
+} {
+  const req = http.request(`${url}/items`, {
+    method: "POST",
+    agent,
+    headers: { "content-type": "application/json", "content-length": "24" },
+  });
+  const response = new Promise<{ status: number; connection: string | undefined; body: { name?: string } }>(
+    (resolve, reject) => {
+      req.on("response", (res) => {
+        let text = "";
+        res.on("data", (chunk) => {
+          text += chunk;
+        });
+        res.on("end", () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            connection: res.headers.connection,
+            body: JSON.parse(text),
+          });
+        });
+      });
+      req.on("error", reject);
+    },
+  );
+  req.write('{"name":"in-');
+  return { response, finish: () => req.end('flight-one"}') };
 }
 
 function get(
@@ -95,64 +143,38 @@ describe("startServer graceful shutdown", () => {
     await postgres?.destroy();
   });
 
-  it("GIVEN a slow in-flight request and an idle keep-alive connection WHEN SIGTERM THEN the request completes, metrics are flushed after it, and shutdown resolves 0", async () => {
+  it("GIVEN a slow in-flight request and an idle keep-alive connection WHEN SIGTERM THEN the request completes, metrics are flushed after it with the whole deadline left, and shutdown resolves 0 with no timer left", async () => {
+    // GIVEN a server on a fake clock, an idle keep-alive connection and a request whose body is half sent
     const { logger, lines } = captureLogger("info");
+    const clock = new FakeClock();
     const config = loadConfig({ ...postgres.env, SHUTDOWN_TIMEOUT_MS: "5000" });
     const db = new Database({ config: config.database, logger });
-    const metrics = metricsDouble();
+    const events: string[] = [];
+    const metrics = metricsDouble(events);
     running = await startServer(config, {
       logger,
       db,
       metrics: metrics.middleware,
       host: "127.0.0.1",
       port: 0,
+      clock,
     });
     const { server, url } = running;
     const keepAlive = new http.Agent({ keepAlive: true });
     expect((await get(`${url}/health`, keepAlive)).status).toBe(200);
-
-    let responseFinishedAt = Number.POSITIVE_INFINITY;
-    const arrived = new Promise((resolve) =>
-      server.once("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
-        res.once("finish", () => {
-          responseFinishedAt = Date.now();
-        });
-        resolve(undefined);
-      }),
-    );
-    const slow = new Promise<{ status: number; connection: string | undefined; body: { name?: string } }>(
-      (resolve, reject) => {
-        const req = http.request(`${url}/items`, {
-          method: "POST",
-          agent: false,
-          headers: { "content-type": "application/json", "content-length": "24" },
-        });
-        req.on("response", (res) => {
-          let text = "";
-          res.on("data", (chunk) => {
-            text += chunk;
-          });
-          res.on("end", () => {
-            resolve({
-              status: res.statusCode ?? 0,
-              connection: res.headers.connection,
-              body: JSON.parse(text),
-            });
-          });
-        });
-        req.on("error", reject);
-        req.write('{"name":"in-');
-        void arrived.then(() => setTimeout(() => req.end('flight-one"}'), 300));
-      },
-    );
+    const arrived = nextRequest(server, events);
+    const slow = slowPost(url, false);
     await arrived;
 
-    const started = Date.now();
+    // WHEN SIGTERM arrives, then the rest of the body
     const shutdown = running.shutdown("SIGTERM");
     const refused = await get(`${url}/health`).catch((err: NodeJS.ErrnoException) => err.code);
-    const response = await slow;
+    slow.finish();
+    const response = await slow.response;
     const code = await shutdown;
 
+    // THEN new connections were refused, the request completed and told its client to go, and everything closed
+    // in order without the clock moving: the deadline never fired, and neither it nor the sweep is left
     expect(refused).toBe("ECONNREFUSED");
     expect(response).toEqual({
       status: 201,
@@ -160,11 +182,9 @@ describe("startServer graceful shutdown", () => {
       body: expect.objectContaining({ name: "in-flight-one" }),
     });
     expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect(metrics.closeCalls).toHaveLength(1);
-    expect(metrics.closeCalls[0]?.at).toBeGreaterThanOrEqual(responseFinishedAt);
-    expect(metrics.closeCalls[0]?.timeoutMs).toBeGreaterThan(0);
-    expect(metrics.closeCalls[0]?.timeoutMs).toBeLessThanOrEqual(5000);
+    expect(events).toEqual(["response finished", "metrics closed"]);
+    expect(metrics.closeTimeouts).toEqual([5000]);
+    expect(clock.pending().timers).toBe(0);
     expect(server.listening).toBe(false);
     await expect(db.query("SELECT 1")).rejects.toThrow("the database connection is closed");
     expect(lines.filter((line) => line.msg === "shutting down" || line.msg === "shutdown complete")).toEqual([
@@ -174,13 +194,54 @@ describe("startServer graceful shutdown", () => {
     keepAlive.destroy();
   });
 
-  it("GIVEN a request that never finishes WHEN SIGTERM THEN shutdown gives up at the deadline, logs it, and resolves 1", async () => {
+  it("GIVEN a keep-alive request that finishes while draining WHEN its connection turns idle THEN the next sweep closes it and only then does shutdown resolve", async () => {
+    // GIVEN a request in flight on a keep-alive connection when SIGTERM arrives
+    const { logger } = captureLogger("info");
+    const clock = new FakeClock();
+    running = await startServer(loadConfig({ SHUTDOWN_TIMEOUT_MS: "5000" }), {
+      logger,
+      metrics: null,
+      host: "127.0.0.1",
+      port: 0,
+      clock,
+    });
+    const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const arrived = nextRequest(running.server, []);
+    const slow = slowPost(running.url, keepAlive);
+    await arrived;
+    const shutdown = running.shutdown("SIGTERM");
+    let settled = false;
+    void shutdown.then(() => {
+      settled = true;
+    });
+    slow.finish();
+    // Node does not close a connection that turns idle after server.close(): it stays open on keep-alive.
+    expect((await slow.response).connection).toBe("keep-alive");
+    await clock.advance(99);
+    expect(settled).toBe(false);
+
+    // WHEN the sweep runs
+    await clock.advance(1);
+
+    // THEN the idle connection is closed, the server with it, and shutdown resolves 0 before the deadline
+    expect(await shutdown).toBe(0);
+    expect(clock.pending().timers).toBe(0);
+    keepAlive.destroy();
+  }, 10_000);
+
+  it("GIVEN a request that never finishes WHEN SIGTERM THEN shutdown gives up exactly at the deadline, logs it, closes the connection and resolves 1", async () => {
+    // GIVEN a server on a fake clock with a 300 ms deadline and a request stuck in its body
     const { logger, lines } = captureLogger("info");
-    const config = loadConfig({ SHUTDOWN_TIMEOUT_MS: "300" });
-    running = await startServer(config, { logger, metrics: null, host: "127.0.0.1", port: 0 });
-    const { server, url } = running;
-    const arrived = new Promise((resolve) => server.once("request", resolve));
-    const stuck = http.request(`${url}/items`, {
+    const clock = new FakeClock();
+    running = await startServer(loadConfig({ SHUTDOWN_TIMEOUT_MS: "300" }), {
+      logger,
+      metrics: null,
+      host: "127.0.0.1",
+      port: 0,
+      clock,
+    });
+    const arrived = nextRequest(running.server, []);
+    const stuck = http.request(`${running.url}/items`, {
       method: "POST",
       agent: false,
       headers: { "content-type": "application/json", "content-length": "100" },
@@ -191,13 +252,21 @@ describe("startServer graceful shutdown", () => {
     stuck.write("{");
     await arrived;
 
-    const started = Date.now();
-    const code = await running.shutdown("SIGTERM");
-    const elapsed = Date.now() - started;
+    // WHEN SIGTERM arrives and the clock reaches 1 ms before the deadline, then the deadline
+    const shutdown = running.shutdown("SIGTERM");
+    let settled = false;
+    void shutdown.then(() => {
+      settled = true;
+    });
+    await clock.advance(299);
+    const before = { settled, deadlineLogged: lines.some((line) => line.level === 50) };
+    await clock.advance(1);
+    const at = { settled };
 
-    expect(code).toBe(1);
-    expect(elapsed).toBeGreaterThanOrEqual(290);
-    expect(elapsed).toBeLessThan(1500);
+    // THEN nothing gave up before the deadline; at it, shutdown logged, cut the connection and resolved 1
+    expect(before).toEqual({ settled: false, deadlineLogged: false });
+    expect(at).toEqual({ settled: true });
+    expect(await shutdown).toBe(1);
     expect(lines.find((line) => line.msg === "shutdown deadline exceeded; forcing exit")).toMatchObject({
       level: 50,
       signal: "SIGTERM",
@@ -237,7 +306,7 @@ describe("startServer graceful shutdown", () => {
       await expect(
         startServer(loadConfig({}), { logger, db, metrics: metrics.middleware, host: "127.0.0.1", port }),
       ).rejects.toThrow(`listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
-      expect(metrics.closeCalls).toHaveLength(1);
+      expect(metrics.closeTimeouts).toEqual([1000]);
       await expect(db.query("SELECT 1")).rejects.toThrow("the database connection is closed");
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
@@ -309,6 +378,7 @@ describe("server process", () => {
     stdout: () => string;
     stderr: () => string;
     exited: Promise<number | null>;
+    listening: Promise<void>;
   } {
     const proc = spawn(process.execPath, [...TYPESCRIPT_EXEC_ARGV, "app/server.ts"], {
       cwd: ROOT,
@@ -325,7 +395,15 @@ describe("server process", () => {
       err += chunk;
     });
     const exited = new Promise<number | null>((resolve) => proc.on("close", (code) => resolve(code)));
-    return { process: proc, stdout: () => out, stderr: () => err, exited };
+    // Settles on the "listening" log line, or fails when the process ends first (the test's timeout bounds it).
+    const listening = new Promise<void>((resolve, reject) => {
+      proc.stdout?.on("data", () => {
+        if (out.includes('"msg":"listening"')) resolve();
+      });
+      void exited.then(() => reject(new Error(`server did not start: ${out} ${err}`)));
+    });
+    listening.catch(() => undefined);
+    return { process: proc, stdout: () => out, stderr: () => err, exited, listening };
   }
 
   it("GIVEN the real entry point with Local metrics WHEN it receives SIGTERM THEN it flushes the metrics, logs the shutdown and exits 0", async () => {
@@ -337,13 +415,7 @@ describe("server process", () => {
       AWS_EMF_ENVIRONMENT: "Local",
       ENV_TYPE: "ci",
     });
-    const deadline = Date.now() + 15_000;
-    while (!server.stdout().includes('"msg":"listening"')) {
-      if (Date.now() > deadline || server.process.exitCode !== null) {
-        throw new Error(`server did not start: ${server.stdout()} ${server.stderr()}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await server.listening;
 
     const root = await get(`http://127.0.0.1:${port}/`);
     server.process.kill("SIGTERM");
@@ -379,7 +451,7 @@ describe("server process", () => {
 
     expect(code).toBe(1);
     expect(server.stderr()).toContain(
-      'invalid configuration:\n- PORT="http" is not valid; allowed: an integer from 1 to 65535\n- the database is partially configured',
+      'invalid configuration:\n- PORT "http" is not valid; allowed: an integer from 1 to 65535\n- the database is partially configured',
     );
     expect(server.stderr()).toContain("RDS_PASSWORD=<redacted>");
     expect(server.stderr()).not.toMatch(/never-print-me|nor-me/);

@@ -1,14 +1,17 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAX_TASKS } from "../../modules/service-scaling";
 import {
   ConfigError,
   capacityStrategyOf,
   loadKoaAppConfig,
+  MAX_TASK_COUNT,
   readCdktfContext,
   SETTINGS,
+  VARIABLE_DEFAULT_RANGES,
 } from "../../stacks/koaapp-config";
-import { BAD_PRODUCTION_SETTINGS } from "../support/koaapp";
+import { BAD_PRODUCTION_SETTINGS, koaAppStack } from "../support/koaapp";
 
 const noContext = () => undefined;
 
@@ -89,6 +92,49 @@ describe("loadKoaAppConfig", () => {
     expect(config.network).toMatchObject({ availabilityZones: ["eu-west-2a", "eu-west-2c"] });
   });
 
+  it("takes typed context values as they are, parses text ones, and counts an empty value as unset", () => {
+    // GIVEN numbers, booleans and arrays in cdktf.json, text as `-c` gives it, and empty values
+    const context: Record<string, unknown> = {
+      taskCpu: 1024,
+      taskMemoryMiB: "2048",
+      waitForSteadyState: false,
+      databaseDeletionProtection: "false",
+      availabilityZones: ["eu-west-2c"],
+      desiredCount: "",
+    };
+
+    // WHEN loaded, with an empty variable for a setting context also gives
+    const config = loadKoaAppConfig((key) => context[key], { KOAAPP_TASK_CPU: "" });
+
+    // THEN both forms are read, and an empty value falls through to the next source, then the default
+    expect(config).toMatchObject({
+      taskCpu: 1024,
+      taskMemoryMiB: 2048,
+      waitForSteadyState: false,
+      database: { deletionProtection: false },
+      network: { availabilityZones: ["eu-west-2c"] },
+      desiredCount: 1,
+    });
+  });
+
+  it("refuses context values of the wrong type, showing them as given", () => {
+    // GIVEN a fraction, a number for a name, a JSON list with a number, a flag that is no boolean
+    const context: Record<string, unknown> = {
+      taskCpu: 1024.5,
+      serviceName: 5,
+      ingressCidrs: '["10.0.0.0/8", 1]',
+      waitForSteadyState: "yes",
+    };
+
+    // WHEN / THEN
+    expect(problemsOf({}, context)).toEqual([
+      "serviceName (KOAAPP_SERVICE_NAME) 5 is not valid; allowed: a string",
+      "taskCpu (KOAAPP_TASK_CPU) 1024.5 is not valid; allowed: an integer of at least 0",
+      'ingressCidrs (KOAAPP_INGRESS_CIDRS) "[\\"10.0.0.0/8\\", 1]" is not valid; allowed: a JSON array of strings or comma-separated values',
+      'waitForSteadyState (KOAAPP_WAIT_FOR_STEADY_STATE) "yes" is not valid; allowed: true, false',
+    ]);
+  });
+
   it("uses an image URI instead of a tag when given", () => {
     const config = loadKoaAppConfig(noContext, { KOAAPP_IMAGE_URI: "example.com/app:1" });
     expect(config.imageUri).toBe("example.com/app:1");
@@ -105,8 +151,8 @@ describe("loadKoaAppConfig", () => {
     });
     expect(problems).toEqual([
       'region (KOAAPP_REGION) "europe" is not an AWS region; allowed: e.g. eu-west-2',
-      'taskCpu (KOAAPP_TASK_CPU) "half" is not a whole number; allowed: digits only',
-      'metricsMode (KOAAPP_METRICS_MODE) "verbose" is not allowed; allowed: off, aggregate, request',
+      'taskCpu (KOAAPP_TASK_CPU) "half" is not valid; allowed: an integer of at least 0',
+      'metricsMode (KOAAPP_METRICS_MODE) "verbose" is not valid; allowed: off, aggregate, request',
       "subnetIds (KOAAPP_SUBNET_IDS) is set without vpcId; allowed: both, or neither to create a VPC",
       "stateBucket (KOAAPP_STATE_BUCKET) is empty; allowed: the name of an S3 bucket when backend is s3",
     ]);
@@ -127,9 +173,9 @@ describe("loadKoaAppConfig", () => {
         KOAAPP_DB_DELETION_PROTECTION: "yes",
       }),
     ).toEqual([
-      "ingressCidrs (KOAAPP_INGRESS_CIDRS) [1,2] is not a list; allowed: a JSON array of strings or comma-separated values",
-      'database (KOAAPP_DATABASE) "aurora" is not allowed; allowed: create, existing',
-      'databaseDeletionProtection (KOAAPP_DB_DELETION_PROTECTION) "yes" is not allowed; allowed: true, false',
+      'ingressCidrs (KOAAPP_INGRESS_CIDRS) "[1,2]" is not valid; allowed: a JSON array of strings or comma-separated values',
+      'database (KOAAPP_DATABASE) "aurora" is not valid; allowed: create, existing',
+      'databaseDeletionProtection (KOAAPP_DB_DELETION_PROTECTION) "yes" is not valid; allowed: true, false',
     ]);
     expect(problemsOf({ KOAAPP_DATABASE: "existing", KOAAPP_EXISTING_PARAMETERS: "{oops" })).toEqual([
       expect.stringMatching(
@@ -166,28 +212,88 @@ describe("loadKoaAppConfig", () => {
     });
   });
 
-  it("refuses alarm settings that are no threshold or topic", () => {
+  it("refuses alarm thresholds that are no number in the range of their Terraform variable", () => {
+    // GIVEN thresholds that are no number, and out of the variables' ranges WHEN loaded THEN each is named
     expect(
       problemsOf({
         KOAAPP_LATENCY_P99_THRESHOLD_MS: "fast",
         KOAAPP_ERROR_RATE_THRESHOLD_PERCENT: "120",
-        KOAAPP_ALARM_TOPIC_ARN: "my-topic",
       }),
     ).toEqual([
-      'latencyP99ThresholdMs (KOAAPP_LATENCY_P99_THRESHOLD_MS) "fast" is not a whole number; allowed: digits only',
-      'errorRateThresholdPercent (KOAAPP_ERROR_RATE_THRESHOLD_PERCENT) "120" is not a percentage; allowed: a number above 0, at most 100',
-      'alarmTopicArn (KOAAPP_ALARM_TOPIC_ARN) "my-topic" is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>',
+      'latencyP99ThresholdMs (KOAAPP_LATENCY_P99_THRESHOLD_MS) "fast" is not valid; allowed: an integer from 1 to 60000',
+      'errorRateThresholdPercent (KOAAPP_ERROR_RATE_THRESHOLD_PERCENT) "120" is not valid; allowed: a number from 0.01 to 100',
+    ]);
+    // error_rate_threshold_percent's validation starts at 0.01: a smaller default would fail only at plan.
+    expect(
+      problemsOf({ KOAAPP_LATENCY_P99_THRESHOLD_MS: "60001", KOAAPP_ERROR_RATE_THRESHOLD_PERCENT: "0.005" }),
+    ).toEqual([
+      'latencyP99ThresholdMs (KOAAPP_LATENCY_P99_THRESHOLD_MS) "60001" is not valid; allowed: an integer from 1 to 60000',
+      'errorRateThresholdPercent (KOAAPP_ERROR_RATE_THRESHOLD_PERCENT) "0.005" is not valid; allowed: a number from 0.01 to 100',
+    ]);
+    expect(
+      loadKoaAppConfig(noContext, { KOAAPP_ERROR_RATE_THRESHOLD_PERCENT: "0.5" }).errorRateThresholdPercent,
+    ).toBe(0.5);
+  });
+
+  it("refuses task counts and the scale-out latency outside their Terraform variables' range", () => {
+    // GIVEN values the desired_count, min_count, max_count and scale_out_latency_p99_ms validations refuse
+    expect(
+      problemsOf({
+        KOAAPP_DESIRED_COUNT: "101",
+        KOAAPP_MIN_COUNT: "-1",
+        KOAAPP_MAX_COUNT: "0",
+        KOAAPP_SCALE_OUT_LATENCY_P99_MS: "0",
+      }),
+    ).toEqual([
+      'desiredCount (KOAAPP_DESIRED_COUNT) "101" is not valid; allowed: an integer from 0 to 100',
+      'minCount (KOAAPP_MIN_COUNT) "-1" is not valid; allowed: an integer from 0 to 100',
+      'maxCount (KOAAPP_MAX_COUNT) "0" is not valid; allowed: an integer from 1 to 100',
+      'scaleOutLatencyP99Ms (KOAAPP_SCALE_OUT_LATENCY_P99_MS) "0" is not valid; allowed: an integer from 1 to 60000',
+    ]);
+    // AND the bound is the one the autoscaling construct applies to counts it can see
+    expect(MAX_TASK_COUNT).toBe(MAX_TASKS);
+    expect(VARIABLE_DEFAULT_RANGES.maxCount.max).toBe(MAX_TASKS);
+  });
+
+  it("refuses min above max and an idle timeout not below the app's keep-alive, all at once", () => {
+    // GIVEN the four mistakes of issue 11 in one configuration WHEN loaded THEN one error lists the two only the
+    // configuration can see: both counts are Terraform variable defaults, the keep-alive is the app's
+    expect(problemsOf(BAD_PRODUCTION_SETTINGS)).toEqual([
+      "idleTimeoutSeconds (KOAAPP_IDLE_TIMEOUT_SECONDS) 65 is not below the app's keep-alive timeout of 65 s; allowed: 1 to 64, so the load balancer closes idle connections before the app does",
+      "minCount (KOAAPP_MIN_COUNT) 5 is above maxCount (KOAAPP_MAX_COUNT) 2; allowed: minCount (KOAAPP_MIN_COUNT) at most maxCount (KOAAPP_MAX_COUNT)",
     ]);
   });
 
-  it("refuses a relative health-check path, min above max, no capacity weight and an idle timeout not below the app's keep-alive, all at once", () => {
-    // GIVEN the four mistakes of the issue in one configuration WHEN loaded THEN one error lists each
-    expect(problemsOf(BAD_PRODUCTION_SETTINGS)).toEqual([
-      "idleTimeoutSeconds (KOAAPP_IDLE_TIMEOUT_SECONDS) 65 is not below the app's keep-alive timeout of 65 s; allowed: 1 to 64, so the load balancer closes idle connections before the app does",
-      'healthCheckPath (KOAAPP_HEALTH_CHECK_PATH) "health" is not an absolute path; allowed: a path starting with / (at most 1024 characters, no spaces or query string), e.g. "/health"',
-      "minCount (KOAAPP_MIN_COUNT) 5 is above maxCount (KOAAPP_MAX_COUNT) 2; allowed: minCount (KOAAPP_MIN_COUNT) at most maxCount (KOAAPP_MAX_COUNT)",
-      "onDemandWeight (KOAAPP_ON_DEMAND_WEIGHT) and spotWeight (KOAAPP_SPOT_WEIGHT) weights [0,0] are all 0, so no task is ever placed; allowed: at least one weight above 0",
-    ]);
+  it("passes what the constructs check as given, and the stack's synth refuses it naming the construct's prop", () => {
+    // GIVEN a relative health-check path, no capacity weight, a certificate and a topic that are no ARN
+    const constructChecked = {
+      KOAAPP_HEALTH_CHECK_PATH: "health",
+      KOAAPP_ON_DEMAND_WEIGHT: "0",
+      KOAAPP_SPOT_WEIGHT: "0",
+      KOAAPP_CERTIFICATE_ARN: "my-cert",
+    };
+
+    // WHEN loaded THEN the configuration takes them as they are
+    expect(
+      loadKoaAppConfig(noContext, { ...constructChecked, KOAAPP_ALARM_TOPIC_ARN: "my-topic" }),
+    ).toMatchObject({
+      healthCheckPath: "health",
+      scaling: { onDemandWeight: 0, spotWeight: 0 },
+      loadBalancer: { certificateArn: "my-cert" },
+      alarmTopicArn: "my-topic",
+    });
+    // AND the constructs refuse each, naming their prop (the alarms, a child construct, on their own)
+    expect(() => koaAppStack(constructChecked)).toThrow(
+      [
+        "koaapp/Service: invalid props:",
+        '- healthCheckPath "health" is not an absolute path; allowed: a path starting with / (at most 1024 characters, no spaces or query string), e.g. "/health"',
+        '- loadBalancer.create.certificateArn "my-cert" is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>',
+        "- capacityProviderStrategy weights [0,0] are all 0, so no task is ever placed; allowed: at least one weight above 0",
+      ].join("\n"),
+    );
+    expect(() => koaAppStack({ KOAAPP_ALARM_TOPIC_ARN: "my-topic" })).toThrow(
+      'koaapp/Service/Alarms: invalid props:\n- topicArn "my-topic" is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>',
+    );
   });
 
   it("takes the load balancer's settings: type, certificate, timeouts, deletion protection by environment, access logs", () => {
@@ -227,18 +333,16 @@ describe("loadKoaAppConfig", () => {
         KOAAPP_WAIT_FOR_STEADY_STATE: "yes",
       }),
     ).toEqual([
-      'loadBalancer (KOAAPP_LOAD_BALANCER) "external" is not allowed; allowed: public, internal, none',
-      'waitForSteadyState (KOAAPP_WAIT_FOR_STEADY_STATE) "yes" is not allowed; allowed: true, false',
+      'loadBalancer (KOAAPP_LOAD_BALANCER) "external" is not valid; allowed: public, internal, none',
+      'waitForSteadyState (KOAAPP_WAIT_FOR_STEADY_STATE) "yes" is not valid; allowed: true, false',
     ]);
     expect(
       problemsOf({
-        KOAAPP_CERTIFICATE_ARN: "my-cert",
         KOAAPP_IDLE_TIMEOUT_SECONDS: "0",
         KOAAPP_LB_SUBNET_IDS: "subnet-1,subnet-2",
       }),
     ).toEqual([
       "loadBalancerSubnetIds (KOAAPP_LB_SUBNET_IDS) is set without vpcId; allowed: with an existing VPC only (a created VPC puts the load balancer in its public subnets)",
-      'certificateArn (KOAAPP_CERTIFICATE_ARN) "my-cert" is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>',
       "idleTimeoutSeconds (KOAAPP_IDLE_TIMEOUT_SECONDS) 0 is not below the app's keep-alive timeout of 65 s; allowed: 1 to 64, so the load balancer closes idle connections before the app does",
     ]);
     expect(

@@ -283,12 +283,43 @@ describe("latencyMetrics options", () => {
     ).toThrow(
       new TypeError(
         "latencyMetrics: invalid options:\n" +
-          '- environment "local" (from AWS_EMF_ENVIRONMENT) is not valid; allowed: Local, Lambda, Agent, EC2, ECS\n' +
-          '- endpoint "localhost:25888" (from AWS_EMF_AGENT_ENDPOINT) is not valid; allowed: tcp://host:port or udp://host:port\n' +
-          `- namespace "AWS/Orders" (from AWS_EMF_NAMESPACE) is not a CloudWatch namespace; allowed: ${NAMESPACE_ALLOWED}\n` +
-          '- logStreamName "a*" (from AWS_EMF_LOG_STREAM_NAME) is not a log stream name; allowed: 1-512 characters, none of them : or *',
+          '- environment (AWS_EMF_ENVIRONMENT) "local" is not valid; allowed: Local, Lambda, Agent, EC2, ECS\n' +
+          '- endpoint (AWS_EMF_AGENT_ENDPOINT) "localhost:25888" is not valid; allowed: tcp://host:port or udp://host:port\n' +
+          `- namespace (AWS_EMF_NAMESPACE) "AWS/Orders" is not a CloudWatch namespace; allowed: ${NAMESPACE_ALLOWED}\n` +
+          '- logStreamName (AWS_EMF_LOG_STREAM_NAME) "a*" is not a log stream name; allowed: 1-512 characters, none of them : or *',
       ),
     );
+  });
+
+  it("GIVEN a blank SERVICE_NAME, the fallback variable WHEN resolved THEN the problem names the option and that variable, and the log group derived from it is checked too", () => {
+    // GIVEN / WHEN / THEN
+    expect(() => resolve({}, { SERVICE_NAME: " ", SERVICE_TYPE: "t".repeat(1025) })).toThrow(
+      new TypeError(
+        "latencyMetrics: invalid options:\n" +
+          '- serviceName (SERVICE_NAME) " " is not valid; allowed: a non-blank string of at most 1024 characters\n' +
+          `- serviceType (SERVICE_TYPE) "${"t".repeat(1025)}" is not valid; allowed: a non-blank string of at most 1024 characters`,
+      ),
+    );
+    expect(() => resolve({}, { AWS_EMF_SERVICE_NAME: "my shop" })).toThrow(
+      problem(
+        'logGroupName "my shop-metrics" is not a log group name; allowed: 1-512 characters of A-Z a-z 0-9 . - _ / #',
+      ),
+    );
+  });
+
+  it("GIVEN options set to null WHEN resolved THEN they count as not given, for the variables as for the defaults", () => {
+    // GIVEN / WHEN
+    const resolved = resolve(
+      { environment: null, namespace: null, bufferSize: null },
+      { AWS_EMF_ENVIRONMENT: "ECS" },
+    );
+
+    // THEN
+    expect(resolved).toMatchObject({
+      environment: "ECS",
+      namespace: "aws-embedded-metrics",
+      bufferSize: 4 * 1024 * 1024,
+    });
   });
 
   it("GIVEN mode off and the injected clock WHEN resolved THEN both are accepted as given", () => {

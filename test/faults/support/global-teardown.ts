@@ -1,16 +1,15 @@
 /**
  * Jest global teardown of the fault suite: writes the scenario table of this run to
- * `test/faults/last-run.md` (as a Markdown table and as JSON in a fenced block; a separate .json file
+ * `artifacts/faults/last-run.md` (as a Markdown table and as JSON in a fenced block; a separate .json file
  * would be reformatted by `biome ci .`), and prints it. It runs whether or not tests failed, so a
- * failing run still leaves its table.
+ * failing run still leaves its table. The tracked `test/faults/last-run.md` changes only through
+ * `npm run record:faults`.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { COMMAND_VARIABLE, STARTED_AT_VARIABLE } from "./global-setup";
-import { markdownTable, readRows, resultsFile, rowPassed, textTable } from "./summary";
-
-const OUT_DIR = path.resolve(__dirname, "..");
+import { markdownTable, RUN_FILE, readRows, resultsFile, rowPassed, textTable } from "./summary";
 
 function duration(ms: number): string {
   const seconds = Math.round(ms / 1000);
@@ -38,7 +37,8 @@ export default function globalTeardown(): void {
   const markdown = [
     "# Fault, load and bad-input suite: last run",
     "",
-    `Written by \`test/faults/support/global-teardown.ts\` at the end of the run; do not edit.`,
+    "Written by `test/faults/support/global-teardown.ts` at the end of the run into `artifacts/faults/last-run.md`",
+    "and recorded here by `npm run record:faults`; do not edit.",
     "",
     `- command: \`${run.command}\``,
     `- started: ${run.startedAt}, wall time ${duration(wallMs)}, node ${run.node}, ${run.cpus} CPUs`,
@@ -56,10 +56,12 @@ export default function globalTeardown(): void {
     "```",
     "",
   ].join("\n");
-  writeFileSync(path.join(OUT_DIR, "last-run.md"), markdown);
+  mkdirSync(path.dirname(RUN_FILE), { recursive: true });
+  writeFileSync(RUN_FILE, markdown);
   process.stdout.write(
     `\nFault suite table (${rows.length} scenarios, ${failed.length} failed, wall time ${duration(wallMs)}):\n` +
-      `${textTable(rows)}\n\nwritten to test/faults/last-run.md\n`,
+      `${textTable(rows)}\n\nwritten to ${path.relative(process.cwd(), RUN_FILE)}; ` +
+      "`npm run record:faults` makes it the tracked record (test/faults/last-run.md)\n",
   );
   rmSync(file, { force: true });
   // Only the directory the global setup made; never a shared one such as the temp dir itself.

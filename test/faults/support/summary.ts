@@ -1,7 +1,8 @@
 /**
  * The suite's scenario table: each scenario appends one row to a JSON-lines file shared by the test
  * files of one run (jest gives them separate module registries), prints its one-line summary, and the
- * global teardown turns the rows into `test/faults/last-run.md`.
+ * global teardown turns the rows into {@link RUN_FILE}, which `npm run record:faults` copies to
+ * {@link RECORDED_RUN_FILE}.
  */
 import { appendFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,42 @@ import path from "node:path";
 
 /** Set by the global setup to the rows file of the current run. */
 export const RESULTS_FILE_VARIABLE = "FAULTS_RESULTS_FILE";
+
+/** Where each run writes its table: git-ignored, so running the suite changes no tracked file. */
+export const RUN_FILE = path.resolve(__dirname, "../../../artifacts/faults/last-run.md");
+
+/** The tracked record of a run, which the README's Reliability table shows (test/readme.test.ts). */
+export const RECORDED_RUN_FILE = path.resolve(__dirname, "../last-run.md");
+
+/** The JSON block of a run's Markdown: how the run was made, and its rows. */
+export interface RecordedRun {
+  /** The command line that ran the suite. */
+  readonly command: string;
+  /** When the run started, ISO 8601. */
+  readonly startedAt: string;
+  /** Wall time of the whole run. */
+  readonly wallTimeMs: number;
+  /** `process.version` of the run. */
+  readonly node: string;
+  /** CPUs of the machine. */
+  readonly cpus: number;
+  /** Number of scenarios that recorded a row. */
+  readonly scenarios: number;
+  /** Names of the scenarios with a failed target. */
+  readonly failedScenarios: readonly string[];
+  /** One row per scenario, in the order they were recorded. */
+  readonly rows: readonly SummaryRow[];
+}
+
+/** The JSON block of a run's Markdown ({@link RUN_FILE} or {@link RECORDED_RUN_FILE}); throws when there is none. */
+export function readRecordedRun(markdown: string): RecordedRun {
+  const start = markdown.indexOf("```json\n");
+  const end = markdown.lastIndexOf("```");
+  if (start === -1 || end <= start) throw new Error("it has no ```json block");
+  const run = JSON.parse(markdown.slice(start + "```json\n".length, end)) as RecordedRun;
+  if (!Array.isArray(run.rows)) throw new Error("its JSON block has no rows");
+  return run;
+}
 
 /** One checked target of a scenario. */
 export interface TargetResult {
