@@ -95,11 +95,11 @@ describe("koaapp stack's autoscaling and deployment safety by default", () => {
     const alarm = resources(tf, "aws_cloudwatch_metric_alarm").find(
       (a) => a.alarm_name === "koaapp-latency-p99-scale-out",
     );
-    expect(alarm.metric_query[1].metric).toMatchObject({
+    expect(alarm?.metric_query[1].metric).toMatchObject({
       namespace: "koaapp",
       stat: "PR(:${var.scale_out_latency_p99_ms})",
     });
-    expect(alarm.threshold).toBe(1);
+    expect(alarm?.threshold).toBe(1);
   });
 
   it("declares the scaling variables with defaults and validation, max checked against min", () => {
