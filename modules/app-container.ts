@@ -342,7 +342,8 @@ export function appContainer(
     ...s.environment,
     ...emfEnvironment(wiring.emf),
   };
-  const writable = s.readonlyRootFilesystem ? [...s.writablePaths, ...wiring.execPaths] : [];
+  // A path Exec needs may also be listed in writablePaths; two mount points at one path are refused.
+  const writable = s.readonlyRootFilesystem ? [...new Set([...s.writablePaths, ...wiring.execPaths])] : [];
   const mountPoints: MountPoint[] = writable.map((containerPath) => ({
     sourceVolume: volumeName(containerPath),
     containerPath,
