@@ -253,13 +253,14 @@ function checkEnvironment(c: Checker, s: ResolvedContainer): void {
       at.fail(value, "is set by the construct", `the ${RESERVED_VARIABLES[name]} prop`);
     if (name.startsWith(EMF_VARIABLE_PREFIX))
       at.fail(value, "would disagree with the service's metric settings", "the metrics prop");
+    // The value of what is (or looks like) a secret stays out of the message: errors end up in CI logs.
     if (secretNames.has(name))
-      at.fail(value, "is also a secret", "each variable once, in environment or secrets");
+      at.relation(
+        "is also a secret (its value is not shown); allowed: each variable once, in environment or secrets",
+      );
     if (SECRET_LIKE_NAME.test(name) && !allowedPlain.includes(name))
-      at.fail(
-        value,
-        "looks like a secret in plain text",
-        `a secret in container.secrets, or list ${name} in container.plaintextAllowed if it is not one`,
+      at.relation(
+        `looks like a secret in plain text (its value is not shown); allowed: a secret in container.secrets, or list ${name} in container.plaintextAllowed if it is not one`,
       );
   }
   for (const [i, name] of allowedPlain.entries()) {
