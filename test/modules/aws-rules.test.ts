@@ -5,7 +5,9 @@
  */
 import { TerraformVariable } from "cdktf";
 import {
+  ARN,
   CLOUDWATCH_NAMESPACE,
+  checkArn,
   checkFargateSize,
   checkImage,
   checkName,
@@ -235,5 +237,59 @@ describe("checkResourceIds", () => {
     const subnets = new TerraformVariable(newStack(), "subnets", { type: "list(string)" }).listValue;
 
     expect(subnetProblems(subnets, 2)).toEqual([]);
+  });
+});
+
+describe("checkArn", () => {
+  it.each<[keyof typeof ARN, string, string]>([
+    [
+      "certificate",
+      "ACM certificate ARN",
+      "an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>",
+    ],
+    ["topic", "SNS topic ARN", "an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>"],
+    [
+      "kmsKey",
+      "KMS key ARN",
+      "a KMS key ARN; allowed: arn:aws:kms:<region>:<account>:key/<id> or arn:aws:kms:<region>:<account>:alias/<name>",
+    ],
+    ["policy", "IAM policy ARN", "an IAM policy ARN; allowed: arn:aws:iam::<account>:policy/<path><name>"],
+    [
+      "cluster",
+      "ECS cluster ARN",
+      "an ECS cluster ARN; allowed: arn:aws:ecs:<region>:<account>:cluster/<name>",
+    ],
+    [
+      "listener",
+      "listener ARN",
+      "a listener ARN; allowed: arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<lb>/<id>/<id>",
+    ],
+    [
+      "targetGroup",
+      "target group ARN",
+      "a target group ARN; allowed: arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>",
+    ],
+    [
+      "lambda",
+      "Lambda function ARN",
+      "a Lambda function ARN; allowed: arn:aws:lambda:<region>:<account>:function:<name>[:<alias or version>]",
+    ],
+  ])(
+    "GIVEN a name where %s ARN belongs WHEN checked THEN the message names the %s with its article and form",
+    (kind, form, expected) => {
+      expect(problemsOf((c) => checkArn(c.at("arn"), "my-thing", ARN[kind], form))).toEqual([
+        `arn "my-thing" is not ${expected}`,
+      ]);
+    },
+  );
+
+  it("GIVEN ARNs of each form WHEN checked THEN they are accepted, in other partitions too", () => {
+    expect(
+      problemsOf((c) => {
+        checkArn(c, "arn:aws-us-gov:sns:us-gov-west-1:123456789012:oncall", ARN.topic, "SNS topic ARN");
+        checkArn(c, "arn:aws:iam::aws:policy/ReadOnlyAccess", ARN.policy, "IAM policy ARN");
+        checkArn(c, "arn:aws:kms:eu-west-1:123456789012:alias/app", ARN.kmsKey, "KMS key ARN");
+      }),
+    ).toEqual([]);
   });
 });
