@@ -136,7 +136,7 @@ const ABSOLUTE_PATH = /^\/[A-Za-z0-9._\-/]*$/;
 
 /** Checks the app container's props (`c` is the `container` prop's checker); `raw` is the props as given. */
 export function checkContainer(c: Checker, raw: unknown, s: ResolvedContainer): void {
-  c.object(raw, CONTAINER_KEYS, "ContainerOptions");
+  const given = c.object(raw, CONTAINER_KEYS, "ContainerOptions");
   checkImage(c.at("image"), s.image, s.allowLatestImage, "container.allowLatestImage");
   c.at("allowLatestImage").boolean(s.allowLatestImage);
   if (c.at("port").required(s.port, "the port the app listens on, 1-65535")) {
@@ -148,12 +148,14 @@ export function checkContainer(c: Checker, raw: unknown, s: ResolvedContainer): 
       `any port but ${AGENT_EMF_PORT}`,
     );
   }
-  c.at("name").matches(
-    s.name,
-    CONTAINER_NAME,
-    "a container name",
-    "1-255 letters, digits, hyphens and underscores",
-  );
+  // The default, the service name, is judged as serviceName.
+  if (given.name !== undefined)
+    c.at("name").matches(
+      s.name,
+      CONTAINER_NAME,
+      "a container name",
+      "1-255 letters, digits, hyphens and underscores",
+    );
   c.at("cpu").integer(s.cpu, 0, 16384);
   c.at("memoryMiB").integer(s.memoryMiB, 6, 122880);
   checkHealthCheck(c.at("healthCheck"), s.healthCheck);
