@@ -5,6 +5,8 @@ import {
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Construct } from "constructs";
 import { DIMENSIONS, LATENCY_METRIC, SERVER_ERROR_CLASS } from "../contract/metrics";
+import { show } from "../contract/problems";
+import { ARN, checkArn } from "./aws-rules";
 import { Op, Token } from "./cdktf";
 import {
   errorRateExpression,
@@ -13,8 +15,6 @@ import {
   serverErrorLatency,
   serviceLatency,
 } from "./metric-math";
-import { show } from "../contract/problems";
-import { ARN, checkArn } from "./aws-rules";
 import { type Checker, isKnown, isObject, keysOf } from "./validation";
 
 /** The alarms on the service's EMF metrics, and where they notify. */
@@ -98,9 +98,11 @@ export function resolveAlarms(options: AlarmsOptions, kmsKeyArn: string | undefi
 
 /** Checks the alarm options (`c` is the `alarms` prop's checker); `name` prefixes the alarm names. */
 export function checkAlarms(c: Checker, raw: unknown, s: ResolvedAlarms, name: string): void {
-  c.object(raw, ALARMS_KEYS, "AlarmsOptions");
+  const given = c.object(raw, ALARMS_KEYS, "AlarmsOptions");
   checkArn(c.at("topicArn"), s.topicArn, ARN.topic, "SNS topic ARN");
-  checkArn(c.at("topicKmsKeyArn"), s.topicKmsKeyArn, ARN.kmsKey, "KMS key ARN");
+  // The default, the service's kmsKeyArn, is judged there.
+  if (given.topicKmsKeyArn !== undefined)
+    checkArn(c.at("topicKmsKeyArn"), s.topicKmsKeyArn, ARN.kmsKey, "KMS key ARN");
   c.at("latencyP99ThresholdMs").number(s.latencyP99ThresholdMs, { above: 0 }, "a number above 0");
   const routes = isObject(s.routeLatencyP99ThresholdsMs) ? Object.entries(s.routeLatencyP99ThresholdsMs) : [];
   if (!isObject(s.routeLatencyP99ThresholdsMs))
