@@ -281,6 +281,22 @@ describe("EmfFargateService observability with alarm props", () => {
     );
   });
 
+  it("GIVEN a kmsKeyArn that is no KMS key ARN WHEN built THEN it is reported once, not again at alarms.topicKmsKeyArn, whose default it is", () => {
+    expect(() => synthService({ kmsKeyArn: "my-key" })).toThrow(
+      new Error(
+        'test/Service: invalid props:\n- kmsKeyArn "my-key" is not a KMS key ARN; allowed: arn:aws:kms:<region>:<account>:key/<id> or arn:aws:kms:<region>:<account>:alias/<name>',
+      ),
+    );
+  });
+
+  it("GIVEN alarms.topicKmsKeyArn that is no KMS key ARN WHEN built THEN it is refused at its path", () => {
+    expect(() => synthService({ kmsKeyArn: KMS_KEY, alarms: { topicKmsKeyArn: "alias/oncall" } })).toThrow(
+      new Error(
+        'test/Service: invalid props:\n- alarms.topicKmsKeyArn "alias/oncall" is not a KMS key ARN; allowed: arn:aws:kms:<region>:<account>:key/<id> or arn:aws:kms:<region>:<account>:alias/<name>',
+      ),
+    );
+  });
+
   it("GIVEN the alarms WHEN read THEN the deployment alarms are the p99 and 5xx-rate ones, and each alarm is summarised", () => {
     const synth = synthService();
     const alarms = alarmsOf(synth.built);
