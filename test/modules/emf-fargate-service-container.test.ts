@@ -1,10 +1,4 @@
-/**
- * EmfFargateService's app container: what its props accept and synthesize to (images, secrets, environment,
- * writable paths, health check, command) and the exact message of each refusal.
- */
-import { TerraformVariable } from "cdktf";
 import type { ContainerOptions } from "../../modules/app-container";
-import type { ContainerDefinition } from "../../modules/container-definition";
 import { EmfFargateService } from "../../modules/emf-fargate-service";
 import type { ServiceSecret } from "../../modules/service-secrets";
 import {
@@ -17,7 +11,6 @@ import {
   newStack,
   onlyResource,
   problemLine,
-  resolved,
   SERVICE_PROPS,
   SSM_SECRETS,
   secretsOf,
@@ -158,11 +151,6 @@ describe("EmfFargateService container validation", () => {
       'container.secrets[6].name "AWS_EMF_NAMESPACE" is set by the construct; allowed: any name but PORT and AWS_EMF_*',
     ],
     [
-      "a secret that is no SSM parameter",
-      { secrets: secretsEndingWith({ name: "RDS_USERNAME", valueFrom: "s3://x", store: "ssm" }) },
-      'container.secrets[5].valueFrom "s3://x" is not an SSM parameter name or ARN; allowed: a name like "/orders/db-url" or "db-url" (at most 1011 characters of A-Z a-z 0-9 _ . -, "/" before each path level), or arn:<partition>:ssm:<region>:<account>:parameter/<name>',
-    ],
-    [
       "a variable read from two secrets",
       { secrets: [...SSM_SECRETS, SSM_SECRETS[0] as ServiceSecret] },
       'container.secrets[6].name "RDS_USERNAME" is also container.secrets[0].name; allowed: each variable once',
@@ -191,6 +179,39 @@ describe("EmfFargateService container validation", () => {
     ],
   ])("GIVEN %s WHEN built THEN it is refused naming the prop", (_case, container, message) => {
     expect(() => withContainer(container)).toThrow(problemLine(message));
+  });
+
+  it.each([
+    ["an S3 object", "s3://bucket/key", "ssm"],
+    ["an S3 ARN", "arn:aws:s3:::bucket/key", "ssm"],
+    ["an SSM ARN with a short account", "arn:aws:ssm:eu-west-1:1234:parameter/x", "ssm"],
+    ["text with spaces", "not a reference", "ssm"],
+    ["an empty string", "", "ssm"],
+  ] as const)(
+    "GIVEN a secret from %s WHEN built THEN it is refused listing the accepted forms",
+    (_form, valueFrom, store) => {
+      expect(() =>
+        withContainer({ secrets: secretsEndingWith({ name: "RDS_USERNAME", valueFrom, store }) }),
+      ).toThrow(
+        problemLine(
+          `container.secrets[5].valueFrom ${JSON.stringify(valueFrom)} is not an SSM parameter name or ARN; allowed: a name like "/orders/db-url" or "db-url" (at most 1011 characters of A-Z a-z 0-9 _ . -, "/" before each path level), or arn:<partition>:ssm:<region>:<account>:parameter/<name>`,
+        ),
+      );
+    },
+  );
+
+  it("GIVEN a Secrets Manager ARN without its suffix WHEN built THEN the complete ARN is asked for", () => {
+    const valueFrom = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db";
+
+    expect(() =>
+      withContainer({
+        secrets: secretsEndingWith({ name: "RDS_USERNAME", valueFrom, store: "secretsmanager" }),
+      }),
+    ).toThrow(
+      problemLine(
+        `container.secrets[5].valueFrom "${valueFrom}" is not a Secrets Manager secret name or complete ARN; allowed: a name of 1-512 characters of A-Z a-z 0-9 / _ + = . @ -, or arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters> (a JSON key goes in jsonKey)`,
+      ),
+    );
   });
 
   it.each(["DB_PASSWORD", "STRIPE_API_KEY", "github_token", "AWS_CREDENTIALS_FILE"])(
@@ -244,19 +265,6 @@ describe("EmfFargateService container props that synthesize", () => {
     const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/koaapp@sha256:${"0123456789abcdef".repeat(4)}`;
 
     expect(synthContainer({ image }).app.image).toBe(image);
-  });
-
-  it("GIVEN agent.allowLatestImage with a latest agent image WHEN synthesized THEN the agent runs it", () => {
-    const image = "amazon/cloudwatch-agent:latest";
-    const synth = synthStack(
-      (stack) =>
-        new EmfFargateService(stack, "Service", {
-          ...SERVICE_PROPS,
-          agent: { image, allowLatestImage: true },
-        }),
-    );
-
-    expect(containerNamed(containerDefinitionsOf(synth.json), "cloudwatch-agent").image).toBe(image);
   });
 
   const PARTS = "\\$\\{element\\(local\\.[A-Za-z0-9_]+, \\d\\)\\}";
@@ -332,19 +340,6 @@ describe("EmfFargateService container props that synthesize", () => {
 
     expect(Object.keys(app)).not.toContain("healthCheck");
     expect(app.name).toBe("koaapp");
-  });
-
-  it("GIVEN stopTimeoutSeconds from a variable WHEN synthesized THEN the app's stopTimeout is the variable", () => {
-    const synth = synthStack((stack) => {
-      const stop = new TerraformVariable(stack, "stop_timeout", { type: "number" });
-      return new EmfFargateService(stack, "Service", {
-        ...SERVICE_PROPS,
-        container: { ...CONTAINER, stopTimeoutSeconds: stop.numberValue },
-      });
-    });
-    const app = resolved(synth.stack, synth.built.containers[0]) as ContainerDefinition;
-
-    expect(app.stopTimeout).toBe("${var.stop_timeout}");
   });
 
   it("GIVEN a command WHEN synthesized THEN it replaces the image's CMD", () => {

@@ -1,9 +1,13 @@
 /**
  * EmfFargateService with every optional prop of the container, network, task, cluster, metrics, logs, agent and
- * exec concerns set, and with a writable root; each prop must reach its resource. The front door, scaling,
- * capacity, deployment and IAM: emf-fargate-service-production.test.ts.
+ * exec concerns set, with a writable root, and with an image from ImageRepository; each prop must reach its
+ * resource. The front door and network: emf-fargate-service-production.test.ts; scaling, capacity, deployment
+ * and IAM: emf-fargate-service-capacity.test.ts.
  */
+import { TerraformVariable } from "cdktf";
+import type { ContainerDefinition } from "../../modules/container-definition";
 import { EmfFargateService, type EmfFargateServiceProps } from "../../modules/emf-fargate-service";
+import { ImageRepository } from "../../modules/image-repository";
 import {
   blockOf,
   CONTAINER,
@@ -14,6 +18,7 @@ import {
   IDS,
   onlyResource,
   ref,
+  resolved,
   resourcesOf,
   SERVICE_PROPS,
   SSM_SECRETS,
@@ -286,6 +291,73 @@ describe("EmfFargateService with a writable root, an image outside ECR and ingre
     expect(resourcesOf(synth.json, "aws_vpc_security_group_ingress_rule")).toEqual([
       expect.objectContaining({ cidr_ipv4: "0.0.0.0/0", from_port: 5000, to_port: 5000 }),
     ]);
+  });
+});
+
+describe("EmfFargateService with an image from ImageRepository, a latest agent and a variable", () => {
+  const synth = synthStack((stack) => {
+    const repository = new ImageRepository(stack, "Repository", { name: "koaapp" });
+    const tag = new TerraformVariable(stack, "image_tag", { type: "string" });
+    const service = new EmfFargateService(stack, "Service", {
+      ...SERVICE_PROPS,
+      container: { ...CONTAINER, image: repository.imageUri("1.2.3") },
+    });
+    const fromVariable = new EmfFargateService(stack, "Tagged", {
+      ...SERVICE_PROPS,
+      serviceName: "tagged",
+      container: { ...CONTAINER, image: repository.imageUri(tag.stringValue) },
+    });
+    return { repository, service, fromVariable };
+  });
+  const { repository, service, fromVariable } = synth.built;
+  const repositoryUrl = ref(synth.stack, childOf(repository, "Resource"), "repository_url");
+
+  it("GIVEN repository.imageUri(tag) as container.image WHEN synthesized THEN the app runs that tag of the repository, which the service does not create again", () => {
+    expect(resolved(synth.stack, service.containers[0]?.image)).toBe(`${repositoryUrl}:1.2.3`);
+    expect(resourcesOf(synth.json, "aws_ecr_repository")).toHaveLength(1);
+  });
+
+  it("GIVEN a tag from a variable WHEN synthesized THEN the image references it", () => {
+    expect(resolved(synth.stack, fromVariable.containers[0]?.image)).toBe(
+      `${repositoryUrl}:\${var.image_tag}`,
+    );
+  });
+
+  it.each(["latest", ".hidden", "-dash", "v1 2", "t".repeat(129)])(
+    "GIVEN the tag %p WHEN its image URI is asked for THEN it is refused",
+    (tag) => {
+      expect(() => repository.imageUri(tag)).toThrow(
+        new Error(
+          `test/Repository: imageUri tag ${JSON.stringify(tag)} is not a pinned image tag; allowed: up to 128 of A-Z a-z 0-9 _ . -, not starting with . or -, and not "latest"`,
+        ),
+      );
+    },
+  );
+
+  it("GIVEN agent.allowLatestImage with a latest agent image WHEN synthesized THEN the agent runs it", () => {
+    const image = "amazon/cloudwatch-agent:latest";
+    const synth = synthStack(
+      (stack) =>
+        new EmfFargateService(stack, "Service", {
+          ...SERVICE_PROPS,
+          agent: { image, allowLatestImage: true },
+        }),
+    );
+
+    expect(containerNamed(containerDefinitionsOf(synth.json), "cloudwatch-agent").image).toBe(image);
+  });
+
+  it("GIVEN stopTimeoutSeconds from a variable WHEN synthesized THEN the app's stopTimeout is the variable", () => {
+    const synth = synthStack((stack) => {
+      const stop = new TerraformVariable(stack, "stop_timeout", { type: "number" });
+      return new EmfFargateService(stack, "Service", {
+        ...SERVICE_PROPS,
+        container: { ...CONTAINER, stopTimeoutSeconds: stop.numberValue },
+      });
+    });
+    const app = resolved(synth.stack, synth.built.containers[0]) as ContainerDefinition;
+
+    expect(app.stopTimeout).toBe("${var.stop_timeout}");
   });
 });
 
