@@ -142,7 +142,7 @@ const ABSOLUTE_PATH = /^\/[A-Za-z0-9._\-/]*$/;
 
 /** Checks the app container's props (`c` is the `container` prop's checker); `raw` is the props as given. */
 export function checkContainer(c: Checker, raw: unknown, s: ResolvedContainer): void {
-  c.object(raw, CONTAINER_KEYS, "ContainerOptions");
+  const given = c.object(raw, CONTAINER_KEYS, "ContainerOptions");
   checkImage(c.at("image"), s.image, s.allowLatestImage, "container.allowLatestImage");
   c.at("allowLatestImage").boolean(s.allowLatestImage);
   if (c.at("port").required(s.port, "the port the app listens on, 1-65535")) {
@@ -154,12 +154,14 @@ export function checkContainer(c: Checker, raw: unknown, s: ResolvedContainer): 
       `any port but ${AGENT_EMF_PORT}`,
     );
   }
-  c.at("name").matches(
-    s.name,
-    CONTAINER_NAME,
-    "a container name",
-    "1-255 letters, digits, hyphens and underscores",
-  );
+  // The default, the service name, is judged as serviceName.
+  if (given.name !== undefined)
+    c.at("name").matches(
+      s.name,
+      CONTAINER_NAME,
+      "a container name",
+      "1-255 letters, digits, hyphens and underscores",
+    );
   c.at("cpu").integer(s.cpu, 0, 16384);
   c.at("memoryMiB").integer(s.memoryMiB, 6, 122880);
   checkHealthCheck(c.at("healthCheck"), s.healthCheck);
@@ -259,13 +261,14 @@ function checkEnvironment(c: Checker, s: ResolvedContainer): void {
       at.fail(value, "is set by the construct", `the ${RESERVED_VARIABLES[name]} prop`);
     if (name.startsWith(EMF_VARIABLE_PREFIX))
       at.fail(value, "would disagree with the service's metric settings", "the metrics prop");
+    // The value of what is (or looks like) a secret stays out of the message: errors end up in CI logs.
     if (secretNames.has(name))
-      at.fail(value, "is also a secret", "each variable once, in environment or secrets");
+      at.relation(
+        "is also a secret (its value is not shown); allowed: each variable once, in environment or secrets",
+      );
     if (SECRET_LIKE_NAME.test(name) && !allowedPlain.includes(name))
-      at.fail(
-        value,
-        "looks like a secret in plain text",
-        `a secret in container.secrets, or list ${name} in container.plaintextAllowed if it is not one`,
+      at.relation(
+        `looks like a secret in plain text (its value is not shown); allowed: a secret in container.secrets, or list ${name} in container.plaintextAllowed if it is not one`,
       );
   }
   for (const [i, name] of allowedPlain.entries()) {
@@ -348,7 +351,8 @@ export function appContainer(
     ...s.environment,
     ...emfEnvironment(wiring.emf),
   };
-  const writable = s.readonlyRootFilesystem ? [...s.writablePaths, ...wiring.execPaths] : [];
+  // A path Exec needs may also be listed in writablePaths; two mount points at one path are refused.
+  const writable = s.readonlyRootFilesystem ? [...new Set([...s.writablePaths, ...wiring.execPaths])] : [];
   const mountPoints: MountPoint[] = writable.map((containerPath) => ({
     sourceVolume: volumeName(containerPath),
     containerPath,

@@ -189,7 +189,12 @@ export const SECRETS_MANAGER_COMPLETE_ARN =
 
 /** Checks an ARN of `service` (e.g. `acm`, `sns`, `kms`) against `pattern`, unless a token. */
 export function checkArn(c: Checker, value: unknown, pattern: RegExp, form: string): void {
-  c.matches(value, pattern, `${form.startsWith("a") ? "an" : "a"} ${form}`, ARN_FORMS[form] ?? form);
+  c.matches(value, pattern, `${articleOf(form)} ${form}`, ARN_FORMS[form] ?? form);
+}
+
+/** "an" before a vowel sound: a word starting with a vowel, or an acronym read letter by letter (an ACM, an SNS, a KMS). */
+function articleOf(form: string): "a" | "an" {
+  return /^(?:[aeiouAEIOU][a-z]|[AEFHILMNORSX][A-Z])/.test(form) ? "an" : "a";
 }
 
 /** The forms of the ARNs the constructs check, as messages name them. */

@@ -107,9 +107,11 @@ export function resolveAlarms(options: AlarmsOptions, kmsKeyArn: string | undefi
 
 /** Checks the alarm options (`c` is the `alarms` prop's checker); `name` prefixes the alarm names. */
 export function checkAlarms(c: Checker, raw: unknown, s: ResolvedAlarms, name: string): void {
-  c.object(raw, ALARMS_KEYS, "AlarmsOptions");
+  const given = c.object(raw, ALARMS_KEYS, "AlarmsOptions");
   checkArn(c.at("topicArn"), s.topicArn, ARN.topic, "SNS topic ARN");
-  checkArn(c.at("topicKmsKeyArn"), s.topicKmsKeyArn, ARN.kmsKey, "KMS key ARN");
+  // The default, the service's kmsKeyArn, is judged there.
+  if (given.topicKmsKeyArn !== undefined)
+    checkArn(c.at("topicKmsKeyArn"), s.topicKmsKeyArn, ARN.kmsKey, "KMS key ARN");
   c.at("latencyP99ThresholdMs").number(s.latencyP99ThresholdMs, { above: 0 }, "a number above 0");
   const routes = isObject(s.routeLatencyP99ThresholdsMs) ? Object.entries(s.routeLatencyP99ThresholdsMs) : [];
   if (!isObject(s.routeLatencyP99ThresholdsMs))

@@ -144,8 +144,10 @@ export function checkLoadBalancer(c: Checker, raw: CreateLoadBalancerOptions, s:
       )
   )
     checkResourceIds(c.at("subnetIds"), s.subnetIds, "subnet", 2, "two or more subnets, in different zones");
+  // An empty default name comes from an invalid serviceName, which is reported there.
   c.at("name").check(
-    isKnown(s.name) &&
+    (raw.name !== undefined || s.name !== "") &&
+      isKnown(s.name) &&
       (typeof s.name !== "string" || !LB_NAME.test(s.name) || s.name.startsWith("internal-")),
     s.name,
     "is not a load balancer name",

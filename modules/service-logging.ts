@@ -60,18 +60,21 @@ export function resolveLogs(options: LogsOptions, serviceName: string): Resolved
   };
 }
 
-/** Checks the metric options with the naming rules the middleware applies too. */
+/**
+ * Checks the metric options with the naming rules the middleware applies too. Only names given are judged: the
+ * defaults derive from the service name, which is judged as serviceName (a bad one is reported there, once).
+ */
 export function checkMetrics(c: Checker, raw: unknown, s: EmfSettings): void {
-  c.object(raw, METRICS_KEYS, "MetricsOptions");
-  checkName(c.at("namespace"), CLOUDWATCH_NAMESPACE, s.namespace);
-  checkName(c.at("logGroupName"), LOG_GROUP_NAME, s.logGroupName);
-  checkName(c.at("logStreamName"), LOG_STREAM_NAME, s.logStreamName);
+  const given = c.object(raw, METRICS_KEYS, "MetricsOptions");
+  if (given.namespace !== undefined) checkName(c.at("namespace"), CLOUDWATCH_NAMESPACE, s.namespace);
+  if (given.logGroupName !== undefined) checkName(c.at("logGroupName"), LOG_GROUP_NAME, s.logGroupName);
+  if (given.logStreamName !== undefined) checkName(c.at("logStreamName"), LOG_STREAM_NAME, s.logStreamName);
 }
 
-/** Checks the log options. */
+/** Checks the log options; a default log group name derives from serviceName and is judged there. */
 export function checkLogs(c: Checker, raw: unknown, s: ResolvedLogs): void {
-  c.object(raw, LOGS_KEYS, "LogsOptions");
-  checkName(c.at("logGroupName"), LOG_GROUP_NAME, s.logGroupName);
+  const given = c.object(raw, LOGS_KEYS, "LogsOptions");
+  if (given.logGroupName !== undefined) checkName(c.at("logGroupName"), LOG_GROUP_NAME, s.logGroupName);
   c.at("retentionDays").oneOf(s.retentionDays, LOG_RETENTION_DAYS, "is not a CloudWatch Logs retention");
 }
 

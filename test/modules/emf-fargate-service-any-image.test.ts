@@ -16,6 +16,7 @@ import {
   containerDefinitionsOf,
   containerNamed,
   environmentOf,
+  IDS,
   ref,
   resourcesOf,
   secretsOf,
@@ -25,24 +26,27 @@ import {
 
 const { mirror, describe: describeWithTerraform } = terraformSuite("the any-image plan test");
 
-const SUBNETS = ["subnet-0a1b2c3d4e5f67890", "subnet-0f9e8d7c6b5a43210"];
+const SUBNETS = IDS.subnets;
+const ORDERS_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders:1.4.2";
+const ORDERS_HEALTH_CHECK = {
+  command: ["CMD-SHELL", "curl -fsS http://127.0.0.1:8080/healthz || exit 1"],
+  interval: 15,
+  timeout: 5,
+  retries: 3,
+  startPeriod: 20,
+};
 
-/** An orders API: someone else's image, settings and health check. */
+/** An orders API: someone else's image, settings and health check, in private subnets behind a NAT gateway. */
 const ORDERS: EmfFargateServiceProps = {
   serviceName: "orders",
-  imageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders:1.4.2",
-  containerPort: 8080,
-  vpcId: "vpc-0a1b2c3d4e5f67890",
-  subnetIds: SUBNETS,
-  secrets: [{ name: "DATABASE_URL", valueFrom: "/orders/prod/database-url", store: "ssm" }],
-  environment: { SPRING_PROFILES_ACTIVE: "prod" },
-  healthCheck: {
-    command: ["CMD-SHELL", "curl -fsS http://127.0.0.1:8080/healthz || exit 1"],
-    interval: 15,
-    timeout: 5,
-    retries: 3,
-    startPeriod: 20,
+  container: {
+    image: ORDERS_IMAGE,
+    port: 8080,
+    secrets: [{ name: "DATABASE_URL", valueFrom: "/orders/prod/database-url", store: "ssm" }],
+    environment: { SPRING_PROFILES_ACTIVE: "prod" },
+    healthCheck: ORDERS_HEALTH_CHECK,
   },
+  network: { vpcId: IDS.vpc, subnetIds: SUBNETS, outbound: "nat" },
 };
 
 function ordersStack(stack: TerraformStack): EmfFargateService {
@@ -73,7 +77,7 @@ describe("EmfFargateService for an image that is not the sample", () => {
   });
 
   it("GIVEN its own curl health check WHEN synthesized THEN the container runs exactly it", () => {
-    expect(app.healthCheck).toEqual(ORDERS.healthCheck);
+    expect(app.healthCheck).toEqual(ORDERS_HEALTH_CHECK);
   });
 
   it("GIVEN an existing SSM parameter by name WHEN synthesized THEN valueFrom is its full ARN from the EMF log group's partition, region and account", () => {
@@ -90,7 +94,7 @@ describe("EmfFargateService for an image that is not the sample", () => {
       {
         sid: "ReadParameters",
         actions: ["ssm:GetParameters"],
-        resources: [parameterArn, ref(synth.stack, service.agent.parameter, "arn")],
+        resources: [parameterArn, at("Agent/Resource", "arn")],
       },
     ]);
   });
@@ -104,7 +108,7 @@ describe("EmfFargateService for an image that is not the sample", () => {
     expect(JSON.stringify(synth.json)).not.toContain("aws_caller_identity");
   });
 
-  it("GIVEN an image URI, existing subnets and no front door WHEN synthesized THEN no repository, load balancer or ingress is created and the tasks run in the given subnets", () => {
+  it("GIVEN an image, existing subnets and no front door WHEN synthesized THEN no repository, load balancer or ingress is created and the tasks run in the given subnets", () => {
     for (const type of [
       "aws_ecr_repository",
       "aws_lb",
@@ -112,9 +116,9 @@ describe("EmfFargateService for an image that is not the sample", () => {
       "aws_vpc_security_group_ingress_rule",
     ])
       expect({ type, resources: resourcesOf(synth.json, type) }).toEqual({ type, resources: [] });
-    expect(app.image).toBe(ORDERS.imageUri);
+    expect(app.image).toBe(ORDERS_IMAGE);
     expect(blockOf(synth, service.service)).toMatchObject({
-      network_configuration: { subnets: SUBNETS, assign_public_ip: false },
+      network_configuration: { subnets: [...SUBNETS], assign_public_ip: false },
     });
   });
 });
@@ -143,11 +147,11 @@ describeWithTerraform(
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it("validates", () => {
+    it("GIVEN the synthesized orders stack WHEN terraform validates it THEN the configuration is valid", () => {
       expect(validation).toContain("Success! The configuration is valid.");
     });
 
-    it("plans the service without credentials or network: no data source calls AWS", () => {
+    it("GIVEN the same stack WHEN planned without credentials or network THEN the service is planned: no data source calls AWS", () => {
       const creates = plan.resource_changes.filter((r) => r.change.actions.includes("create"));
       expect(creates.map((r) => r.type)).toEqual(
         expect.arrayContaining([
@@ -160,7 +164,7 @@ describeWithTerraform(
       expect(creates.map((r) => r.type)).not.toContain("aws_lb");
       expect(plan.resource_changes.find((r) => r.type === "aws_ecs_service")?.change.after).toMatchObject({
         name: "orders",
-        network_configuration: [expect.objectContaining({ subnets: SUBNETS })],
+        network_configuration: [expect.objectContaining({ subnets: [...SUBNETS] })],
       });
       expect(
         plan.resource_changes.find((r) => r.type === "aws_ecs_task_definition")?.change.after,

@@ -1,6 +1,7 @@
 import { LATENCY_METRIC } from "../../contract/metrics";
 import { EmfFargateService, type EmfFargateServiceProps } from "../../modules/emf-fargate-service";
 import type { ServiceAlarms } from "../../modules/service-alarms";
+import type { ServiceDashboard } from "../../modules/service-dashboard";
 import {
   type Block,
   blockOf,
@@ -63,10 +64,11 @@ function resourceCounts(json: TerraformJson): Record<string, number> {
   );
 }
 
-/** The alarms a service created, failing the test when it created none. */
+/** The alarms construct a service created (internal: read by id), failing the test when it created none. */
 function alarmsOf(service: EmfFargateService): ServiceAlarms {
-  if (!service.alarms) throw new Error("the service created no alarms");
-  return service.alarms;
+  const alarms = service.node.tryFindChild("Alarms");
+  if (!alarms) throw new Error("the service created no alarms");
+  return alarms as ServiceAlarms;
 }
 
 /** The namespaces an alarm reads: its own, or those of its metric queries. */
@@ -95,12 +97,12 @@ describe("EmfFargateService observability with defaults", () => {
     ]);
     expect(resourcesOf(synth.json, "aws_cloudwatch_metric_alarm")).toHaveLength(3);
     expect(alarmBlocks.flatMap(namespacesOf)).toEqual([NAMESPACE, NAMESPACE, NAMESPACE, NAMESPACE]);
-    expect(service.emf.namespace).toBe(NAMESPACE);
+    expect(service.metrics.namespace).toBe(NAMESPACE);
   });
 
   it("GIVEN no topic and no KMS key WHEN synthesized THEN an unencrypted topic named after the service receives alarm and OK notifications", () => {
     expect(resourcesOf(synth.json, "aws_sns_topic")).toEqual([{ name: "koaapp-alarms" }]);
-    expect(resolved(synth.stack, alarms.topicArn)).toBe(topicArn);
+    expect(resolved(synth.stack, [alarms.topicArn, service.alarmTopicArn])).toEqual([topicArn, topicArn]);
     for (const alarm of resourcesOf(synth.json, "aws_cloudwatch_metric_alarm")) {
       expect(alarm).toMatchObject({ alarm_actions: [topicArn], ok_actions: [topicArn] });
     }
@@ -108,7 +110,10 @@ describe("EmfFargateService observability with defaults", () => {
 
   it("GIVEN no dashboard prop WHEN synthesized THEN a dashboard named after the service shows the service's namespace in the stack's region", () => {
     expect(onlyResource(synth.json, "aws_cloudwatch_dashboard").dashboard_name).toBe("koaapp");
-    expect(resolved(synth.stack, service.dashboard?.widgets)).toEqual(widgets);
+    expect(resolved(synth.stack, service.dashboardName)).toBe(at("Dashboard/Resource", "dashboard_name"));
+    expect(resolved(synth.stack, (service.node.findChild("Dashboard") as ServiceDashboard).widgets)).toEqual(
+      widgets,
+    );
     expect(widgetTitled(widgets, "Latency p50 / p90 / p99 (all routes)").properties.metrics?.[0]).toEqual([
       NAMESPACE,
       LATENCY_METRIC.name,
@@ -125,7 +130,7 @@ describe("EmfFargateService observability with defaults", () => {
         "AWS/ECS",
         metric,
         "ClusterName",
-        at("Default/Cluster", "name"),
+        at("Ecs/Cluster", "name"),
         "ServiceName",
         "koaapp",
         { stat: "Average" },
@@ -156,7 +161,7 @@ describe("EmfFargateService observability with defaults", () => {
         [at("EmfLogs", "name")],
       ]),
     );
-    expect(Object.keys(service.queryDefinitions?.queries ?? {})).toHaveLength(3);
+    expect(service.node.tryFindChild("Queries")?.node.children).toHaveLength(3);
   });
 });
 
@@ -167,22 +172,38 @@ describe("EmfFargateService observability opt-outs", () => {
     expect(OBSERVABILITY_TYPES.map((type) => defaults[type])).toEqual([1, 3, 3, 1]);
   });
 
-  it.each<[Partial<EmfFargateServiceProps>, string[], keyof EmfFargateService]>([
-    [{ alarms: false }, ["aws_cloudwatch_metric_alarm", "aws_sns_topic"], "alarms"],
-    [{ dashboard: false }, ["aws_cloudwatch_dashboard"], "dashboard"],
-    [{ queryDefinitions: false }, ["aws_cloudwatch_query_definition"], "queryDefinitions"],
+  it.each<[Partial<EmfFargateServiceProps>, string[], string, Partial<EmfFargateService>]>([
+    [
+      { alarms: false },
+      ["aws_cloudwatch_metric_alarm", "aws_sns_topic"],
+      "Alarms",
+      { alarmTopicArn: undefined, deploymentAlarmNames: [], alarmSummaries: [] },
+    ],
+    [{ dashboard: false }, ["aws_cloudwatch_dashboard"], "Dashboard", { dashboardName: undefined }],
+    [{ queryDefinitions: false }, ["aws_cloudwatch_query_definition"], "Queries", {}],
   ])(
-    "GIVEN %p WHEN synthesized THEN exactly %p are gone and the construct is unset",
-    (flag, removed, attribute) => {
+    "GIVEN %p WHEN synthesized THEN exactly %p are gone, with the %s construct and its attributes",
+    (flag, removed, child, attributes) => {
       const synth = synthService(flag);
       const expected = Object.fromEntries(
         Object.entries(defaults).filter(([type]) => !removed.includes(type)),
       );
 
       expect(resourceCounts(synth.json)).toEqual(expected);
-      expect(synth.built[attribute]).toBeUndefined();
+      expect(synth.built.node.tryFindChild(child)).toBeUndefined();
+      expect(synth.built).toMatchObject(attributes);
     },
   );
+
+  it("GIVEN alarms false WHEN synthesized THEN no deployment alarm rolls the ECS service back, the circuit breaker still does", () => {
+    const synth = synthService({ alarms: false });
+
+    expect(blockOf(synth, synth.built.service)).not.toHaveProperty("alarms");
+    expect(blockOf(synth, synth.built.service).deployment_circuit_breaker).toEqual({
+      enable: true,
+      rollback: true,
+    });
+  });
 
   it("GIVEN alarms false WHEN synthesized THEN the dashboard keeps its six metric widgets and has no alarm widget", () => {
     expect(widgetsOf(synthService({ alarms: false }).json).map((w) => w.type)).toEqual(
@@ -197,7 +218,7 @@ describe("EmfFargateService observability with alarm props", () => {
     const alarmBlocks = resourcesOf(synth.json, "aws_cloudwatch_metric_alarm");
 
     expect(resourcesOf(synth.json, "aws_sns_topic")).toEqual([]);
-    expect(alarmsOf(synth.built).topicArn).toBe(TOPIC_ARN);
+    expect([alarmsOf(synth.built).topicArn, synth.built.alarmTopicArn]).toEqual([TOPIC_ARN, TOPIC_ARN]);
     expect(alarmBlocks).toHaveLength(3);
     for (const alarm of alarmBlocks) {
       expect(alarm).toMatchObject({ alarm_actions: [TOPIC_ARN], ok_actions: [TOPIC_ARN] });
@@ -229,7 +250,7 @@ describe("EmfFargateService observability with alarm props", () => {
       alarms: {
         latencyP99ThresholdMs: 400,
         routeLatencyP99ThresholdsMs: { "/items/:id": 250 },
-        errorRateMinRequests: 20,
+        minRequestsPerMinute: 20,
         noMetricsAlarm: false,
       },
     });
@@ -252,19 +273,49 @@ describe("EmfFargateService observability with alarm props", () => {
     expect(widgetTitled(widgetsOf(synth.json), "Alarms").properties.alarms).toHaveLength(3);
   });
 
-  it("GIVEN an invalid alarm setting WHEN built THEN the alarms' error names the alarms construct", () => {
+  it("GIVEN an invalid alarm setting WHEN built THEN the service's one error names it under alarms", () => {
     expect(() => synthService({ alarms: { noMetricsMinutes: 7 } })).toThrow(
       new Error(
-        "test/Service/Alarms: invalid props:\n- noMetricsMinutes 7 is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)",
+        "test/Service: invalid props:\n- alarms.noMetricsMinutes 7 is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)",
       ),
     );
+  });
+
+  it("GIVEN a kmsKeyArn that is no KMS key ARN WHEN built THEN it is reported once, not again at alarms.topicKmsKeyArn, whose default it is", () => {
+    expect(() => synthService({ kmsKeyArn: "my-key" })).toThrow(
+      new Error(
+        'test/Service: invalid props:\n- kmsKeyArn "my-key" is not a KMS key ARN; allowed: arn:aws:kms:<region>:<account>:key/<id> or arn:aws:kms:<region>:<account>:alias/<name>',
+      ),
+    );
+  });
+
+  it("GIVEN alarms.topicKmsKeyArn that is no KMS key ARN WHEN built THEN it is refused at its path", () => {
+    expect(() => synthService({ kmsKeyArn: KMS_KEY, alarms: { topicKmsKeyArn: "alias/oncall" } })).toThrow(
+      new Error(
+        'test/Service: invalid props:\n- alarms.topicKmsKeyArn "alias/oncall" is not a KMS key ARN; allowed: arn:aws:kms:<region>:<account>:key/<id> or arn:aws:kms:<region>:<account>:alias/<name>',
+      ),
+    );
+  });
+
+  it("GIVEN the alarms WHEN read THEN the deployment alarms are the p99 and 5xx-rate ones, and each alarm is summarised", () => {
+    const synth = synthService();
+    const alarms = alarmsOf(synth.built);
+
+    expect(resolved(synth.stack, synth.built.deploymentAlarmNames)).toEqual(
+      [alarms.latencyP99, alarms.errorRate].map((alarm) => alarm && ref(synth.stack, alarm, "alarm_name")),
+    );
+    expect(synth.built.alarmSummaries.map((summary) => summary.name)).toEqual([
+      "koaapp-latency-p99",
+      "koaapp-5xx-rate",
+      "koaapp-no-metrics",
+    ]);
   });
 });
 
 describe("EmfFargateService observability with an existing cluster", () => {
   it("GIVEN an existing cluster WHEN synthesized THEN the dashboard's ECS widget uses its name", () => {
     const synth = synthService({
-      existingCluster: { arn: "arn:aws:ecs:eu-west-1:123456789012:cluster/shared", name: "shared" },
+      cluster: { existing: { arn: "arn:aws:ecs:eu-west-1:123456789012:cluster/shared", name: "shared" } },
     });
 
     expect(

@@ -1,15 +1,31 @@
+/**
+ * EmfFargateService's front door and network in production shape: a created load balancer, an existing listener
+ * or target group, how tasks reach AWS (network.outbound) and what they wait for (network.dependsOn). Scaling,
+ * capacity, deployment and IAM: emf-fargate-service-capacity.test.ts.
+ */
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { Route } from "@cdktf/provider-aws/lib/route";
+import type { TerraformStack } from "cdktf";
+import { DEFAULT_AGENT_IMAGE } from "../../modules/cloudwatch-agent-sidecar";
 import { EmfFargateService, type EmfFargateServiceProps } from "../../modules/emf-fargate-service";
+import type { LoadBalancerOptions } from "../../modules/service-front-door";
+import type { Outbound } from "../../modules/service-options";
 import { CERTIFICATE } from "../support/koaapp";
 import {
   blockOf,
+  CONTAINER,
   childOf,
   containerDefinitionsOf,
   containerNamed,
   HEALTH_CHECK,
+  IDS,
+  NETWORK,
   newStack,
   onlyResource,
+  PUBLIC_LOAD_BALANCER,
   problemLine,
   ref,
+  resolved,
   resourcesOf,
   SERVICE_PROPS,
   type Synthesized,
@@ -17,17 +33,38 @@ import {
   type TerraformJson,
 } from "./support";
 
-const BASE: EmfFargateServiceProps = SERVICE_PROPS;
 const LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shared/0123/4567";
 const TARGET_GROUP =
   "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/koaapp/0123456789abcdef";
+const [LB_GROUP, OTHER_GROUP] = IDS.securityGroups;
 
-function synthService(overrides: Partial<EmfFargateServiceProps>): Synthesized<EmfFargateService> {
-  return synthStack((stack) => new EmfFargateService(stack, "Service", { ...BASE, ...overrides }));
+function synthService(
+  overrides: Partial<EmfFargateServiceProps>,
+  build: (stack: TerraformStack) => Partial<EmfFargateServiceProps> = () => ({}),
+): Synthesized<EmfFargateService> {
+  return synthStack(
+    (stack) => new EmfFargateService(stack, "Service", { ...SERVICE_PROPS, ...overrides, ...build(stack) }),
+  );
 }
 
 function build(overrides: Partial<EmfFargateServiceProps>): EmfFargateService {
-  return new EmfFargateService(newStack(), "Service", { ...BASE, ...overrides });
+  return new EmfFargateService(newStack(), "Service", { ...SERVICE_PROPS, ...overrides });
+}
+
+/** `<type>.<logical id>` of the element at `path` below the service, as depends_on lists it. */
+function addressOf(synth: Synthesized<EmfFargateService>, path: string): string {
+  const element = childOf(synth.built, path);
+  return `${element.terraformResourceType}.${synth.stack.getLogicalId(element)}`;
+}
+
+/** The problem lines of the error a build throws (none when it throws none). */
+function problemsOf(build: () => unknown): string[] {
+  try {
+    build();
+  } catch (error) {
+    return (error as Error).message.split("\n- ").slice(1);
+  }
+  return [];
 }
 
 function ecsService(synth: Synthesized<EmfFargateService>) {
@@ -38,18 +75,25 @@ function typesOf(json: TerraformJson): string[] {
   return Object.keys(json.resource ?? {}).sort();
 }
 
+const GRANTS = ["Roles/ExecutionRoleManaged", "Roles/ExecutionRoleSecrets", "Roles/TaskRoleEmf"];
+
 describe("EmfFargateService with a created load balancer", () => {
   const synth = synthService({
-    healthCheckPath: "/livez",
-    loadBalancer: { create: { certificateArn: CERTIFICATE, healthCheck: { matcher: "200-299" } } },
+    loadBalancer: {
+      create: {
+        ...PUBLIC_LOAD_BALANCER.create,
+        scheme: "internet-facing",
+        subnetIds: IDS.publicSubnets,
+        certificateArn: CERTIFICATE,
+        healthCheck: { path: "/livez", matcher: "200-299" },
+      },
+    },
     deployment: { healthCheckGracePeriodSeconds: 45 },
   });
   const service = synth.built;
-  const lb = service.loadBalancer;
-  if (!lb) throw new Error("no load balancer was created");
   const at = (path: string, attribute: string) => ref(synth.stack, childOf(service, path), attribute);
 
-  it("GIVEN loadBalancer.create WHEN synthesized THEN the tasks register with its target group after its listeners exist", () => {
+  it("GIVEN loadBalancer.create WHEN synthesized THEN the tasks register with its target group after the role grants and its listeners", () => {
     expect(ecsService(synth)).toMatchObject({
       load_balancer: [
         {
@@ -59,16 +103,39 @@ describe("EmfFargateService with a created load balancer", () => {
         },
       ],
       health_check_grace_period_seconds: 45,
-      depends_on: [
-        `aws_lb_listener.${synth.stack.getLogicalId(childOf(service, "LoadBalancer/Https"))}`,
-        `aws_lb_listener.${synth.stack.getLogicalId(childOf(service, "LoadBalancer/Http"))}`,
-      ],
+      depends_on: [...GRANTS, "LoadBalancer/Https", "LoadBalancer/Http"].map((path) =>
+        addressOf(synth, path),
+      ),
     });
-    expect(service.url).toBe(lb.url);
   });
 
-  it("GIVEN healthCheckPath and the caller's container check WHEN synthesized THEN the target group checks the path and the container runs the caller's check unchanged", () => {
-    expect(blockOf(synth, lb.targetGroup.resource).health_check).toMatchObject({
+  it("GIVEN scheme internet-facing and the public subnets WHEN synthesized THEN the load balancer is public, in exactly those subnets", () => {
+    expect(blockOf(synth, childOf(service, "LoadBalancer/Resource"))).toMatchObject({
+      internal: false,
+      load_balancer_type: "application",
+      subnets: [...IDS.publicSubnets],
+    });
+    expect(ecsService(synth).network_configuration).toMatchObject({ subnets: [...IDS.subnets] });
+  });
+
+  it("GIVEN a certificate WHEN read THEN url, DNS name and zone are the load balancer's references, the url https", () => {
+    const dnsName = at("LoadBalancer/Resource", "dns_name");
+
+    expect(
+      resolved(synth.stack, {
+        url: service.url,
+        loadBalancerDnsName: service.loadBalancerDnsName,
+        loadBalancerZoneId: service.loadBalancerZoneId,
+      }),
+    ).toEqual({
+      url: `https://${dnsName}`,
+      loadBalancerDnsName: dnsName,
+      loadBalancerZoneId: at("LoadBalancer/Resource", "zone_id"),
+    });
+  });
+
+  it("GIVEN a target health check and the caller's container check WHEN synthesized THEN the target group checks the path and the container runs the caller's check unchanged", () => {
+    expect(blockOf(synth, childOf(service, "LoadBalancer/Targets/Resource")).health_check).toMatchObject({
       path: "/livez",
       matcher: "200-299",
     });
@@ -76,7 +143,7 @@ describe("EmfFargateService with a created load balancer", () => {
   });
 
   it("GIVEN the load balancer WHEN synthesized THEN the tasks admit the container port from its group only, and it may reach them there", () => {
-    const tasks = at("Default/SecurityGroup", "id");
+    const tasks = at("Ecs/SecurityGroup", "id");
     const ingress = resourcesOf(synth.json, "aws_vpc_security_group_ingress_rule").filter(
       (r) => r.security_group_id === tasks,
     );
@@ -97,16 +164,39 @@ describe("EmfFargateService with a created load balancer", () => {
   });
 });
 
+describe("EmfFargateService with an internal load balancer", () => {
+  const synth = synthService({ loadBalancer: { create: { scheme: "internal", subnetIds: IDS.subnets } } });
+
+  it("GIVEN scheme internal WHEN synthesized THEN the load balancer is internal, in the given subnets, admits nobody by default and serves http", () => {
+    expect(blockOf(synth, childOf(synth.built, "LoadBalancer/Resource"))).toMatchObject({
+      internal: true,
+      subnets: [...IDS.subnets],
+    });
+    expect(resourcesOf(synth.json, "aws_vpc_security_group_ingress_rule").map((r) => r.description)).toEqual([
+      "koaapp port from its load balancer",
+    ]);
+    expect(resolved(synth.stack, synth.built.url)).toMatch(/^http:\/\/\$\{aws_lb\./);
+  });
+
+  it("GIVEN no target health check WHEN synthesized THEN the target group checks / (the load balancer's own default)", () => {
+    expect(blockOf(synth, childOf(synth.built, "LoadBalancer/Targets/Resource")).health_check).toMatchObject({
+      path: "/",
+      matcher: "200",
+    });
+  });
+});
+
 describe("EmfFargateService with an existing listener or target group", () => {
   it("GIVEN an existing listener WHEN synthesized THEN a target group and a rule on that listener are created, and its balancer's group is admitted", () => {
     const synth = synthService({
       loadBalancer: {
         existingListener: {
           listenerArn: LISTENER,
-          securityGroupId: "sg-shared-lb",
+          securityGroupId: LB_GROUP,
           priority: 120,
           pathPatterns: ["/orders/*"],
           hostHeaders: ["api.example.com"],
+          healthCheck: { path: "/health" },
           deregistrationDelaySeconds: 30,
         },
       },
@@ -130,200 +220,158 @@ describe("EmfFargateService with an existing listener or target group", () => {
       load_balancer: [
         { target_group_arn: at("Targets/Resource", "arn"), container_name: "koaapp", container_port: 5000 },
       ],
-      depends_on: [
-        `aws_lb_listener_rule.${synth.stack.getLogicalId(childOf(service, "Targets/ListenerRule"))}`,
-      ],
+      depends_on: [...GRANTS, "Targets/ListenerRule"].map((path) => addressOf(synth, path)),
     });
-    expect(blockOf(synth, childOf(service, "Default/IngressLoadBalancer")).referenced_security_group_id).toBe(
-      "sg-shared-lb",
+    expect(blockOf(synth, childOf(service, "Ecs/IngressLoadBalancer")).referenced_security_group_id).toBe(
+      LB_GROUP,
     );
     expect(resourcesOf(synth.json, "aws_lb")).toEqual([]);
   });
 
   it("GIVEN an existing target group WHEN synthesized THEN the tasks register with it and nothing of a load balancer is created", () => {
     const synth = synthService({
-      loadBalancer: { existingTargetGroup: { targetGroupArn: TARGET_GROUP, securityGroupId: "sg-lb" } },
+      loadBalancer: { existingTargetGroup: { targetGroupArn: TARGET_GROUP, securityGroupId: LB_GROUP } },
     });
+
     expect(ecsService(synth)).toMatchObject({
       load_balancer: [{ target_group_arn: TARGET_GROUP, container_name: "koaapp", container_port: 5000 }],
       health_check_grace_period_seconds: 30,
+      depends_on: GRANTS.map((path) => addressOf(synth, path)),
     });
-    expect(ecsService(synth)).not.toHaveProperty("depends_on");
     expect(typesOf(synth.json).filter((t) => t.startsWith("aws_lb"))).toEqual([]);
     expect(synth.built.url).toBeUndefined();
   });
 });
 
-describe("EmfFargateService with autoscaling, Spot and the extension points", () => {
-  const synth = synthService({
-    desiredCount: 2,
-    autoScaling: { minCapacity: 2, maxCapacity: 10 },
-    capacityProviderStrategy: [
-      { capacityProvider: "FARGATE", base: 1, weight: 1 },
-      { capacityProvider: "FARGATE_SPOT", weight: 4 },
-    ],
-    extraSecurityGroupIds: ["sg-shared"],
-    ephemeralStorageGiB: 50,
-    taskRoleStatements: [{ actions: ["s3:GetObject"], resources: ["arn:aws:s3:::uploads/*"] }],
-  });
-  const service = synth.built;
+describe("EmfFargateService network", () => {
+  it.each<[Outbound, boolean]>([
+    ["publicIp", true],
+    ["nat", false],
+    ["vpcEndpoints", false],
+  ])("GIVEN outbound %p WHEN synthesized THEN assign_public_ip is %p", (outbound, assignPublicIp) => {
+    const privateEcr = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    const synth = synthService({
+      network: { ...NETWORK, outbound },
+      // Endpoints serve private ECR only: both images come from there.
+      agent: { image: `${privateEcr}/cloudwatch-agent:1.300062.0b1304` },
+    });
 
-  it("GIVEN autoScaling WHEN synthesized THEN the service's count is the scalable target and apply no longer resets it", () => {
-    expect(blockOf(synth, childOf(service, "Scaling/Resource"))).toMatchObject({
-      resource_id: `service/${ref(synth.stack, childOf(service, "Default/Cluster"), "name")}/${ref(synth.stack, service.service, "name")}`,
-      min_capacity: 2,
-      max_capacity: 10,
+    expect(ecsService(synth).network_configuration).toMatchObject({ assign_public_ip: assignPublicIp });
+  });
+
+  it("GIVEN network.dependsOn (a gateway and its route) WHEN synthesized THEN the load balancer and the ECS service wait for them", () => {
+    const synth = synthService({ loadBalancer: PUBLIC_LOAD_BALANCER }, (stack) => {
+      const gateway = new InternetGateway(stack, "Gateway", { vpcId: IDS.vpc });
+      const route = new Route(stack, "DefaultRoute", {
+        routeTableId: "rtb-0a1b2c3d4e5f67890",
+        destinationCidrBlock: "0.0.0.0/0",
+        gatewayId: gateway.id,
+      });
+      return { network: { ...NETWORK, dependsOn: [gateway, route] } };
     });
-    expect(ecsService(synth)).toMatchObject({
-      desired_count: 2,
-      lifecycle: { ignore_changes: ["desired_count"] },
-    });
-    // No load balancer, so no request tracking; CPU and the EMF latency step remain.
-    expect(resourcesOf(synth.json, "aws_appautoscaling_policy").map((p) => p.name)).toEqual([
-      "koaapp-cpu",
-      "koaapp-latency-step",
+    const network = ["aws_internet_gateway.Gateway", "aws_route.DefaultRoute"];
+
+    expect(blockOf(synth, childOf(synth.built, "LoadBalancer/Resource")).depends_on).toEqual(network);
+    expect(ecsService(synth).depends_on).toEqual([
+      ...GRANTS.map((path) => addressOf(synth, path)),
+      ...network,
+      addressOf(synth, "LoadBalancer/Http"),
     ]);
-    expect(blockOf(synth, childOf(service, "Scaling/LatencyAlarm")).namespace).toBe("koaapp");
   });
 
-  it("GIVEN a Spot strategy, an extra group, ephemeral storage and a statement WHEN synthesized THEN each reaches its resource", () => {
-    expect(ecsService(synth)).toMatchObject({
-      capacity_provider_strategy: [
-        { capacity_provider: "FARGATE", base: 1, weight: 1 },
-        { capacity_provider: "FARGATE_SPOT", weight: 4 },
-      ],
-      network_configuration: { security_groups: [expect.any(String), "sg-shared"] },
-    });
-    expect(onlyResource(synth.json, "aws_ecs_cluster_capacity_providers")).toMatchObject({
-      capacity_providers: ["FARGATE", "FARGATE_SPOT"],
-    });
-    expect(onlyResource(synth.json, "aws_ecs_task_definition").ephemeral_storage).toEqual({
-      size_in_gib: 50,
-    });
-    expect(blockOf(synth, childOf(service, "Roles/TaskRoleApp")).name).toBe("app");
-  });
-});
+  it("GIVEN subnet lists typed readonly string[] WHEN synthesized THEN the tasks and the load balancer run in them", () => {
+    const taskSubnets: readonly string[] = IDS.subnets;
+    const lbSubnets: readonly string[] = IDS.publicSubnets;
+    const loadBalancer: LoadBalancerOptions = { create: { scheme: "internet-facing", subnetIds: lbSubnets } };
+    const synth = synthService({ network: { ...NETWORK, subnetIds: taskSubnets }, loadBalancer });
 
-describe("EmfFargateService addresses", () => {
-  it("GIVEN resources that lived directly in the construct WHEN synthesized THEN moved blocks carry them to their new addresses, and the service keeps its own", () => {
-    const synth = synthService({ enableExecuteCommand: true });
-    const moved = (synth.json as { moved?: { from: string; to: string }[] }).moved;
-    const address = (path: string) => {
-      const element = childOf(synth.built, path);
-      return `${element.terraformResourceType}.${synth.stack.getLogicalId(element)}`;
-    };
-    // The former addresses are the ones this construct gave these resources before it was split up.
-    expect(moved).toEqual([
-      { from: "aws_iam_role.Service_ExecutionRole_BE49F39A", to: address("Roles/ExecutionRole") },
-      {
-        from: "aws_iam_role_policy_attachment.Service_ExecutionRoleManaged_E7FDB02D",
-        to: address("Roles/ExecutionRoleManaged"),
-      },
-      {
-        from: "aws_iam_role_policy.Service_ExecutionRoleSecrets_CF9841ED",
-        to: address("Roles/ExecutionRoleSecrets"),
-      },
-      { from: "aws_iam_role.Service_TaskRole_2C0917DF", to: address("Roles/TaskRole") },
-      { from: "aws_iam_role_policy.Service_TaskRoleExec_25752694", to: address("Roles/TaskRoleExec") },
-      {
-        from: "aws_ecs_task_definition.Service_TaskDefinition_4B51B9EA",
-        to: address("TaskDefinition/Resource"),
-      },
-    ]);
-    // The service, its security group and cluster never moved: their construct ids hide the "Default" level.
-    expect(address("Default/Resource")).toBe("aws_ecs_service.Service_DBC79909");
-    expect(address("Default/SecurityGroup")).toBe("aws_security_group.Service_SecurityGroup_263BC618");
-    expect(address("Default/Cluster")).toBe("aws_ecs_cluster.Service_Cluster_EC592A3A");
+    expect(ecsService(synth).network_configuration).toMatchObject({ subnets: [...taskSubnets] });
+    expect(onlyResource(synth.json, "aws_lb").subnets).toEqual([...lbSubnets]);
   });
-});
 
-describe("EmfFargateService validation of the production props", () => {
-  it("GIVEN a relative health-check path, min above max and no capacity weight WHEN built THEN one error lists each", () => {
+  it("GIVEN outbound vpcEndpoints with the default agent image and an image outside ECR WHEN built THEN both images are refused, each at its path", () => {
+    const why =
+      'is not in private ECR, which network.outbound "vpcEndpoints" needs: interface endpoints serve no other registry, public.ecr.aws included; allowed: an image in <account>.dkr.ecr.<region>.amazonaws.com (a mirrored copy, or an ECR pull-through cache rule for public.ecr.aws)';
+
     expect(
-      () =>
-        new EmfFargateService(newStack(), "Service", {
-          ...BASE,
-          healthCheckPath: "health",
-          loadBalancer: { create: {} },
-          autoScaling: { minCapacity: 5, maxCapacity: 2 },
-          capacityProviderStrategy: [
-            { capacityProvider: "FARGATE", weight: 0 },
-            { capacityProvider: "FARGATE_SPOT", weight: 0 },
-          ],
+      problemsOf(() =>
+        build({
+          container: { ...CONTAINER, image: "ghcr.io/acme/koaapp:1.2.3" },
+          network: { ...NETWORK, outbound: "vpcEndpoints" },
         }),
-    ).toThrow(
-      new Error(
-        [
-          "test/Service: invalid props:",
-          '- healthCheckPath "health" is not an absolute path; allowed: a path starting with / (at most 1024 characters, no spaces or query string), e.g. "/health"',
-          "- autoScaling.minCapacity 5 is above autoScaling.maxCapacity 2; allowed: autoScaling.minCapacity at most autoScaling.maxCapacity",
-          "- capacityProviderStrategy weights [0,0] are all 0, so no task is ever placed; allowed: at least one weight above 0",
-        ].join("\n"),
       ),
-    );
+    ).toEqual([
+      `container.image "ghcr.io/acme/koaapp:1.2.3" ${why}`,
+      `agent.image "${DEFAULT_AGENT_IMAGE}" ${why}`,
+    ]);
   });
+});
 
-  it.each<[string, Partial<EmfFargateServiceProps>, string]>([
+describe("EmfFargateService validation of the front door", () => {
+  it.each<[string, LoadBalancerOptions, string]>([
     [
       "two front doors",
       {
-        loadBalancer: {
-          create: {},
-          existingTargetGroup: { targetGroupArn: TARGET_GROUP, securityGroupId: "sg" },
-        },
+        create: { scheme: "internal", subnetIds: IDS.subnets },
+        existingTargetGroup: { targetGroupArn: TARGET_GROUP, securityGroupId: LB_GROUP },
       },
-      "loadBalancer sets create and existingTargetGroup; allowed: exactly one of create, existingListener, existingTargetGroup",
+      'loadBalancer ["create","existingTargetGroup"] sets create and existingTargetGroup; allowed: exactly one of create, existingListener, existingTargetGroup',
     ],
     [
-      "load-balancer options named under loadBalancer.create",
-      { loadBalancer: { create: { idleTimeoutSeconds: 0 } } },
+      "no front door",
+      {},
+      "loadBalancer [] chooses no front door; allowed: exactly one of create, existingListener, existingTargetGroup",
+    ],
+    [
+      "an unknown scheme",
+      { create: { scheme: "public" as "internal", subnetIds: IDS.publicSubnets } },
+      'loadBalancer.create.scheme "public" is not allowed; allowed: "internet-facing", "internal"',
+    ],
+    [
+      "one subnet",
+      { create: { scheme: "internet-facing", subnetIds: [IDS.publicSubnets[0]] } },
+      `loadBalancer.create.subnetIds ["${IDS.publicSubnets[0]}"] has 1 entry; allowed: two or more subnets, in different zones`,
+    ],
+    [
+      "an idle timeout of 0",
+      {
+        create: {
+          ...PUBLIC_LOAD_BALANCER.create,
+          scheme: "internal",
+          subnetIds: IDS.subnets,
+          idleTimeoutSeconds: 0,
+        },
+      },
       "loadBalancer.create.idleTimeoutSeconds 0 is out of range; allowed: an integer from 1 to 4000",
     ],
     [
+      "a relative health-check path",
+      { create: { scheme: "internal", subnetIds: IDS.subnets, healthCheck: { path: "health" } } },
+      'loadBalancer.create.healthCheck.path "health" is not an absolute path; allowed: a path starting with / (at most 1024 characters, no spaces or query string), e.g. "/health"',
+    ],
+    [
       "a listener rule without a condition",
-      { loadBalancer: { existingListener: { listenerArn: LISTENER, securityGroupId: "sg", priority: 1 } } },
-      "loadBalancer.existingListener.listenerRule has no condition; allowed: pathPatterns, hostHeaders or both",
+      { existingListener: { listenerArn: LISTENER, securityGroupId: LB_GROUP, priority: 1 } },
+      "loadBalancer.existingListener {} has no condition; allowed: pathPatterns, hostHeaders or both",
     ],
     [
       "a listener rule priority of 0",
       {
-        loadBalancer: {
-          existingListener: {
-            listenerArn: LISTENER,
-            securityGroupId: "sg",
-            priority: 0,
-            pathPatterns: ["/x"],
-          },
+        existingListener: {
+          listenerArn: LISTENER,
+          securityGroupId: LB_GROUP,
+          priority: 0,
+          pathPatterns: ["/x"],
         },
       },
-      "loadBalancer.existingListener.listenerRule.priority 0 is out of range; allowed: an integer from 1 to 50000",
+      "loadBalancer.existingListener.priority 0 is out of range; allowed: an integer from 1 to 50000",
     ],
     [
-      "request tracking without a created load balancer",
-      { autoScaling: { minCapacity: 1, maxCapacity: 2, requestsPerTargetPerMinute: 500 } },
-      "autoScaling.requestsPerTargetPerMinute 500 needs a created load balancer; allowed: with loadBalancer.create, or false",
+      "a target group ARN of another kind",
+      { existingTargetGroup: { targetGroupArn: LISTENER, securityGroupId: OTHER_GROUP as string } },
+      `loadBalancer.existingTargetGroup.targetGroupArn "${LISTENER}" is not a target group ARN; allowed: arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>`,
     ],
-    [
-      "ephemeral storage of 10 GiB",
-      { ephemeralStorageGiB: 10 },
-      "ephemeralStorageGiB 10 is out of range; allowed: an integer from 21 to 200",
-    ],
-    [
-      "a deployment percent out of range",
-      { deployment: { maximumPercent: 250 } },
-      "deployment.maximumPercent 250 is out of range; allowed: an integer from 100 to 200",
-    ],
-    [
-      "an extra statement with every action",
-      { taskRoleStatements: [{ actions: ["*"], resources: ["*"] }] },
-      'taskRoleStatements[0].actions "*" is not a named action; allowed: "<service>:<Action>", wildcards only inside the action name (no "*" or "<service>:*")',
-    ],
-    [
-      "five extra security groups",
-      { extraSecurityGroupIds: ["sg-1", "sg-2", "sg-3", "sg-4", "sg-5"] },
-      "extraSecurityGroupIds has 5 groups; allowed: at most 4 (a task's network interface takes 5, one is the service's own)",
-    ],
-  ])("GIVEN %s WHEN built THEN it is refused naming the prop", (_case, overrides, message) => {
-    expect(() => build(overrides)).toThrow(problemLine(message));
+  ])("GIVEN %s WHEN built THEN it is refused naming the prop", (_case, loadBalancer, message) => {
+    expect(() => build({ loadBalancer })).toThrow(problemLine(message));
   });
 });
