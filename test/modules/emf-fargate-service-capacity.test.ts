@@ -68,7 +68,13 @@ describe("EmfFargateService with autoscaling, Spot and the extension points", ()
       "koaapp-cpu",
       "koaapp-latency-step",
     ]);
-    expect(blockOf(synth, childOf(service, "Scaling/LatencyAlarm")).namespace).toBe("koaapp");
+    const latencyAlarm = blockOf(synth, childOf(service, "Scaling/LatencyAlarm")) as {
+      metric_query: { metric?: { namespace: string } }[];
+    };
+    expect(latencyAlarm.metric_query.flatMap((q) => (q.metric ? [q.metric.namespace] : []))).toEqual([
+      "koaapp",
+      "koaapp",
+    ]);
   });
 
   it("GIVEN spotWeight alone WHEN synthesized THEN one on-demand task comes first and the rest is weighted, through capacity providers the created cluster gets", () => {

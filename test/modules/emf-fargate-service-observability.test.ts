@@ -96,7 +96,14 @@ describe("EmfFargateService observability with defaults", () => {
       "koaapp-no-metrics",
     ]);
     expect(resourcesOf(synth.json, "aws_cloudwatch_metric_alarm")).toHaveLength(3);
-    expect(alarmBlocks.flatMap(namespacesOf)).toEqual([NAMESPACE, NAMESPACE, NAMESPACE, NAMESPACE]);
+    // The latency alarm reads two statistics (sample count, percentile rank), the 5xx rate two, no-metrics one.
+    expect(alarmBlocks.flatMap(namespacesOf)).toEqual([
+      NAMESPACE,
+      NAMESPACE,
+      NAMESPACE,
+      NAMESPACE,
+      NAMESPACE,
+    ]);
     expect(service.metrics.namespace).toBe(NAMESPACE);
   });
 
@@ -263,8 +270,19 @@ describe("EmfFargateService observability with alarm props", () => {
       "koaapp-latency-p99",
       "koaapp-latency-p99-items-id",
     ]);
-    expect(byName["koaapp-latency-p99"]?.threshold).toBe(400);
-    expect(byName["koaapp-latency-p99-items-id"]?.threshold).toBe(250);
+    // p99 above T is more than 1 % of requests slower than T: the percentile rank PR(:T) carries T.
+    const rankOf = (alarm: any) => alarm.metric_query.find((q: any) => q.id === "fast").metric.stat;
+    expect([rankOf(byName["koaapp-latency-p99"]), rankOf(byName["koaapp-latency-p99-items-id"])]).toEqual([
+      "PR(:400)",
+      "PR(:250)",
+    ]);
+    expect(byName["koaapp-latency-p99"]?.metric_query[2].expression).toBe(
+      "IF(requests >= 20, 100 - fast, 0)",
+    );
+    expect([
+      byName["koaapp-latency-p99"]?.threshold,
+      byName["koaapp-latency-p99-items-id"]?.threshold,
+    ]).toEqual([1, 1]);
     expect(
       widgetTitled(widgetsOf(synth.json), "Error rate (5xx % of requests)").properties.metrics?.[0],
     ).toEqual([

@@ -96,7 +96,7 @@ describe("EmfFargateService with defaults and a health check, reading the secret
     expect(String(block("TaskDefinition/Resource").container_definitions)).toContain("${");
   });
 
-  it("GIVEN defaults WHEN synthesized THEN the app runs the image as given with 256 CPU, 512 MiB, its port, a read-only root and /tmp writable, as 1000:1000", () => {
+  it("GIVEN defaults WHEN synthesized THEN the app runs the image as given with 256 CPU, 512 MiB, its port, a read-only root and /tmp writable, as the image's user", () => {
     expect(partsOf(app).rest).toEqual({
       name: "koaapp",
       image: IMAGE,
@@ -109,7 +109,6 @@ describe("EmfFargateService with defaults and a health check, reading the secret
       linuxParameters: { initProcessEnabled: true },
       stopTimeout: 30,
       readonlyRootFilesystem: true,
-      user: "1000:1000",
       mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp" }],
     });
   });
