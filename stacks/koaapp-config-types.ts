@@ -96,6 +96,11 @@ export type BackendConfig =
 
 /** The typed, validated configuration of the `koaapp` stack. */
 export interface KoaAppConfig {
+  /**
+   * What the stack deploys: `registry` only the ECR repository (the first deploy of a created repository: the
+   * image must be in it before the service starts tasks), `service` everything.
+   */
+  readonly phase: "registry" | "service";
   /** AWS region. */
   readonly region: string;
   /** Service name: ECS service, task family, repository, log groups. */

@@ -203,8 +203,15 @@ export function loadKoaAppConfig(
   );
   const waitForSteadyState = flag("waitForSteadyState");
 
+  const phase = read.oneOf("phase", ["registry", "service"] as const) ?? "service";
+  problems.check(
+    phase === "registry" && imageUri !== undefined,
+    `${nameOf("phase")} "registry" is set with ${nameOf("imageUri")}; allowed: registry only when the stack creates the repository (imageUri unset), or service`,
+  );
+
   if (!problems.isEmpty) throw new ConfigError(problems.all);
   return {
+    phase,
     region,
     serviceName,
     environmentName,

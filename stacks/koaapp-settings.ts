@@ -80,6 +80,7 @@ export type Sources = {
   onDemandWeight: string;
   spotWeight: string;
   waitForSteadyState: string;
+  phase: string;
 };
 
 /**
@@ -346,6 +347,13 @@ export const SETTINGS: readonly Setting[] = [
     env: "KOAAPP_WAIT_FOR_STEADY_STATE",
     default: "true",
     description: "terraform apply waits for the rollout and fails when ECS rolled it back",
+  },
+  {
+    key: "phase",
+    env: "KOAAPP_PHASE",
+    default: "service",
+    description:
+      "registry for the first deploy: only the ECR repository, so the image can be pushed before any task starts; service for everything",
   },
   {
     key: "stateRegion",

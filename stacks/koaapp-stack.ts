@@ -1,13 +1,6 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Aspects, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import {
-  AppParameters,
-  EmfFargateService,
-  ImageRepository,
-  ReliabilityChecks,
-  SecurityPolicyChecks,
-} from "../modules";
+import { AppParameters, EmfFargateService, ReliabilityChecks, SecurityPolicyChecks } from "../modules";
 import type { KoaAppConfig } from "./koaapp-config";
 import {
   KOAAPP_SECRETS,
@@ -15,6 +8,7 @@ import {
   koaAppEnvironment,
   koaAppHealthCheck,
 } from "./koaapp-container";
+import { configureTerraform, koaAppRepository, koaAppTags } from "./koaapp-foundation";
 import { KoaAppVariables } from "./koaapp-variables";
 import { PostgresDatabase } from "./postgres-database";
 import { SampleNetwork } from "./sample-network";
@@ -34,29 +28,8 @@ export class KoaAppStack extends TerraformStack {
     super(scope, id);
     Aspects.of(this).add(new SecurityPolicyChecks());
     Aspects.of(this).add(new ReliabilityChecks());
-    const tags = { Project: config.serviceName, Environment: config.environmentName, ManagedBy: "cdktf" };
-
-    // The provider construct pins hashicorp/aws in required_providers; its block is then removed: as a
-    // root module the provider comes from the environment (AWS_REGION, profile), as a child module from
-    // the caller's `providers`, which Terraform refuses for a module with a provider block of its own.
-    new AwsProvider(this, "aws", {});
-    this.addOverride("provider", undefined);
-    if (config.backend.type === "s3") {
-      const backend = new S3Backend(this, {
-        bucket: config.backend.bucket,
-        key: config.backend.key,
-        region: config.backend.region,
-        encrypt: true,
-      });
-      backend.addOverride("use_lockfile", true);
-    } else if (config.backend.type === "local") {
-      // Relative to cdktf.out/stacks/<stack>, where cdktf and pipelines run terraform: the state lands
-      // in the project root, survives re-synthesis, and no machine's absolute path is written.
-      new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
-    } else {
-      // cdktf adds a local backend when none is declared; a stack used only as a child module needs none.
-      this.addOverride("terraform.backend", undefined);
-    }
+    const tags = koaAppTags(config);
+    configureTerraform(this, id, config);
 
     const existing = config.database.create ? {} : config.database.parameters;
     const variables = new KoaAppVariables(this, "Variables", {
@@ -123,9 +96,7 @@ export class KoaAppStack extends TerraformStack {
     });
 
     // The repository holds the image the service runs; it is created unless the image lives elsewhere.
-    const repository = variables.imageUri
-      ? undefined
-      : new ImageRepository(this, "Repository", { name: config.serviceName.toLowerCase(), tags });
+    const repository = koaAppRepository(this, config);
     const image = variables.imageUri ?? repository?.imageUri(variables.imageTag as string);
 
     const lb = config.loadBalancer;
