@@ -189,7 +189,9 @@ export const SECRETS_MANAGER_COMPLETE_ARN =
 
 /** Checks an ARN of `service` (e.g. `acm`, `sns`, `kms`) against `pattern`, unless a token. */
 export function checkArn(c: Checker, value: unknown, pattern: RegExp, form: string): void {
-  c.matches(value, pattern, `${form.startsWith("a") ? "an" : "a"} ${form}`, ARN_FORMS[form] ?? form);
+  // "an" before a vowel sound: a lowercase vowel, or an acronym spelt out from A, E, I, O or S (ACM, ECS, IAM, SNS).
+  const article = /^([aeiou]|[AEIOS][A-Z])/.test(form) ? "an" : "a";
+  c.matches(value, pattern, `${article} ${form}`, ARN_FORMS[form] ?? form);
 }
 
 /** The forms of the ARNs the constructs check, as messages name them. */
