@@ -198,6 +198,16 @@ describe("ReliabilityChecks unique-final-snapshot", () => {
     ]);
   });
 
+  // The provider refuses the destroy: "final_snapshot_identifier is required when skip_final_snapshot is false"
+  // (hashicorp/terraform-provider-aws#9849, mitodl/ol-infrastructure#1576).
+  it("GIVEN a final snapshot without a name WHEN synthesized THEN an error says destroy fails, not that a name repeats", () => {
+    expect(database({}).annotations).toEqual([
+      error(
+        '[unique-final-snapshot] test/Db: aws_db_instance.Db takes a final snapshot (skip_final_snapshot is not true) but names none: destroy fails with "final_snapshot_identifier is required when skip_final_snapshot is false"; allowed: a name with the creation time, e.g. "<id>-final-${formatdate("YYYYMMDDhhmmss", timestamp())}", kept with ignore_changes, or skip_final_snapshot = true',
+      ),
+    ]);
+  });
+
   it("GIVEN a name with timestamp() but no ignore_changes WHEN synthesized THEN an error says every plan changes it", () => {
     expect(database({ finalSnapshotIdentifier: unique }).annotations).toEqual([
       error(
