@@ -55,29 +55,54 @@ function alarmsByName(synth: Synthesized<unknown>): Record<string, Block> {
   );
 }
 
-/** The p99 alarm of a metric with the given dimensions, threshold and notification target. */
+/** A metric query of a synthesized alarm, by alarm name and query id. */
+function queryOf(byName: Record<string, Block>, alarm: string, id: string) {
+  const queries = (byName[alarm]?.metric_query ?? []) as {
+    id: string;
+    expression?: string;
+    metric?: { stat: string };
+  }[];
+  return queries.find((query) => query.id === id);
+}
+
+/**
+ * The p99 alarm of a metric with the given dimensions and threshold: it fires when more than 1 % of a minute's
+ * requests are slower than the threshold (100 − the percentile rank PR(:threshold)), in minutes with at least
+ * `minRequests` requests, 3 of 5 minutes.
+ */
 function p99Alarm(
   name: string,
   dimensions: Record<string, string>,
   threshold: unknown,
   scope: string,
   topic: string,
+  minRequests: unknown = 10,
 ) {
-  return {
-    alarm_name: name,
-    alarm_description: `p99 latency of ${scope} above ${threshold} ms in 3 of 5 minutes.`,
+  const metric = (stat: string) => ({
     namespace: NAMESPACE,
     metric_name: LATENCY_METRIC.name,
     dimensions,
-    extended_statistic: "p99",
-    unit: LATENCY_METRIC.unit,
+    stat,
     period: 60,
+  });
+  return {
+    alarm_name: name,
+    alarm_description: `p99 latency of ${scope} above ${threshold} ms — more than 1% of requests slower — in 3 of 5 minutes, counting minutes with at least ${minRequests} requests.`,
+    comparison_operator: "GreaterThanThreshold",
+    threshold: 1,
     evaluation_periods: 5,
     datapoints_to_alarm: 3,
-    comparison_operator: "GreaterThanThreshold",
-    threshold,
     treat_missing_data: "notBreaching",
-    evaluate_low_sample_count_percentiles: "ignore",
+    metric_query: [
+      { id: "requests", metric: metric("SampleCount"), return_data: false },
+      { id: "fast", metric: metric(`PR(:${threshold})`), return_data: false },
+      {
+        id: "slow",
+        expression: `IF(requests >= ${minRequests}, 100 - fast, 0)`,
+        label: `% of requests slower than ${threshold} ms`,
+        return_data: true,
+      },
+    ],
     alarm_actions: [topic],
     ok_actions: [topic],
   };
@@ -107,7 +132,7 @@ describe("ServiceAlarms with defaults", () => {
     expect(resolved(synth.stack, alarms.topicArn)).toBe(topicArn);
   });
 
-  it("GIVEN defaults WHEN synthesized THEN the p99 alarm watches the service-wide Latency above 1000 ms in 3 of 5 minutes, ignoring low sample counts", () => {
+  it("GIVEN defaults WHEN synthesized THEN the p99 alarm fires when more than 1 % of all routes' requests take over 1000 ms in 3 of 5 minutes with 10 requests or more", () => {
     expect(byName["koaapp-latency-p99"]).toEqual(
       p99Alarm("koaapp-latency-p99", {}, 1000, "all routes", topicArn),
     );
@@ -187,10 +212,10 @@ describe("ServiceAlarms with defaults", () => {
       {
         name: "koaapp-latency-p99",
         metric: `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), all routes`,
-        statistic: "p99",
-        threshold: "> 1000 ms",
-        period: "60 s, 3 of 5",
-        missingData: "not breaching",
+        statistic: "100 − PR(:threshold), metric math",
+        threshold: "> 1 % slower than 1000 ms",
+        period: "60 s, 3 of 5, minutes with ≥ 10 requests",
+        missingData: "not breaching (no traffic is no regression)",
       },
       {
         name: "koaapp-5xx-rate",
@@ -240,7 +265,7 @@ describe("ServiceAlarms with every prop", () => {
 
   it("GIVEN a p99 threshold WHEN synthesized THEN the service-wide alarm uses it", () => {
     expect(withoutTags(byName["koaapp-latency-p99"])).toEqual(
-      p99Alarm("koaapp-latency-p99", {}, 500, "all routes", topicArn),
+      p99Alarm("koaapp-latency-p99", {}, 500, "all routes", topicArn, 20),
     );
   });
 
@@ -252,13 +277,14 @@ describe("ServiceAlarms with every prop", () => {
         300,
         "/items/:id",
         topicArn,
+        20,
       ),
     );
     expect(withoutTags(byName["koaapp-latency-p99-root"])).toEqual(
-      p99Alarm("koaapp-latency-p99-root", { [DIMENSIONS.path]: "/" }, 200, "/", topicArn),
+      p99Alarm("koaapp-latency-p99-root", { [DIMENSIONS.path]: "/" }, 200, "/", topicArn, 20),
     );
     expect(withoutTags(byName["koaapp-latency-p99-items"])).toEqual(
-      p99Alarm("koaapp-latency-p99-items", { [DIMENSIONS.path]: "/items/" }, 250, "/items/", topicArn),
+      p99Alarm("koaapp-latency-p99-items", { [DIMENSIONS.path]: "/items/" }, 250, "/items/", topicArn, 20),
     );
   });
 
@@ -293,14 +319,26 @@ describe("ServiceAlarms with every prop", () => {
 
   it("GIVEN three routes WHEN read THEN summaries has one row per alarm with the route and its threshold", () => {
     expect(alarms.summaries.map((row) => [row.name, row.metric, row.threshold])).toEqual([
-      ["koaapp-latency-p99", `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), all routes`, "> 500 ms"],
+      [
+        "koaapp-latency-p99",
+        `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), all routes`,
+        "> 1 % slower than 500 ms",
+      ],
       [
         "koaapp-latency-p99-items-id",
         `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /items/:id`,
-        "> 300 ms",
+        "> 1 % slower than 300 ms",
       ],
-      ["koaapp-latency-p99-root", `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /`, "> 200 ms"],
-      ["koaapp-latency-p99-items", `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /items/`, "> 250 ms"],
+      [
+        "koaapp-latency-p99-root",
+        `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /`,
+        "> 1 % slower than 200 ms",
+      ],
+      [
+        "koaapp-latency-p99-items",
+        `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /items/`,
+        "> 1 % slower than 250 ms",
+      ],
       [
         "koaapp-5xx-rate",
         `${LATENCY_METRIC.name} sample count, ${DIMENSIONS.statusClass}=${SERVER_ERROR_CLASS} over all`,
@@ -371,23 +409,28 @@ describe("ServiceAlarms with token inputs", () => {
   const byName = alarmsByName(synth);
 
   it("GIVEN thresholds from variables WHEN synthesized THEN they are not judged and the alarms reference them", () => {
-    expect(byName["koaapp-latency-p99"]?.threshold).toBe("${var.latency_p99_threshold_ms}");
-    expect(byName["koaapp-latency-p99-items-id"]?.threshold).toBe("${var.items_p99_threshold_ms}");
+    const rankOf = (name: string) => queryOf(byName, name, "fast")?.metric?.stat;
+
+    expect(rankOf("koaapp-latency-p99")).toBe("PR(:${var.latency_p99_threshold_ms})");
+    expect(rankOf("koaapp-latency-p99-items-id")).toBe("PR(:${var.items_p99_threshold_ms})");
     expect(byName["koaapp-5xx-rate"]?.threshold).toBe("${var.error_rate_threshold_percent}");
   });
 
-  it("GIVEN the minimum requests from a variable WHEN synthesized THEN the expression's guard references it", () => {
+  it("GIVEN the minimum requests from a variable WHEN synthesized THEN the 5xx and latency guards reference it", () => {
     const queries = byName["koaapp-5xx-rate"]?.metric_query as { id: string; expression?: string }[];
 
     expect(queries.find((query) => query.id === "rate")?.expression).toBe(
       "IF(requests >= ${var.min_requests_per_minute}, 100 * FILL(errors, 0) / requests, 0)",
     );
+    expect(queryOf(byName, "koaapp-latency-p99", "slow")?.expression).toBe(
+      "IF(requests >= ${var.min_requests_per_minute}, 100 - fast, 0)",
+    );
   });
 
   it("GIVEN thresholds from variables WHEN read THEN the summaries say they are set at deploy", () => {
     expect(synth.built.summaries.map((row) => row.threshold)).toEqual([
-      "> (set at deploy) ms",
-      "> (set at deploy) ms",
+      "> 1 % slower than (set at deploy) ms",
+      "> 1 % slower than (set at deploy) ms",
       "> (set at deploy) %",
       "< 1",
     ]);

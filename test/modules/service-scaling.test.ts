@@ -1,5 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { LATENCY_METRIC } from "../../contract/metrics";
+import { DEFAULT_MIN_REQUESTS_PER_MINUTE } from "../../modules/service-alarms";
 import {
   checkScaling,
   MAX_TASKS,
@@ -28,6 +29,7 @@ function propsOf(options: ScalingOptions = {}, label?: string): ServiceScalingPr
     serviceName: "koaapp",
     name: "koaapp",
     namespace: "acme/koaapp",
+    minRequestsPerMinute: DEFAULT_MIN_REQUESTS_PER_MINUTE,
     requestCountResourceLabel: label,
   };
 }
@@ -91,7 +93,7 @@ describe("ServiceScaling with defaults and a load balancer's request label", () 
     });
   });
 
-  it("GIVEN the EMF namespace WHEN synthesized THEN a p99 Latency alarm above 500 ms for 3 minutes triggers a step that adds one task", () => {
+  it("GIVEN the EMF namespace WHEN synthesized THEN more than 1 % of requests over 500 ms for 3 minutes of 10 requests or more triggers a step that adds one task", () => {
     expect(block("LatencyStep")).toEqual({
       name: "koaapp-latency-step",
       policy_type: "StepScaling",
@@ -103,20 +105,32 @@ describe("ServiceScaling with defaults and a load balancer's request label", () 
         step_adjustment: [{ metric_interval_lower_bound: "0", scaling_adjustment: 1 }],
       },
     });
-    expect(block("LatencyAlarm")).toEqual({
-      alarm_name: "koaapp-latency-p99-scale-out",
-      alarm_description: "p99 latency of all routes above 500 ms for 3 minutes: add 1 task(s).",
+    const metric = (stat: string) => ({
       namespace: "acme/koaapp",
       metric_name: LATENCY_METRIC.name,
-      extended_statistic: "p99",
-      unit: LATENCY_METRIC.unit,
+      dimensions: {},
+      stat,
       period: 60,
+    });
+    expect(block("LatencyAlarm")).toEqual({
+      alarm_name: "koaapp-latency-p99-scale-out",
+      alarm_description:
+        "p99 latency of all routes above 500 ms (more than 1% of requests slower) for 3 minutes with at least 10 requests each: add 1 task(s).",
+      comparison_operator: "GreaterThanThreshold",
+      threshold: 1,
       evaluation_periods: 3,
       datapoints_to_alarm: 3,
-      comparison_operator: "GreaterThanThreshold",
-      threshold: 500,
       treat_missing_data: "notBreaching",
-      evaluate_low_sample_count_percentiles: "ignore",
+      metric_query: [
+        { id: "requests", metric: metric("SampleCount"), return_data: false },
+        { id: "fast", metric: metric("PR(:500)"), return_data: false },
+        {
+          id: "slow",
+          expression: "IF(requests >= 10, 100 - fast, 0)",
+          label: "% of requests slower than 500 ms",
+          return_data: true,
+        },
+      ],
       alarm_actions: [at("LatencyStep", "arn")],
     });
     expect(scaling.latencyAlarm).toBe(childOf(scaling, "LatencyAlarm"));
@@ -164,7 +178,13 @@ describe("ServiceScaling with every option", () => {
       cooldown: 30,
       step_adjustment: [{ metric_interval_lower_bound: "0", scaling_adjustment: 3 }],
     });
-    expect(block("LatencyAlarm")).toMatchObject({ threshold: 250, tags: { Team: "platform" } });
+    expect(block("LatencyAlarm")).toMatchObject({
+      alarm_description: expect.stringContaining("above 250 ms"),
+      tags: { Team: "platform" },
+    });
+    expect((block("LatencyAlarm").metric_query as { metric?: { stat: string } }[])[1]?.metric?.stat).toBe(
+      "PR(:250)",
+    );
   });
 });
 
@@ -202,7 +222,11 @@ describe("ServiceScaling without a load balancer or latency step", () => {
       min_capacity: "${var.min}",
       max_capacity: "${var.max}",
     });
-    expect(blockOf(synth, childOf(synth.built, "LatencyAlarm")).threshold).toBe("${var.latency}");
+    expect(
+      (
+        blockOf(synth, childOf(synth.built, "LatencyAlarm")).metric_query as { metric?: { stat: string } }[]
+      )[1]?.metric?.stat,
+    ).toBe("PR(:${var.latency})");
   });
 });
 
