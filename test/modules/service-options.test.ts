@@ -1,4 +1,5 @@
 import { TerraformVariable } from "cdktf";
+import type { StrategyContext } from "../../modules/deployment-strategy";
 import {
   type CapacityOptions,
   type ClusterOptions,
@@ -32,9 +33,15 @@ const clusterProblems = (cluster: ClusterOptions) =>
   problemsAt("cluster", (c) => checkCluster(c, cluster, cluster));
 const capacityProblems = (capacity: CapacityOptions) =>
   problemsAt("capacity", (c) => checkCapacity(c, capacity, capacity));
-const deploymentProblems = (deployment: DeploymentOptions, hasLoadBalancer = true) =>
+const deploymentProblems = (
+  deployment: DeploymentOptions,
+  frontDoor: StrategyContext["frontDoor"] = "create",
+) =>
   problemsAt("deployment", (c) =>
-    checkDeployment(c, deployment, deployment, resolveDeployment(deployment), hasLoadBalancer),
+    checkDeployment(c, deployment, deployment, resolveDeployment(deployment), {
+      providerVersion: "5.100.0",
+      frontDoor,
+    }),
   );
 
 describe("network options", () => {
@@ -339,9 +346,10 @@ describe("deployment options", () => {
   });
 
   it("GIVEN a grace period without a load balancer WHEN checked THEN it is refused; the default is not", () => {
-    expect(deploymentProblems({ healthCheckGracePeriodSeconds: 60 }, false)).toEqual([
+    expect(deploymentProblems({ healthCheckGracePeriodSeconds: 60 }, "none")).toEqual([
       "deployment.healthCheckGracePeriodSeconds 60 is set without a load balancer; allowed: a grace period only with loadBalancer (ECS accepts it only for services behind one)",
     ]);
-    expect(deploymentProblems({}, false)).toEqual([]);
+    expect(deploymentProblems({}, "none")).toEqual([]);
+    expect(deploymentProblems({ healthCheckGracePeriodSeconds: 60 }, "existingTargetGroup")).toEqual([]);
   });
 });
