@@ -324,6 +324,10 @@ describe("SecurityPolicyChecks rules", () => {
 });
 
 describe("SecurityPolicyChecks with EmfFargateService opt-outs", () => {
+  /** The app container of these services runs as a non-root user, so only the opt-out under test is reported. */
+  const APP = { ...CONTAINER, user: "1000:1000" };
+  const BASE: EmfFargateServiceProps = { ...SERVICE_PROPS, container: APP };
+
   it.each<[string, Partial<EmfFargateServiceProps>, string, string]>([
     [
       "0.0.0.0/0 admitted with allowIngressFromAnywhere",
@@ -333,13 +337,13 @@ describe("SecurityPolicyChecks with EmfFargateService opt-outs", () => {
     ],
     [
       "a writable root filesystem",
-      { container: { ...CONTAINER, readonlyRootFilesystem: false } },
+      { container: { ...APP, readonlyRootFilesystem: false } },
       "read-only-root",
       "container.readonlyRootFilesystem: false was set",
     ],
     [
       "latest with allowLatestImage",
-      { container: { ...CONTAINER, image: "example.com/app:latest", allowLatestImage: true } },
+      { container: { ...APP, image: "example.com/app:latest", allowLatestImage: true } },
       "pinned-images",
       "container.allowLatestImage was set",
     ],
@@ -347,7 +351,7 @@ describe("SecurityPolicyChecks with EmfFargateService opt-outs", () => {
       "a secret-looking plain variable listed in plaintextAllowed",
       {
         container: {
-          ...CONTAINER,
+          ...APP,
           environment: { TOKEN_ISSUER_URL: "https://issuer.example.com" },
           plaintextAllowed: ["TOKEN_ISSUER_URL"],
         },
@@ -356,10 +360,10 @@ describe("SecurityPolicyChecks with EmfFargateService opt-outs", () => {
       "container.plaintextAllowed lists TOKEN_ISSUER_URL",
     ],
   ])(
-    "GIVEN %s WHEN checked THEN the %s violation is a warning giving the reason",
+    "GIVEN %s WHEN checked THEN its violation is a warning giving the reason",
     (_case, props, rule, reason) => {
       const { annotations } = check((s) => {
-        new EmfFargateService(s, "Service", { ...SERVICE_PROPS, ...props });
+        new EmfFargateService(s, "Service", { ...BASE, ...props });
       });
       const mine = annotations.filter(
         (a) => a.message.startsWith(`[${rule}]`) && !a.message.includes("cloudwatch-agent"),
@@ -375,7 +379,7 @@ describe("SecurityPolicyChecks with EmfFargateService opt-outs", () => {
   it("GIVEN an agent image tagged latest with agent.allowLatestImage WHEN checked THEN only the agent's pinned-images violation is a warning", () => {
     const { annotations } = check((s) => {
       new EmfFargateService(s, "Service", {
-        ...SERVICE_PROPS,
+        ...BASE,
         agent: { image: "public.ecr.aws/cloudwatch-agent/cloudwatch-agent:latest", allowLatestImage: true },
       });
     });
@@ -390,14 +394,28 @@ describe("SecurityPolicyChecks with EmfFargateService opt-outs", () => {
     expect(annotations.filter((a) => a.level === "@cdktf/error")).toEqual([]);
   });
 
-  it("GIVEN the service's defaults WHEN checked THEN the agent image's two documented exemptions are the only findings", () => {
+  it("GIVEN a non-root user WHEN checked THEN the agent image's two documented exemptions are the only findings", () => {
     const { findings } = check((s) => {
-      new EmfFargateService(s, "Service", SERVICE_PROPS);
+      new EmfFargateService(s, "Service", BASE);
     });
 
     expect(findings.map((f) => [f.rule, f.exempted])).toEqual([
       ["read-only-root", true],
       ["non-root-user", true],
+    ]);
+  });
+
+  it("GIVEN no user (the image's USER) WHEN checked THEN the app container is an error until a non-root user is set", () => {
+    const { annotations } = check((s) => {
+      new EmfFargateService(s, "Service", SERVICE_PROPS);
+    });
+
+    expect(annotations.filter((a) => a.level === "@cdktf/error")).toEqual([
+      {
+        level: "@cdktf/error",
+        message:
+          '[non-root-user] test/Service/TaskDefinition/Resource: container "koaapp" runs as the image\'s user (root unless the image says otherwise); allowed: a non-root user',
+      },
     ]);
   });
 });
