@@ -143,7 +143,14 @@ export class ReliabilityChecks implements IAspect {
       if (db.block.skip_final_snapshot === true) continue;
       const name = db.block.final_snapshot_identifier;
       const ignored = ((db.block.lifecycle as Block | undefined)?.ignore_changes ?? []) as unknown[];
-      if (typeof name !== "string" || !name.includes("${"))
+      // Without a name the provider refuses the destroy itself (hashicorp/terraform-provider-aws#9849).
+      if (name === undefined)
+        this.report(
+          db.construct,
+          "unique-final-snapshot",
+          `${db.address} takes a final snapshot (skip_final_snapshot is not true) but names none: destroy fails with "final_snapshot_identifier is required when skip_final_snapshot is false"; allowed: a name with the creation time, e.g. "<id>-final-\${formatdate("YYYYMMDDhhmmss", timestamp())}", kept with ignore_changes, or skip_final_snapshot = true`,
+        );
+      else if (typeof name !== "string" || !name.includes("${"))
         this.report(
           db.construct,
           "unique-final-snapshot",

@@ -105,7 +105,8 @@ export function checkScaling(
   createdLoadBalancer: boolean,
 ): void {
   const given = c.object(raw, SCALING_KEYS, "ScalingOptions") as ScalingOptions;
-  c.at("desiredCount").integer(s.desiredCount, 0, 5000);
+  // As given: with autoscaling the default is minCapacity, whose own check names the value.
+  c.at("desiredCount").integer(given.desiredCount, 0, 5000);
   const auto = s.auto;
   if (!auto) {
     for (const key of AUTO_ONLY) {

@@ -368,6 +368,31 @@ describe("AppParameters validation", () => {
     );
   });
 
+  it("GIVEN an existing reference object with a misspelt key and no store WHEN built THEN both are named under existing.<variable>", () => {
+    const values = { RDS_USERNAME: "app", RDS_DB_NAME: "appdb", RDS_PORT: "5432" };
+    const reference = { valueFrom: "/db/host", stor: "ssm" } as unknown as ServiceSecret;
+
+    expect(() => build({ ...allCreated, values, existing: { RDS_HOSTNAME: reference } })).toThrow(
+      new Error(
+        [
+          "test/Params: invalid props:",
+          '- existing.RDS_HOSTNAME.stor "ssm" is not a prop of SecretReference (did you mean store?); allowed: valueFrom, store, jsonKey',
+          "- existing.RDS_HOSTNAME.store undefined is required; allowed: ssm, secretsmanager",
+        ].join("\n"),
+      ),
+    );
+  });
+
+  it("GIVEN a prop AppParameters does not have WHEN built THEN it is refused with the one probably meant", () => {
+    const props = { ...allCreated, writeOnlyVersions: 2 } as AppParametersProps;
+
+    expect(() => build(props)).toThrow(
+      problemLine(
+        "writeOnlyVersions 2 is not a prop of AppParametersProps (did you mean writeOnlyVersion?); allowed: values, writeOnlyValues, writeOnlyVersion, existing, required, prefix, kmsKeyArn, tags",
+      ),
+    );
+  });
+
   it.each([0, 1.5, -2])("GIVEN writeOnlyVersion %p WHEN built THEN it is refused", (writeOnlyVersion) => {
     expect(() => build({ ...allCreated, writeOnlyVersion })).toThrow(
       problemLine(`writeOnlyVersion ${writeOnlyVersion} is out of range; allowed: an integer of at least 1`),

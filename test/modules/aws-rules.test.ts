@@ -8,11 +8,13 @@ import {
   ARN,
   CLOUDWATCH_NAMESPACE,
   checkArn,
+  checkCidrs,
   checkFargateSize,
   checkImage,
   checkName,
   checkResourceIds,
   FARGATE_MEMORY_MIB,
+  isIpv4Cidr,
   isPrivateEcrImage,
   LOG_GROUP_NAME,
   LOG_RETENTION_DAYS,
@@ -291,5 +293,47 @@ describe("checkArn", () => {
         checkArn(c, "arn:aws:kms:eu-west-1:123456789012:alias/app", ARN.kmsKey, "KMS key ARN");
       }),
     ).toEqual([]);
+  });
+});
+
+/** The problems a CIDR list check records at `path`. */
+function cidrProblemsAt(path: string, check: (c: Checker) => void): readonly string[] {
+  const c = new Checker().at(path);
+  check(c);
+  return c.problems.all;
+}
+
+describe("CIDRs", () => {
+  it.each(["10.0.0.0/16", "0.0.0.0/0", "203.0.113.7/32", "255.255.255.255/32"])(
+    "GIVEN %p WHEN tested THEN it is an IPv4 CIDR",
+    (cidr) => {
+      expect(isIpv4Cidr(cidr)).toBe(true);
+    },
+  );
+
+  it.each(["10.0.0.0", "10.0.0.256/16", "10.0.0.0/33", "10.0.0/16", "::/0", " 10.0.0.0/16"])(
+    "GIVEN %p WHEN tested THEN it is no IPv4 CIDR",
+    (cidr) => {
+      expect(isIpv4Cidr(cidr)).toBe(false);
+    },
+  );
+
+  it("GIVEN prefix bounds WHEN tested THEN prefixes outside them are refused", () => {
+    expect([isIpv4Cidr("10.0.0.0/15", 16, 20), isIpv4Cidr("10.0.0.0/16", 16, 20)]).toEqual([false, true]);
+    expect([isIpv4Cidr("10.0.0.0/20", 16, 20), isIpv4Cidr("10.0.0.0/21", 16, 20)]).toEqual([true, false]);
+  });
+
+  it("GIVEN a list with a bad CIDR and a token WHEN checked THEN the bad one is named by index and only the good one returned", () => {
+    const variable = new TerraformVariable(newStack(), "cidr", { type: "string" }).stringValue;
+    let known: string[] = [];
+    const problems = cidrProblemsAt("ingressCidrs", (c) => {
+      known = checkCidrs(c, ["10.0.0.0/8", "10.1.0.0", variable, 7]);
+    });
+
+    expect(known).toEqual(["10.0.0.0/8"]);
+    expect(problems).toEqual([
+      'ingressCidrs[1] "10.1.0.0" is not an IPv4 CIDR; allowed: e.g. "10.0.0.0/16"',
+      'ingressCidrs[3] 7 is not an IPv4 CIDR; allowed: e.g. "10.0.0.0/16"',
+    ]);
   });
 });

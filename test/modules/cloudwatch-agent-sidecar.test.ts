@@ -1,12 +1,16 @@
 import { TerraformVariable } from "cdktf";
 import {
+  type AgentOptions,
   BASE_AGENT_CONFIG,
   CloudWatchAgentSidecar,
   type CloudWatchAgentSidecarProps,
+  checkAgent,
   DEFAULT_AGENT_IMAGE,
   deepMerge,
+  resolveAgent,
 } from "../../modules/cloudwatch-agent-sidecar";
 import type { LogConfiguration } from "../../modules/container-definition";
+import { Checker, validatedBy } from "../../modules/validation";
 import { blockOf, newStack, onlyResource, problemLine, ref, resolved, synthStack } from "./support";
 
 const logConfiguration: LogConfiguration = {
@@ -222,5 +226,89 @@ describe("CloudWatchAgentSidecar validation", () => {
     expect(onlyResource(synth.json, "aws_ssm_parameter").name).toBe("${var.agent_parameter}");
     expect(resolved(synth.stack, synth.built.container.image)).toBe("${var.agent_image}");
     expect(resolved(synth.stack, synth.built.container.cpu)).toBe("${var.agent_cpu}");
+  });
+});
+
+describe("checkAgent under the service", () => {
+  const agentProblems = (agent: AgentOptions) => {
+    const c = new Checker().at("agent");
+    checkAgent(c, agent, resolveAgent(agent, "test/Service/Agent"));
+    return c.problems.all;
+  };
+
+  it("GIVEN no options WHEN resolved THEN the defaults, with the parameter under the sidecar's path", () => {
+    expect(resolveAgent({}, "test/Service/Agent")).toEqual({
+      image: DEFAULT_AGENT_IMAGE,
+      allowLatestImage: false,
+      containerName: "cloudwatch-agent",
+      cpu: 256,
+      memoryMiB: 256,
+      config: BASE_AGENT_CONFIG,
+      parameterName: "/test/Service/Agent/cw-agent-config",
+      essential: false,
+    });
+    expect(agentProblems({})).toEqual([]);
+  });
+
+  it("GIVEN bad options WHEN checked at agent THEN each problem names agent.<prop>, and latest points at agent.allowLatestImage", () => {
+    expect(
+      agentProblems({
+        image: "agent:latest",
+        containerName: "cloudwatch agent",
+        cpu: -1,
+        config: { logs: { metrics_collected: { emf: false } } },
+        essential: "no" as unknown as boolean,
+      }),
+    ).toEqual([
+      'agent.image "agent:latest" is not pinned; allowed: an image with a version tag or @sha256 digest (set agent.allowLatestImage to accept "latest")',
+      'agent.containerName "cloudwatch agent" is not a container name; allowed: 1-255 letters, digits, hyphens and underscores',
+      "agent.cpu -1 is out of range; allowed: an integer from 0 to 16384",
+      'agent.essential "no" is not a boolean; allowed: true or false',
+      "agent.config.logs.metrics_collected.emf false would turn off the EMF listener; allowed: an object",
+    ]);
+  });
+
+  it("GIVEN a sidecar-only prop or a typo under the service WHEN checked THEN it is no prop of AgentOptions", () => {
+    const options = { logConfiguration, memory: 256 } as unknown as AgentOptions;
+
+    expect(agentProblems(options)).toEqual([
+      `agent.logConfiguration ${JSON.stringify(logConfiguration)} is not a prop of AgentOptions; allowed: image, allowLatestImage, containerName, cpu, memoryMiB, config, parameterName, essential`,
+      "agent.memory 256 is not a prop of AgentOptions; allowed: image, allowLatestImage, containerName, cpu, memoryMiB, config, parameterName, essential",
+    ]);
+  });
+
+  it("GIVEN a config that is no object WHEN checked THEN it is refused and the EMF listener stays configured", () => {
+    const config = "debug" as unknown as Record<string, unknown>;
+
+    expect(agentProblems({ config })).toEqual([
+      'agent.config "debug" is not an object; allowed: agent configuration, e.g. { agent: { debug: true } }',
+    ]);
+    expect(resolveAgent({ config }, "x").config).toEqual(BASE_AGENT_CONFIG);
+  });
+});
+
+describe("CloudWatchAgentSidecar standalone validation of its own props", () => {
+  it("GIVEN no log configuration and a misspelt prop WHEN built THEN both are named in one error", () => {
+    const props = { containerNmae: "agent" } as unknown as CloudWatchAgentSidecarProps;
+
+    expect(() => new CloudWatchAgentSidecar(newStack(), "Agent", props)).toThrow(
+      new Error(
+        [
+          "test/Agent: invalid props:",
+          '- containerNmae "agent" is not a prop of CloudWatchAgentSidecarProps (did you mean containerName?); allowed: image, allowLatestImage, containerName, cpu, memoryMiB, config, parameterName, essential, logConfiguration, tags',
+          "- logConfiguration undefined is required; allowed: a log configuration, e.g. the task's awslogs settings",
+        ].join("\n"),
+      ),
+    );
+  });
+
+  it("GIVEN props the service already validated WHEN built THEN they are not judged again", () => {
+    const agent = new CloudWatchAgentSidecar(
+      newStack(),
+      "Agent",
+      validatedBy({ logConfiguration, cpu: 100000 }),
+    );
+
+    expect(agent.container.cpu).toBe(100000);
   });
 });

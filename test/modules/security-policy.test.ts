@@ -10,9 +10,12 @@ import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { type App, Aspects, TerraformStack, Testing } from "cdktf";
+import type { EmfFargateServiceProps } from "../../modules/emf-fargate-service";
 import { EmfFargateService } from "../../modules/emf-fargate-service";
-import { exemptFromPolicy, SecurityPolicyChecks } from "../../modules/security-policy";
+import { exemptFromPolicy } from "../../modules/policy-exemptions";
+import { SecurityPolicyChecks } from "../../modules/security-policy";
 import { CERTIFICATE, koaAppStack } from "../support/koaapp";
+import { CONTAINER, NETWORK, SERVICE_PROPS } from "./support";
 
 const TARGET_GROUP = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:targetgroup/tg/1";
 
@@ -45,13 +48,11 @@ function taskDefinition(stack: TerraformStack, containers: unknown[]) {
 }
 
 describe("SecurityPolicyChecks on the koaapp stack", () => {
-  it("finds no violation but the documented exemptions, as warnings: the agent image, the public load balancer, and HTTP without a certificate", () => {
-    // GIVEN the sample stack (it applies the checks itself) without a certificate WHEN synthesized
+  it("GIVEN the sample stack without a certificate WHEN synthesized THEN no error, only the documented exemptions as warnings: the agent image, the public load balancer, HTTP", () => {
+    // The sample stack applies the checks itself.
     const stack = koaAppStack();
     Testing.synth(stack);
     const metadata = stack.node.findAll().flatMap((c) => c.node.metadata);
-    // THEN no error; the agent image's two exemptions, the internet admitted to the public load balancer,
-    // and a warning that traffic is unencrypted
     expect(metadata.filter((m) => m.type === "@cdktf/error")).toEqual([]);
     expect(metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data)).toEqual([
       '[read-only-root] koaapp/Service/TaskDefinition/Resource: container "cloudwatch-agent" has a writable root filesystem; allowed: readonlyRootFilesystem true (exempted: the CloudWatch agent image writes its generated configuration)',
@@ -61,8 +62,7 @@ describe("SecurityPolicyChecks on the koaapp stack", () => {
     ]);
   });
 
-  it("with a certificate, no longer warns about unencrypted traffic: HTTP only redirects to HTTPS", () => {
-    // GIVEN the sample stack with a certificate WHEN synthesized
+  it("GIVEN the sample stack with a certificate WHEN synthesized THEN unencrypted traffic is no longer reported: HTTP only redirects to HTTPS", () => {
     const stack = koaAppStack({ KOAAPP_CERTIFICATE_ARN: CERTIFICATE });
     Testing.synth(stack);
     const warnings = stack.node
@@ -70,7 +70,7 @@ describe("SecurityPolicyChecks on the koaapp stack", () => {
       .flatMap((c) => c.node.metadata)
       .filter((m) => m.type === "@cdktf/warn" || m.type === "@cdktf/error")
       .map((m) => String(m.data));
-    // THEN neither listener is reported; the internet is still admitted, on both ports
+    // The internet is still admitted, on both ports.
     expect(warnings.filter((w) => w.startsWith("[encrypted-listeners]"))).toEqual([]);
     expect(warnings.filter((w) => w.startsWith("[no-open-ingress]"))).toEqual([
       "[no-open-ingress] koaapp/Service/LoadBalancer/Ingress80Cidr0: admits 0.0.0.0/0; allowed: narrower CIDRs or a security group (exempted: a public load balancer admits its listener ports from the internet)",
@@ -78,7 +78,7 @@ describe("SecurityPolicyChecks on the koaapp stack", () => {
     ]);
   });
 
-  it("turns a user's opt-out into a warning, not an error", () => {
+  it("GIVEN the sample stack WHEN synthesized THEN every finding is exempted: a warning, not an error", () => {
     const stack = koaAppStack();
     Testing.synth(stack);
     const checks = Aspects.of(stack).all.find(
@@ -212,7 +212,7 @@ describe("SecurityPolicyChecks rules", () => {
       "pinned-images",
       "latest",
       (s: TerraformStack) => taskDefinition(s, [container({ image: "example.com/app:latest" })]),
-      '[pinned-images] test/Task: container "app" image "example.com/app:latest" is not pinned; allowed: an image with a version tag or @sha256 digest (set allowLatestImage to accept "latest")',
+      '[pinned-images] test/Task: container "app" image "example.com/app:latest" is not pinned; allowed: an image with a version tag or @sha256 digest',
     ],
     [
       "encrypted-listeners",
@@ -248,12 +248,12 @@ describe("SecurityPolicyChecks rules", () => {
     },
   );
 
-  it("fails a real synth on a violation", () => {
+  it("GIVEN a violation WHEN the app synthesizes THEN synth fails naming it", () => {
     const { app } = check((s) => new CloudwatchLogGroup(s, "Logs", { name: "/x" }));
     expect(() => app.synth()).toThrow(/\[log-retention\] test\/Logs: keeps logs forever/);
   });
 
-  it("does not judge token values", () => {
+  it("GIVEN token values WHEN synthesized THEN they are not judged", () => {
     const { annotations } = check((s) => {
       const logs = new CloudwatchLogGroup(s, "Logs", { name: "/x", retentionInDays: 30 });
       new VpcSecurityGroupIngressRule(s, "In", {
@@ -265,7 +265,7 @@ describe("SecurityPolicyChecks rules", () => {
     expect(annotations).toEqual([]);
   });
 
-  it("turns an exempted violation into a warning with the reason, only for the container named", () => {
+  it("GIVEN an exemption for one container WHEN synthesized THEN only its violation is a warning with the reason", () => {
     const { annotations } = check((s) => {
       exemptFromPolicy(s, "read-only-root", "scratch space", { container: "worker" });
       taskDefinition(s, [
@@ -287,7 +287,7 @@ describe("SecurityPolicyChecks rules", () => {
     ]);
   });
 
-  it("accepts a hardened configuration", () => {
+  it("GIVEN a hardened configuration WHEN synthesized THEN there is no finding", () => {
     const { annotations } = check((s) => {
       new SsmParameter(s, "P", {
         name: "/x/APP_SECRET",
@@ -324,35 +324,98 @@ describe("SecurityPolicyChecks rules", () => {
 });
 
 describe("SecurityPolicyChecks with EmfFargateService opt-outs", () => {
-  it.each([
+  /** The app container of these services runs as a non-root user, so only the opt-out under test is reported. */
+  const APP = { ...CONTAINER, user: "1000:1000" };
+  const BASE: EmfFargateServiceProps = { ...SERVICE_PROPS, container: APP };
+
+  it.each<[string, Partial<EmfFargateServiceProps>, string, string]>([
     [
-      { allowIngressFromAnywhere: true, ingressCidrs: ["0.0.0.0/0"] },
+      "0.0.0.0/0 admitted with allowIngressFromAnywhere",
+      { network: { ...NETWORK, ingressCidrs: ["0.0.0.0/0"], allowIngressFromAnywhere: true } },
       "no-open-ingress",
-      "allowIngressFromAnywhere was set",
+      "network.allowIngressFromAnywhere was set",
     ],
-    [{ readonlyRootFilesystem: false }, "read-only-root", "readonlyRootFilesystem: false was set"],
     [
-      { allowLatestImage: true, imageUri: "example.com/app:latest", imageTag: undefined },
-      "pinned-images",
-      "allowLatestImage was set",
+      "a writable root filesystem",
+      { container: { ...APP, readonlyRootFilesystem: false } },
+      "read-only-root",
+      "container.readonlyRootFilesystem: false was set",
     ],
-  ])("GIVEN %j WHEN checked THEN the %s violation is a warning giving the reason", (props, rule, reason) => {
+    [
+      "latest with allowLatestImage",
+      { container: { ...APP, image: "example.com/app:latest", allowLatestImage: true } },
+      "pinned-images",
+      "container.allowLatestImage was set",
+    ],
+    [
+      "a secret-looking plain variable listed in plaintextAllowed",
+      {
+        container: {
+          ...APP,
+          environment: { TOKEN_ISSUER_URL: "https://issuer.example.com" },
+          plaintextAllowed: ["TOKEN_ISSUER_URL"],
+        },
+      },
+      "no-plaintext-secrets",
+      "container.plaintextAllowed lists TOKEN_ISSUER_URL",
+    ],
+  ])(
+    "GIVEN %s WHEN checked THEN its violation is a warning giving the reason",
+    (_case, props, rule, reason) => {
+      const { annotations } = check((s) => {
+        new EmfFargateService(s, "Service", { ...BASE, ...props });
+      });
+      const mine = annotations.filter(
+        (a) => a.message.startsWith(`[${rule}]`) && !a.message.includes("cloudwatch-agent"),
+      );
+
+      expect(mine).toEqual([
+        { level: "@cdktf/warn", message: expect.stringContaining(`(exempted: ${reason})`) },
+      ]);
+      expect(annotations.filter((a) => a.level === "@cdktf/error")).toEqual([]);
+    },
+  );
+
+  it("GIVEN an agent image tagged latest with agent.allowLatestImage WHEN checked THEN only the agent's pinned-images violation is a warning", () => {
     const { annotations } = check((s) => {
       new EmfFargateService(s, "Service", {
-        serviceName: "koaapp",
-        vpcId: "vpc-1",
-        subnetIds: ["subnet-1"],
-        healthCheck: false,
-        imageTag: "1.0.0",
-        ...props,
+        ...BASE,
+        agent: { image: "public.ecr.aws/cloudwatch-agent/cloudwatch-agent:latest", allowLatestImage: true },
       });
     });
-    const mine = annotations.filter(
-      (a) => a.message.startsWith(`[${rule}]`) && !a.message.includes("cloudwatch-agent"),
-    );
-    expect(mine).toEqual([
-      { level: "@cdktf/warn", message: expect.stringContaining(`(exempted: ${reason})`) },
+
+    expect(annotations.filter((a) => a.message.startsWith("[pinned-images]"))).toEqual([
+      {
+        level: "@cdktf/warn",
+        message:
+          '[pinned-images] test/Service/TaskDefinition/Resource: container "cloudwatch-agent" image "public.ecr.aws/cloudwatch-agent/cloudwatch-agent:latest" is not pinned; allowed: an image with a version tag or @sha256 digest (exempted: agent.allowLatestImage was set)',
+      },
     ]);
     expect(annotations.filter((a) => a.level === "@cdktf/error")).toEqual([]);
+  });
+
+  it("GIVEN a non-root user WHEN checked THEN the agent image's two documented exemptions are the only findings", () => {
+    const { findings } = check((s) => {
+      new EmfFargateService(s, "Service", BASE);
+    });
+
+    expect(findings.map((f) => [f.rule, f.exempted])).toEqual([
+      ["read-only-root", true],
+      ["non-root-user", true],
+    ]);
+  });
+
+  it("GIVEN no user (the image's USER) WHEN checked THEN the app container is an error until a non-root user is set", () => {
+    const { annotations } = check((s) => {
+      new EmfFargateService(s, "Service", SERVICE_PROPS);
+    });
+
+    expect(annotations.filter((a) => a.level === "@cdktf/error")).toEqual([
+      {
+        level: "@cdktf/error",
+        message:
+          '[non-root-user] test/Service/TaskDefinition/Resource: container "koaapp" runs as the image\'s user (root unless the image says otherwise); allowed: a non-root user',
+      },
+    ]);
   });
 });

@@ -1,12 +1,18 @@
 import { TerraformVariable } from "cdktf";
 import { DIMENSIONS, LATENCY_METRIC, SERVER_ERROR_CLASS } from "../../contract/metrics";
-import { ServiceAlarms, type ServiceAlarmsProps } from "../../modules/service-alarms";
+import {
+  type AlarmsOptions,
+  checkAlarms,
+  resolveAlarms,
+  ServiceAlarms,
+  type ServiceAlarmsProps,
+} from "../../modules/service-alarms";
+import { Checker } from "../../modules/validation";
 import {
   type Block,
   blockOf,
   childOf,
   newStack,
-  problemLine,
   ref,
   resolved,
   resourcesById,
@@ -19,14 +25,27 @@ const NAMESPACE = "acme/koaapp";
 const KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:oncall";
 
-function build(overrides: Partial<ServiceAlarmsProps> = {}): ServiceAlarms {
-  return new ServiceAlarms(newStack(), "Alarms", { name: "koaapp", namespace: NAMESPACE, ...overrides });
+/** The props EmfFargateService gives ServiceAlarms for `options` (and the service's KMS key). */
+function propsOf(options: AlarmsOptions = {}, kmsKeyArn?: string): ServiceAlarmsProps {
+  return { ...resolveAlarms(options, kmsKeyArn), name: "koaapp", namespace: NAMESPACE };
 }
 
-function synthAlarms(overrides: Partial<ServiceAlarmsProps> = {}): Synthesized<ServiceAlarms> {
-  return synthStack(
-    (stack) => new ServiceAlarms(stack, "Alarms", { name: "koaapp", namespace: NAMESPACE, ...overrides }),
-  );
+function build(options: AlarmsOptions = {}): ServiceAlarms {
+  return new ServiceAlarms(newStack(), "Alarms", propsOf(options));
+}
+
+function synthAlarms(
+  options: AlarmsOptions = {},
+  extra: Partial<ServiceAlarmsProps> = {},
+): Synthesized<ServiceAlarms> {
+  return synthStack((stack) => new ServiceAlarms(stack, "Alarms", { ...propsOf(options), ...extra }));
+}
+
+/** The problems checkAlarms records at `alarms`. */
+function alarmProblems(options: AlarmsOptions): readonly string[] {
+  const c = new Checker().at("alarms");
+  checkAlarms(c, options, resolveAlarms(options, undefined), "koaapp");
+  return c.problems.all;
 }
 
 /** The synthesized alarms by alarm name. */
@@ -36,29 +55,54 @@ function alarmsByName(synth: Synthesized<unknown>): Record<string, Block> {
   );
 }
 
-/** The p99 alarm of a metric with the given dimensions, threshold and notification target. */
+/** A metric query of a synthesized alarm, by alarm name and query id. */
+function queryOf(byName: Record<string, Block>, alarm: string, id: string) {
+  const queries = (byName[alarm]?.metric_query ?? []) as {
+    id: string;
+    expression?: string;
+    metric?: { stat: string };
+  }[];
+  return queries.find((query) => query.id === id);
+}
+
+/**
+ * The p99 alarm of a metric with the given dimensions and threshold: it fires when more than 1 % of a minute's
+ * requests are slower than the threshold (100 − the percentile rank PR(:threshold)), in minutes with at least
+ * `minRequests` requests, 3 of 5 minutes.
+ */
 function p99Alarm(
   name: string,
   dimensions: Record<string, string>,
   threshold: unknown,
   scope: string,
   topic: string,
+  minRequests: unknown = 10,
 ) {
-  return {
-    alarm_name: name,
-    alarm_description: `p99 latency of ${scope} above ${threshold} ms in 3 of 5 minutes.`,
+  const metric = (stat: string) => ({
     namespace: NAMESPACE,
     metric_name: LATENCY_METRIC.name,
     dimensions,
-    extended_statistic: "p99",
-    unit: LATENCY_METRIC.unit,
+    stat,
     period: 60,
+  });
+  return {
+    alarm_name: name,
+    alarm_description: `p99 latency of ${scope} above ${threshold} ms — more than 1% of requests slower — in 3 of 5 minutes, counting minutes with at least ${minRequests} requests.`,
+    comparison_operator: "GreaterThanThreshold",
+    threshold: 1,
     evaluation_periods: 5,
     datapoints_to_alarm: 3,
-    comparison_operator: "GreaterThanThreshold",
-    threshold,
     treat_missing_data: "notBreaching",
-    evaluate_low_sample_count_percentiles: "ignore",
+    metric_query: [
+      { id: "requests", metric: metric("SampleCount"), return_data: false },
+      { id: "fast", metric: metric(`PR(:${threshold})`), return_data: false },
+      {
+        id: "slow",
+        expression: `IF(requests >= ${minRequests}, 100 - fast, 0)`,
+        label: `% of requests slower than ${threshold} ms`,
+        return_data: true,
+      },
+    ],
     alarm_actions: [topic],
     ok_actions: [topic],
   };
@@ -88,7 +132,7 @@ describe("ServiceAlarms with defaults", () => {
     expect(resolved(synth.stack, alarms.topicArn)).toBe(topicArn);
   });
 
-  it("GIVEN defaults WHEN synthesized THEN the p99 alarm watches the service-wide Latency above 1000 ms in 3 of 5 minutes, ignoring low sample counts", () => {
+  it("GIVEN defaults WHEN synthesized THEN the p99 alarm fires when more than 1 % of all routes' requests take over 1000 ms in 3 of 5 minutes with 10 requests or more", () => {
     expect(byName["koaapp-latency-p99"]).toEqual(
       p99Alarm("koaapp-latency-p99", {}, 1000, "all routes", topicArn),
     );
@@ -168,10 +212,10 @@ describe("ServiceAlarms with defaults", () => {
       {
         name: "koaapp-latency-p99",
         metric: `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), all routes`,
-        statistic: "p99",
-        threshold: "> 1000 ms",
-        period: "60 s, 3 of 5",
-        missingData: "not breaching",
+        statistic: "100 − PR(:threshold), metric math",
+        threshold: "> 1 % slower than 1000 ms",
+        period: "60 s, 3 of 5, minutes with ≥ 10 requests",
+        missingData: "not breaching (no traffic is no regression)",
       },
       {
         name: "koaapp-5xx-rate",
@@ -194,15 +238,17 @@ describe("ServiceAlarms with defaults", () => {
 });
 
 describe("ServiceAlarms with every prop", () => {
-  const synth = synthAlarms({
-    latencyP99ThresholdMs: 500,
-    routeLatencyP99ThresholdsMs: { "/items/:id": 300, "/": 200, "/items/": 250 },
-    errorRateThresholdPercent: 2.5,
-    errorRateMinRequests: 20,
-    noMetricsMinutes: 30,
-    topicKmsKeyArn: KMS_KEY,
-    tags: { team: "payments" },
-  });
+  const synth = synthAlarms(
+    {
+      latencyP99ThresholdMs: 500,
+      routeLatencyP99ThresholdsMs: { "/items/:id": 300, "/": 200, "/items/": 250 },
+      errorRateThresholdPercent: 2.5,
+      minRequestsPerMinute: 20,
+      noMetricsMinutes: 30,
+      topicKmsKeyArn: KMS_KEY,
+    },
+    { tags: { team: "payments" } },
+  );
   const alarms = synth.built;
   const topicArn = ref(synth.stack, childOf(alarms, "Topic"), "arn");
   const byName = alarmsByName(synth);
@@ -219,7 +265,7 @@ describe("ServiceAlarms with every prop", () => {
 
   it("GIVEN a p99 threshold WHEN synthesized THEN the service-wide alarm uses it", () => {
     expect(withoutTags(byName["koaapp-latency-p99"])).toEqual(
-      p99Alarm("koaapp-latency-p99", {}, 500, "all routes", topicArn),
+      p99Alarm("koaapp-latency-p99", {}, 500, "all routes", topicArn, 20),
     );
   });
 
@@ -231,13 +277,14 @@ describe("ServiceAlarms with every prop", () => {
         300,
         "/items/:id",
         topicArn,
+        20,
       ),
     );
     expect(withoutTags(byName["koaapp-latency-p99-root"])).toEqual(
-      p99Alarm("koaapp-latency-p99-root", { [DIMENSIONS.path]: "/" }, 200, "/", topicArn),
+      p99Alarm("koaapp-latency-p99-root", { [DIMENSIONS.path]: "/" }, 200, "/", topicArn, 20),
     );
     expect(withoutTags(byName["koaapp-latency-p99-items"])).toEqual(
-      p99Alarm("koaapp-latency-p99-items", { [DIMENSIONS.path]: "/items/" }, 250, "/items/", topicArn),
+      p99Alarm("koaapp-latency-p99-items", { [DIMENSIONS.path]: "/items/" }, 250, "/items/", topicArn, 20),
     );
   });
 
@@ -272,14 +319,26 @@ describe("ServiceAlarms with every prop", () => {
 
   it("GIVEN three routes WHEN read THEN summaries has one row per alarm with the route and its threshold", () => {
     expect(alarms.summaries.map((row) => [row.name, row.metric, row.threshold])).toEqual([
-      ["koaapp-latency-p99", `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), all routes`, "> 500 ms"],
+      [
+        "koaapp-latency-p99",
+        `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), all routes`,
+        "> 1 % slower than 500 ms",
+      ],
       [
         "koaapp-latency-p99-items-id",
         `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /items/:id`,
-        "> 300 ms",
+        "> 1 % slower than 300 ms",
       ],
-      ["koaapp-latency-p99-root", `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /`, "> 200 ms"],
-      ["koaapp-latency-p99-items", `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /items/`, "> 250 ms"],
+      [
+        "koaapp-latency-p99-root",
+        `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /`,
+        "> 1 % slower than 200 ms",
+      ],
+      [
+        "koaapp-latency-p99-items",
+        `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /items/`,
+        "> 1 % slower than 250 ms",
+      ],
       [
         "koaapp-5xx-rate",
         `${LATENCY_METRIC.name} sample count, ${DIMENSIONS.statusClass}=${SERVER_ERROR_CLASS} over all`,
@@ -310,7 +369,7 @@ describe("ServiceAlarms with an existing topic", () => {
 describe("ServiceAlarms opt-out flags", () => {
   const routes = { routeLatencyP99ThresholdsMs: { "/items/:id": 300 } };
 
-  it.each<[Partial<ServiceAlarmsProps>, string[]]>([
+  it.each<[AlarmsOptions, string[]]>([
     [{ latencyAlarm: false }, ["koaapp-5xx-rate", "koaapp-no-metrics"]],
     [{ errorRateAlarm: false }, ["koaapp-latency-p99", "koaapp-latency-p99-items-id", "koaapp-no-metrics"]],
     [{ noMetricsAlarm: false }, ["koaapp-latency-p99", "koaapp-latency-p99-items-id", "koaapp-5xx-rate"]],
@@ -337,43 +396,47 @@ describe("ServiceAlarms opt-out flags", () => {
 describe("ServiceAlarms with token inputs", () => {
   const synth = synthStack((stack) => {
     const number = (name: string) => new TerraformVariable(stack, name, { type: "number" }).numberValue;
-    return new ServiceAlarms(stack, "Alarms", {
-      name: "koaapp",
-      namespace: NAMESPACE,
+    const options = {
       latencyP99ThresholdMs: number("latency_p99_threshold_ms"),
       routeLatencyP99ThresholdsMs: { "/items/:id": number("items_p99_threshold_ms") },
       errorRateThresholdPercent: number("error_rate_threshold_percent"),
-      errorRateMinRequests: number("error_rate_min_requests"),
+      minRequestsPerMinute: number("min_requests_per_minute"),
       noMetricsMinutes: number("no_metrics_minutes"),
-    });
+    };
+    expect(alarmProblems(options)).toEqual([]);
+    return new ServiceAlarms(stack, "Alarms", propsOf(options));
   });
   const byName = alarmsByName(synth);
 
   it("GIVEN thresholds from variables WHEN synthesized THEN they are not judged and the alarms reference them", () => {
-    expect(byName["koaapp-latency-p99"]?.threshold).toBe("${var.latency_p99_threshold_ms}");
-    expect(byName["koaapp-latency-p99-items-id"]?.threshold).toBe("${var.items_p99_threshold_ms}");
+    const rankOf = (name: string) => queryOf(byName, name, "fast")?.metric?.stat;
+
+    expect(rankOf("koaapp-latency-p99")).toBe("PR(:${var.latency_p99_threshold_ms})");
+    expect(rankOf("koaapp-latency-p99-items-id")).toBe("PR(:${var.items_p99_threshold_ms})");
     expect(byName["koaapp-5xx-rate"]?.threshold).toBe("${var.error_rate_threshold_percent}");
   });
 
-  it("GIVEN the minimum requests from a variable WHEN synthesized THEN the expression's guard references it", () => {
+  it("GIVEN the minimum requests from a variable WHEN synthesized THEN the 5xx and latency guards reference it", () => {
     const queries = byName["koaapp-5xx-rate"]?.metric_query as { id: string; expression?: string }[];
 
     expect(queries.find((query) => query.id === "rate")?.expression).toBe(
-      "IF(requests >= ${var.error_rate_min_requests}, 100 * FILL(errors, 0) / requests, 0)",
+      "IF(requests >= ${var.min_requests_per_minute}, 100 * FILL(errors, 0) / requests, 0)",
+    );
+    expect(queryOf(byName, "koaapp-latency-p99", "slow")?.expression).toBe(
+      "IF(requests >= ${var.min_requests_per_minute}, 100 - fast, 0)",
     );
   });
 
   it("GIVEN thresholds from variables WHEN read THEN the summaries say they are set at deploy", () => {
     expect(synth.built.summaries.map((row) => row.threshold)).toEqual([
-      "> (set at deploy) ms",
-      "> (set at deploy) ms",
+      "> 1 % slower than (set at deploy) ms",
+      "> 1 % slower than (set at deploy) ms",
       "> (set at deploy) %",
       "< 1",
     ]);
   });
 
-  // Exposes a bug: service-alarms.ts falls back to 3 periods (15 minutes) when noMetricsMinutes is a token,
-  // while the description promises the variable's minutes.
+  // 0.1.0 fell back to 3 periods (15 minutes) for a token while the description promised the variable's minutes.
   it("GIVEN noMetricsMinutes from a variable WHEN synthesized THEN the no-metrics alarm's evaluation periods follow the variable", () => {
     const alarm = byName["koaapp-no-metrics"];
 
@@ -390,8 +453,8 @@ describe("ServiceAlarms route alarm identity", () => {
       ([, alarm]) => alarm.alarm_name === alarmName,
     )?.[0];
 
-  // Exposes a bug: route alarms get the construct id RouteLatencyP99<index>, so adding a route in front
-  // renumbers the others, and Terraform replaces alarms whose route did not change.
+  // 0.1.0 gave route alarms the construct id RouteLatencyP99<index>: adding a route in front renumbered the
+  // others, and Terraform replaced alarms whose route had not changed.
   it("GIVEN a route added before an existing one WHEN synthesized again THEN the existing route's alarm keeps its logical id", () => {
     const before = synthAlarms({ routeLatencyP99ThresholdsMs: { "/items/:id": 300 } });
     const after = synthAlarms({ routeLatencyP99ThresholdsMs: { "/health": 100, "/items/:id": 300 } });
@@ -403,59 +466,63 @@ describe("ServiceAlarms route alarm identity", () => {
   });
 
   // Two alarms of one name would overwrite each other in CloudWatch.
-  it("GIVEN two route templates whose alarm names coincide WHEN built THEN they are refused", () => {
-    expect(() => build({ routeLatencyP99ThresholdsMs: { "/items/:id": 300, "/items/:id/": 400 } })).toThrow(
-      problemLine(
-        'routeLatencyP99ThresholdsMs keys "/items/:id" and "/items/:id/" both name the alarm "koaapp-latency-p99-items-id"; allowed: route templates that differ in letters or digits',
-      ),
+  it("GIVEN two route templates whose alarm names coincide WHEN checked THEN the second is refused naming the first", () => {
+    expect(alarmProblems({ routeLatencyP99ThresholdsMs: { "/items/:id": 300, "/items/:id/": 400 } })).toEqual(
+      [
+        'alarms.routeLatencyP99ThresholdsMs./items/:id/ 400 names the alarm "koaapp-latency-p99-items-id" as "/items/:id" does; allowed: route templates that differ in letters or digits',
+      ],
     );
   });
 });
 
-describe("ServiceAlarms validation", () => {
-  it("GIVEN several invalid props WHEN built THEN one error lists them all", () => {
-    expect(() =>
-      build({
+describe("checkAlarms", () => {
+  const at = "alarms";
+  const routeRule =
+    "allowed: keys that are paths starting with / as the router declares them, e.g. /items/:id";
+
+  it("GIVEN no options WHEN checked THEN there is no problem", () => {
+    expect(alarmProblems({})).toEqual([]);
+  });
+
+  it("GIVEN several invalid props WHEN checked THEN each is listed, in order", () => {
+    expect(
+      alarmProblems({
         latencyP99ThresholdMs: 0,
         routeLatencyP99ThresholdsMs: { items: -1 },
         errorRateThresholdPercent: 150,
-        errorRateMinRequests: 0,
+        minRequestsPerMinute: 0,
         noMetricsMinutes: 7,
       }),
-    ).toThrow(
-      new Error(
-        [
-          "test/Alarms: invalid props:",
-          "- latencyP99ThresholdMs 0 is not positive; allowed: a number above 0",
-          '- routeLatencyP99ThresholdsMs key "items" is not a route template; allowed: a path starting with / as the router declares it, e.g. /items/:id',
-          "- routeLatencyP99ThresholdsMs[items] -1 is not positive; allowed: a number above 0",
-          "- errorRateThresholdPercent 150 is out of range; allowed: above 0, at most 100",
-          "- errorRateMinRequests 0 is out of range; allowed: an integer from 1 to 1000000",
-          "- noMetricsMinutes 7 is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)",
-        ].join("\n"),
-      ),
-    );
+    ).toEqual([
+      `${at}.latencyP99ThresholdMs 0 is out of range; allowed: a number above 0`,
+      `${at}.routeLatencyP99ThresholdsMs.items -1 is not under a route template; ${routeRule}`,
+      `${at}.routeLatencyP99ThresholdsMs.items -1 is out of range; allowed: a number above 0`,
+      `${at}.errorRateThresholdPercent 150 is out of range; allowed: above 0, at most 100`,
+      `${at}.minRequestsPerMinute 0 is out of range; allowed: an integer from 1 to 1000000`,
+      `${at}.noMetricsMinutes 7 is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)`,
+    ]);
   });
 
   it.each(["my-topic", "arn:aws:sqs:eu-west-1:123456789012:oncall"])(
-    "GIVEN topicArn %p WHEN built THEN it is refused",
+    "GIVEN topicArn %p WHEN checked THEN it is refused",
     (topicArn) => {
-      expect(() => build({ topicArn })).toThrow(
-        problemLine(
-          `topicArn ${JSON.stringify(topicArn)} is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>`,
-        ),
-      );
+      expect(alarmProblems({ topicArn })).toEqual([
+        `${at}.topicArn ${JSON.stringify(topicArn)} is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>`,
+      ]);
     },
   );
+
+  it("GIVEN a topic KMS key that is no ARN WHEN checked THEN the form is named", () => {
+    expect(alarmProblems({ topicKmsKeyArn: "alias/alarms" })).toEqual([
+      `${at}.topicKmsKeyArn "alias/alarms" is not a KMS key ARN; allowed: arn:aws:kms:<region>:<account>:key/<id> or arn:aws:kms:<region>:<account>:alias/<name>`,
+    ]);
+  });
 
   it("GIVEN topicArn from a variable WHEN synthesized THEN the alarms notify it unjudged", () => {
     const synth = synthStack((stack) => {
       const topic = new TerraformVariable(stack, "topic", { type: "string" });
-      return new ServiceAlarms(stack, "Alarms", {
-        name: "koaapp",
-        namespace: NAMESPACE,
-        topicArn: topic.stringValue,
-      });
+      expect(alarmProblems({ topicArn: topic.stringValue })).toEqual([]);
+      return new ServiceAlarms(stack, "Alarms", propsOf({ topicArn: topic.stringValue }));
     });
     for (const alarm of resourcesOf(synth.json, "aws_cloudwatch_metric_alarm")) {
       expect(alarm).toMatchObject({ alarm_actions: ["${var.topic}"], ok_actions: ["${var.topic}"] });
@@ -463,88 +530,101 @@ describe("ServiceAlarms validation", () => {
   });
 
   it.each([0, -250])(
-    "GIVEN latencyP99ThresholdMs %p WHEN built THEN it is refused",
+    "GIVEN latencyP99ThresholdMs %p WHEN checked THEN it is refused",
     (latencyP99ThresholdMs) => {
-      expect(() => build({ latencyP99ThresholdMs })).toThrow(
-        problemLine(
-          `latencyP99ThresholdMs ${latencyP99ThresholdMs} is not positive; allowed: a number above 0`,
-        ),
-      );
+      expect(alarmProblems({ latencyP99ThresholdMs })).toEqual([
+        `${at}.latencyP99ThresholdMs ${latencyP99ThresholdMs} is out of range; allowed: a number above 0`,
+      ]);
     },
   );
 
   it.each(["items/:id", "", "*"])(
-    "GIVEN route key %p WHEN built THEN it is refused as no route template",
+    "GIVEN route key %p WHEN checked THEN it is refused as no route template",
     (key) => {
-      expect(() => build({ routeLatencyP99ThresholdsMs: { [key]: 300 } })).toThrow(
-        problemLine(
-          `routeLatencyP99ThresholdsMs key "${key}" is not a route template; allowed: a path starting with / as the router declares it, e.g. /items/:id`,
-        ),
-      );
+      expect(alarmProblems({ routeLatencyP99ThresholdsMs: { [key]: 300 } })).toEqual([
+        `${at}.routeLatencyP99ThresholdsMs.${key} 300 is not under a route template; ${routeRule}`,
+      ]);
     },
   );
 
-  it.each([0, -1])("GIVEN route threshold %p WHEN built THEN it is refused naming the route", (threshold) => {
-    expect(() => build({ routeLatencyP99ThresholdsMs: { "/items/:id": threshold } })).toThrow(
-      problemLine(
-        `routeLatencyP99ThresholdsMs[/items/:id] ${threshold} is not positive; allowed: a number above 0`,
-      ),
-    );
-  });
+  it.each([0, -1])(
+    "GIVEN route threshold %p WHEN checked THEN it is refused naming the route",
+    (threshold) => {
+      expect(alarmProblems({ routeLatencyP99ThresholdsMs: { "/items/:id": threshold } })).toEqual([
+        `${at}.routeLatencyP99ThresholdsMs./items/:id ${threshold} is out of range; allowed: a number above 0`,
+      ]);
+    },
+  );
 
   it.each([0, -1, 100.5, 101])(
-    "GIVEN errorRateThresholdPercent %p WHEN built THEN it is refused",
+    "GIVEN errorRateThresholdPercent %p WHEN checked THEN it is refused",
     (errorRateThresholdPercent) => {
-      expect(() => build({ errorRateThresholdPercent })).toThrow(
-        problemLine(
-          `errorRateThresholdPercent ${errorRateThresholdPercent} is out of range; allowed: above 0, at most 100`,
-        ),
-      );
+      expect(alarmProblems({ errorRateThresholdPercent })).toEqual([
+        `${at}.errorRateThresholdPercent ${errorRateThresholdPercent} is out of range; allowed: above 0, at most 100`,
+      ]);
     },
   );
 
   it.each([0, 1.5, 1_000_001])(
-    "GIVEN errorRateMinRequests %p WHEN built THEN it is refused",
-    (errorRateMinRequests) => {
-      expect(() => build({ errorRateMinRequests })).toThrow(
-        problemLine(
-          `errorRateMinRequests ${errorRateMinRequests} is out of range; allowed: an integer from 1 to 1000000`,
-        ),
-      );
+    "GIVEN minRequestsPerMinute %p WHEN checked THEN it is refused",
+    (minRequestsPerMinute) => {
+      expect(alarmProblems({ minRequestsPerMinute })).toEqual([
+        `${at}.minRequestsPerMinute ${minRequestsPerMinute} is out of range; allowed: an integer from 1 to 1000000`,
+      ]);
     },
   );
 
-  it.each([0, 4, 7.5, 1441, 1445])(
-    "GIVEN noMetricsMinutes %p WHEN built THEN it is refused as out of range",
+  it.each([0, 4, 7.5, 1445])(
+    "GIVEN noMetricsMinutes %p WHEN checked THEN it is refused as out of range",
     (noMetricsMinutes) => {
-      expect(() => build({ noMetricsMinutes })).toThrow(
-        problemLine(
-          `noMetricsMinutes ${noMetricsMinutes} is out of range; allowed: an integer from 5 to 1440`,
-        ),
-      );
+      expect(alarmProblems({ noMetricsMinutes })).toEqual([
+        `${at}.noMetricsMinutes ${noMetricsMinutes} is out of range; allowed: an integer from 5 to 1440`,
+      ]);
     },
   );
+
+  // 1441 is also reported as no multiple of 5 (as in 0.1.0); only the range is asserted here.
+  it("GIVEN noMetricsMinutes 1441 WHEN checked THEN it is refused as out of range", () => {
+    expect(alarmProblems({ noMetricsMinutes: 1441 })).toContain(
+      `${at}.noMetricsMinutes 1441 is out of range; allowed: an integer from 5 to 1440`,
+    );
+  });
 
   it.each([7, 12, 1439])(
-    "GIVEN noMetricsMinutes %p WHEN built THEN it is refused as no multiple of 5",
+    "GIVEN noMetricsMinutes %p WHEN checked THEN it is refused as no multiple of 5",
     (noMetricsMinutes) => {
-      expect(() => build({ noMetricsMinutes })).toThrow(
-        problemLine(
-          `noMetricsMinutes ${noMetricsMinutes} is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)`,
-        ),
-      );
+      expect(alarmProblems({ noMetricsMinutes })).toEqual([
+        `${at}.noMetricsMinutes ${noMetricsMinutes} is not a multiple of 5; allowed: 5, 10, 15, ... (the alarm evaluates 5-minute periods)`,
+      ]);
     },
   );
 
-  it("GIVEN the boundary values WHEN synthesized THEN they are accepted: 100 %, 1 request, 5 and 1440 minutes", () => {
-    const smallest = alarmsByName(
-      synthAlarms({ errorRateThresholdPercent: 100, errorRateMinRequests: 1, noMetricsMinutes: 5 }),
-    );
-    const largest = alarmsByName(synthAlarms({ errorRateMinRequests: 1_000_000, noMetricsMinutes: 1440 }));
+  it("GIVEN the 0.1.0 errorRateMinRequests WHEN checked THEN it is refused as no prop of AlarmsOptions", () => {
+    expect(alarmProblems({ errorRateMinRequests: 20 } as AlarmsOptions)).toEqual([
+      `${at}.errorRateMinRequests 20 is not a prop of AlarmsOptions; allowed: latencyP99ThresholdMs, routeLatencyP99ThresholdsMs, errorRateThresholdPercent, minRequestsPerMinute, noMetricsMinutes, latencyAlarm, errorRateAlarm, noMetricsAlarm, topicArn, topicKmsKeyArn`,
+    ]);
+  });
 
+  it("GIVEN the boundary values WHEN synthesized THEN they are accepted: 100 %, 1 request, 5 and 1440 minutes", () => {
+    const small = { errorRateThresholdPercent: 100, minRequestsPerMinute: 1, noMetricsMinutes: 5 };
+    const large = { minRequestsPerMinute: 1_000_000, noMetricsMinutes: 1440 };
+    const smallest = alarmsByName(synthAlarms(small));
+    const largest = alarmsByName(synthAlarms(large));
+
+    expect([...alarmProblems(small), ...alarmProblems(large)]).toEqual([]);
     expect(smallest["koaapp-5xx-rate"]?.threshold).toBe(100);
     expect(smallest["koaapp-no-metrics"]?.evaluation_periods).toBe(1);
     expect(largest["koaapp-no-metrics"]?.evaluation_periods).toBe(288);
     expect(JSON.stringify(largest["koaapp-5xx-rate"]?.metric_query)).toContain("requests >= 1000000,");
+  });
+});
+
+describe("resolveAlarms", () => {
+  it("GIVEN the service's KMS key and no topic key WHEN resolved THEN a created topic uses the service's key", () => {
+    const synth = synthStack((stack) => new ServiceAlarms(stack, "Alarms", propsOf({}, KMS_KEY)));
+
+    expect(resourcesOf(synth.json, "aws_sns_topic")).toEqual([
+      { name: "koaapp-alarms", kms_master_key_id: KMS_KEY },
+    ]);
   });
 });

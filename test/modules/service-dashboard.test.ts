@@ -1,9 +1,15 @@
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { TerraformVariable } from "cdktf";
 import { DIMENSIONS, LATENCY_METRIC, SERVER_ERROR_CLASS } from "../../contract/metrics";
-import { ServiceAlarms } from "../../modules/service-alarms";
+import { EmfFargateService } from "../../modules/emf-fargate-service";
+import {
+  type AlarmsOptions,
+  DEFAULT_MIN_REQUESTS_PER_MINUTE,
+  resolveAlarms,
+  ServiceAlarms,
+} from "../../modules/service-alarms";
 import { ServiceDashboard, type ServiceDashboardProps } from "../../modules/service-dashboard";
-import { onlyResource, REGION, ref, type Synthesized, synthStack } from "./support";
+import { onlyResource, REGION, ref, SERVICE_PROPS, type Synthesized, synthStack } from "./support";
 
 const NAMESPACE = "acme/koaapp";
 const ALARM_ARNS = [
@@ -16,6 +22,7 @@ const PROPS: ServiceDashboardProps = {
   region: REGION,
   clusterName: "koaapp-cluster",
   serviceName: "koaapp-service",
+  minRequestsPerMinute: DEFAULT_MIN_REQUESTS_PER_MINUTE,
   alarmArns: ALARM_ARNS,
 };
 
@@ -214,7 +221,7 @@ describe("ServiceDashboard with literal props and alarm ARNs", () => {
     expect(w.properties.stacked).toBe(true);
   });
 
-  it("GIVEN no minimum WHEN synthesized THEN the error-rate widget computes the 5xx share from hidden 5xx and service-wide sample counts, guarded by 10 requests", () => {
+  it("GIVEN the alarms' default minimum WHEN synthesized THEN the error-rate widget computes the 5xx share from hidden 5xx and service-wide sample counts, guarded by 10 requests", () => {
     const w = widgetTitled(widgets, "Error rate (5xx % of requests)");
 
     expect(w.properties.metrics).toEqual([
@@ -262,27 +269,45 @@ describe("ServiceDashboard with literal props and alarm ARNs", () => {
 });
 
 describe("ServiceDashboard without alarm ARNs", () => {
-  it.each<[string, readonly string[] | undefined]>([
-    ["no alarmArns", undefined],
-    ["an empty alarmArns", []],
-  ])(
-    "GIVEN %s WHEN synthesized THEN there is no alarm widget, only the six metric widgets",
-    (_, alarmArns) => {
-      const { widgets } = synthDashboard({ alarmArns });
+  it("GIVEN no alarm ARNs (alarms turned off) WHEN synthesized THEN there is no alarm widget, only the six metric widgets", () => {
+    const { widgets } = synthDashboard({ alarmArns: [] });
 
-      expect(widgets.map((w) => w.type)).toEqual(Array(6).fill("metric"));
-      expect(structureProblems(widgets, REGION)).toEqual([]);
-    },
-  );
+    expect(widgets.map((w) => w.type)).toEqual(Array(6).fill("metric"));
+    expect(structureProblems(widgets, REGION)).toEqual([]);
+  });
 });
 
-describe("ServiceDashboard with an error-rate minimum", () => {
-  it("GIVEN errorRateMinRequests 25 WHEN synthesized THEN the error-rate expression is guarded by 25 requests", () => {
-    const { widgets } = synthDashboard({ errorRateMinRequests: 25 });
+describe("ServiceDashboard with the alarms' minimum requests", () => {
+  it("GIVEN minRequestsPerMinute 25 WHEN synthesized THEN the error-rate expression is guarded by 25 requests", () => {
+    const { widgets } = synthDashboard({ minRequestsPerMinute: 25 });
 
     expect(widgetTitled(widgets, "Error rate (5xx % of requests)").properties.metrics?.[0]).toEqual([
       { expression: "IF(requests >= 25, 100 * FILL(errors, 0) / requests, 0)", id: "rate", label: "5xx %" },
     ]);
+  });
+});
+
+describe("ServiceDashboard in EmfFargateService", () => {
+  const rateOf = (alarms: AlarmsOptions | false) => {
+    const { widgets } = dashboardOf(
+      synthStack((stack) => new EmfFargateService(stack, "Service", { ...SERVICE_PROPS, alarms })),
+    );
+    const rate = widgetTitled(widgets, "Error rate (5xx % of requests)").properties.metrics?.[0]?.[0];
+    return { expression: (rate as { expression: string }).expression, types: widgets.map((w) => w.type) };
+  };
+
+  it("GIVEN the alarms' minimum WHEN synthesized THEN the dashboard judges minutes as they do, beside their status", () => {
+    expect(rateOf({ minRequestsPerMinute: 25 })).toEqual({
+      expression: "IF(requests >= 25, 100 * FILL(errors, 0) / requests, 0)",
+      types: [...Array(6).fill("metric"), "alarm"],
+    });
+  });
+
+  it("GIVEN alarms turned off WHEN synthesized THEN the default minimum and no alarm widget", () => {
+    expect(rateOf(false)).toEqual({
+      expression: `IF(requests >= ${DEFAULT_MIN_REQUESTS_PER_MINUTE}, 100 * FILL(errors, 0) / requests, 0)`,
+      types: Array(6).fill("metric"),
+    });
   });
 });
 
@@ -291,14 +316,18 @@ describe("ServiceDashboard with token props", () => {
     const region = new DataAwsRegion(stack, "Region");
     const text = (name: string) => new TerraformVariable(stack, name, { type: "string" }).stringValue;
     const minRequests = new TerraformVariable(stack, "min_requests", { type: "number" });
-    const alarms = new ServiceAlarms(stack, "Alarms", { name: "koaapp", namespace: NAMESPACE });
+    const alarms = new ServiceAlarms(stack, "Alarms", {
+      ...resolveAlarms({}, undefined),
+      name: "koaapp",
+      namespace: NAMESPACE,
+    });
     const dashboard = new ServiceDashboard(stack, "Dashboard", {
       name: "koaapp",
       namespace: text("namespace"),
       region: region.name,
       clusterName: text("cluster_name"),
       serviceName: text("service_name"),
-      errorRateMinRequests: minRequests.numberValue,
+      minRequestsPerMinute: minRequests.numberValue,
       alarmArns: alarms.alarms.map((alarm) => alarm.arn),
     });
     return { region, alarms, dashboard };

@@ -1,39 +1,37 @@
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { TerraformVariable } from "cdktf";
+import { checkFrontDoor, type LoadBalancerOptions, resolveFrontDoor } from "../../modules/service-front-door";
 import {
+  type CreateLoadBalancerOptions,
+  checkLoadBalancer,
   DEFAULT_SSL_POLICY,
-  loadBalancerNameFor,
+  resolveLoadBalancer,
   ServiceLoadBalancer,
   type ServiceLoadBalancerProps,
 } from "../../modules/service-load-balancer";
+import { Checker } from "../../modules/validation";
 import { CERTIFICATE } from "../support/koaapp";
-import {
-  blockOf,
-  childOf,
-  newStack,
-  problemLine,
-  ref,
-  resolved,
-  resourcesOf,
-  type Synthesized,
-  synthStack,
-} from "./support";
+import { blockOf, childOf, IDS, ref, resolved, resourcesOf, type Synthesized, synthStack } from "./support";
 
-const BASE: ServiceLoadBalancerProps = {
-  defaultName: "koaapp",
-  vpcId: "vpc-0123",
-  defaultSubnetIds: ["subnet-a", "subnet-b"],
-  targetPort: 5000,
-};
+const PUBLIC: CreateLoadBalancerOptions = { scheme: "internet-facing", subnetIds: IDS.publicSubnets };
+const [CLIENTS, TASKS] = IDS.securityGroups;
 
-function synthLb(overrides: Partial<ServiceLoadBalancerProps> = {}): Synthesized<ServiceLoadBalancer> {
-  return synthStack((stack) => new ServiceLoadBalancer(stack, "Lb", { ...BASE, ...overrides }));
+function propsOf(create: CreateLoadBalancerOptions): ServiceLoadBalancerProps {
+  return { options: resolveLoadBalancer(create, "koaapp"), vpcId: IDS.vpc, targetPort: 5000, dependsOn: [] };
 }
 
-function build(overrides: Partial<ServiceLoadBalancerProps>): ServiceLoadBalancer {
-  return new ServiceLoadBalancer(newStack(), "Lb", { ...BASE, ...overrides });
+function synthLb(create: Partial<CreateLoadBalancerOptions> = {}): Synthesized<ServiceLoadBalancer> {
+  return synthStack((stack) => new ServiceLoadBalancer(stack, "Lb", propsOf({ ...PUBLIC, ...create })));
 }
 
-describe("ServiceLoadBalancer with defaults (no certificate)", () => {
+/** The problems checkLoadBalancer records for `loadBalancer.create`. */
+function createProblems(create: CreateLoadBalancerOptions): readonly string[] {
+  const c = new Checker().at("loadBalancer").at("create");
+  checkLoadBalancer(c, create, resolveLoadBalancer(create, "koaapp"));
+  return c.problems.all;
+}
+
+describe("ServiceLoadBalancer internet-facing with defaults (no certificate)", () => {
   const synth = synthLb();
   const lb = synth.built;
   const at = (path: string, attribute: string) => ref(synth.stack, childOf(lb, path), attribute);
@@ -45,16 +43,16 @@ describe("ServiceLoadBalancer with defaults (no certificate)", () => {
       internal: false,
       load_balancer_type: "application",
       security_groups: [at("SecurityGroup", "id")],
-      subnets: ["subnet-a", "subnet-b"],
+      subnets: [...IDS.publicSubnets],
       idle_timeout: 60,
       drop_invalid_header_fields: true,
       enable_deletion_protection: false,
     });
   });
 
-  it("GIVEN no settings WHEN synthesized THEN an ip target group on the target port checks /health and drains for 15 s", () => {
+  it("GIVEN no settings WHEN synthesized THEN an ip target group on the target port checks / and drains for 15 s", () => {
     expect(block("Targets/Resource")).toEqual({
-      vpc_id: "vpc-0123",
+      vpc_id: IDS.vpc,
       port: 5000,
       protocol: "HTTP",
       target_type: "ip",
@@ -63,7 +61,7 @@ describe("ServiceLoadBalancer with defaults (no certificate)", () => {
         enabled: true,
         protocol: "HTTP",
         port: "traffic-port",
-        path: "/health",
+        path: "/",
         matcher: "200",
         interval: 10,
         timeout: 5,
@@ -86,11 +84,11 @@ describe("ServiceLoadBalancer with defaults (no certificate)", () => {
     expect(lb.listeners.map((l) => l.node.id)).toEqual(["Http"]);
   });
 
-  it("GIVEN a public load balancer WHEN synthesized THEN its group admits the internet on 80 and sends nothing anywhere yet", () => {
+  it("GIVEN an internet-facing load balancer WHEN synthesized THEN its group admits the internet on 80 and sends nothing anywhere yet", () => {
     expect(block("SecurityGroup")).toEqual({
       name_prefix: "koaapp-lb-",
       description: "Load balancer of koaapp",
-      vpc_id: "vpc-0123",
+      vpc_id: IDS.vpc,
       lifecycle: { create_before_destroy: true },
     });
     expect(resourcesOf(synth.json, "aws_vpc_security_group_ingress_rule")).toEqual([
@@ -116,35 +114,38 @@ describe("ServiceLoadBalancer with defaults (no certificate)", () => {
   });
 });
 
-describe("ServiceLoadBalancer with a certificate and every option", () => {
+describe("ServiceLoadBalancer internal, with a certificate and every option", () => {
   const synth = synthStack((stack) => {
+    const gateway = new InternetGateway(stack, "Gateway", { vpcId: IDS.vpc });
     const lb = new ServiceLoadBalancer(stack, "Lb", {
-      ...BASE,
-      name: "orders-front",
-      subnetIds: ["subnet-x", "subnet-y", "subnet-z"],
-      internal: true,
-      certificateArn: CERTIFICATE,
-      sslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06",
-      ingressCidrs: ["10.0.0.0/8"],
-      ingressSecurityGroupIds: ["sg-clients"],
-      idleTimeoutSeconds: 30,
-      deletionProtection: true,
-      accessLogs: { bucket: "acme-lb-logs", prefix: "orders" },
-      healthCheck: {
-        path: "/livez",
-        matcher: "200-299",
-        intervalSeconds: 20,
-        timeoutSeconds: 4,
-        healthyThreshold: 3,
-        unhealthyThreshold: 4,
-      },
-      deregistrationDelaySeconds: 300,
+      ...propsOf({
+        scheme: "internal",
+        subnetIds: [...IDS.subnets, "subnet-0123abcd"],
+        name: "orders-front",
+        certificateArn: CERTIFICATE,
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-3-2021-06",
+        ingressCidrs: ["10.0.0.0/8"],
+        ingressSecurityGroupIds: [CLIENTS],
+        idleTimeoutSeconds: 30,
+        deletionProtection: true,
+        accessLogs: { bucket: "acme-lb-logs", prefix: "orders" },
+        healthCheck: {
+          path: "/livez",
+          matcher: "200-299",
+          intervalSeconds: 20,
+          timeoutSeconds: 4,
+          healthyThreshold: 3,
+          unhealthyThreshold: 4,
+        },
+        deregistrationDelaySeconds: 300,
+      }),
+      dependsOn: [gateway],
       tags: { Team: "platform" },
     });
-    lb.allowTargetsIn("sg-tasks");
-    return lb;
+    lb.allowTargetsIn(TASKS);
+    return { lb, gateway };
   });
-  const lb = synth.built;
+  const { lb, gateway } = synth.built;
   const at = (path: string, attribute: string) => ref(synth.stack, childOf(lb, path), attribute);
   const block = (path: string) => blockOf(synth, childOf(lb, path));
 
@@ -167,34 +168,33 @@ describe("ServiceLoadBalancer with a certificate and every option", () => {
       ],
       tags: { Team: "platform" },
     });
+    expect(lb.listeners.map((l) => l.node.id)).toEqual(["Https", "Http"]);
     expect(resolved(synth.stack, lb.url)).toBe(`https://${at("Resource", "dns_name")}`);
   });
 
-  it("GIVEN load balancer options WHEN synthesized THEN name, subnets, internal, idle timeout, deletion protection and access logs follow them", () => {
+  it("GIVEN load balancer options WHEN synthesized THEN name, subnets, scheme, idle timeout, deletion protection, access logs and the dependency follow them", () => {
     expect(block("Resource")).toMatchObject({
       name: "orders-front",
       internal: true,
-      subnets: ["subnet-x", "subnet-y", "subnet-z"],
+      subnets: [...IDS.subnets, "subnet-0123abcd"],
       idle_timeout: 30,
       drop_invalid_header_fields: true,
       enable_deletion_protection: true,
       access_logs: { bucket: "acme-lb-logs", prefix: "orders", enabled: true },
       tags: { Team: "platform" },
+      depends_on: [`aws_internet_gateway.${synth.stack.getLogicalId(gateway)}`],
     });
   });
 
   it("GIVEN CIDRs and a security group WHEN synthesized THEN each is admitted on both listener ports", () => {
     const rules = resourcesOf(synth.json, "aws_vpc_security_group_ingress_rule")
       .map((r) => [r.from_port, r.cidr_ipv4 ?? r.referenced_security_group_id])
-      .sort(
-        ([portA, fromA], [portB, fromB]) =>
-          Number(portA) - Number(portB) || String(fromA).localeCompare(String(fromB)),
-      );
+      .sort(([a, x], [b, y]) => Number(a) - Number(b) || String(x).localeCompare(String(y)));
     expect(rules).toEqual([
       [80, "10.0.0.0/8"],
-      [80, "sg-clients"],
+      [80, CLIENTS],
       [443, "10.0.0.0/8"],
-      [443, "sg-clients"],
+      [443, CLIENTS],
     ]);
   });
 
@@ -206,7 +206,7 @@ describe("ServiceLoadBalancer with a certificate and every option", () => {
         ip_protocol: "tcp",
         from_port: 5000,
         to_port: 5000,
-        referenced_security_group_id: "sg-tasks",
+        referenced_security_group_id: TASKS,
       },
     ]);
   });
@@ -227,15 +227,34 @@ describe("ServiceLoadBalancer with a certificate and every option", () => {
   });
 });
 
-describe("ServiceLoadBalancer defaults that depend on other props", () => {
-  it("GIVEN an internal load balancer without CIDRs WHEN synthesized THEN nothing is admitted until told", () => {
-    expect(resourcesOf(synthLb({ internal: true }).json, "aws_vpc_security_group_ingress_rule")).toEqual([]);
+describe("resolveLoadBalancer", () => {
+  it("GIVEN the required props only WHEN resolved THEN every default is filled in", () => {
+    expect(resolveLoadBalancer(PUBLIC, "koaapp")).toEqual({
+      ...PUBLIC,
+      name: "koaapp",
+      sslPolicy: DEFAULT_SSL_POLICY,
+      ingressCidrs: ["0.0.0.0/0"],
+      ingressSecurityGroupIds: [],
+      idleTimeoutSeconds: 60,
+      deletionProtection: false,
+      healthCheck: {
+        path: "/",
+        matcher: "200",
+        intervalSeconds: 10,
+        timeoutSeconds: 5,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+      },
+      deregistrationDelaySeconds: 15,
+    });
+    expect(DEFAULT_SSL_POLICY).toBe("ELBSecurityPolicy-TLS13-1-2-2021-06");
   });
 
-  it("GIVEN a certificate without a policy WHEN synthesized THEN the TLS 1.3/1.2 policy is used", () => {
-    const synth = synthLb({ certificateArn: CERTIFICATE });
-    expect(blockOf(synth, childOf(synth.built, "Https")).ssl_policy).toBe(DEFAULT_SSL_POLICY);
-    expect(DEFAULT_SSL_POLICY).toBe("ELBSecurityPolicy-TLS13-1-2-2021-06");
+  it("GIVEN an internal load balancer without CIDRs WHEN synthesized THEN nothing is admitted until told", () => {
+    expect(resolveLoadBalancer({ ...PUBLIC, scheme: "internal" }, "koaapp").ingressCidrs).toEqual([]);
+    expect(resourcesOf(synthLb({ scheme: "internal" }).json, "aws_vpc_security_group_ingress_rule")).toEqual(
+      [],
+    );
   });
 
   it.each([
@@ -246,122 +265,197 @@ describe("ServiceLoadBalancer defaults that depend on other props", () => {
   ])(
     "GIVEN the service name %p WHEN no name is given THEN the load balancer is named %p",
     (service, name) => {
-      expect(loadBalancerNameFor(service)).toBe(name);
+      expect(resolveLoadBalancer(PUBLIC, service).name).toBe(name);
     },
   );
 
-  it("GIVEN an idle timeout from a variable WHEN synthesized THEN it is passed through unjudged", () => {
+  it("GIVEN an idle timeout and a certificate from variables WHEN synthesized THEN they are passed through unjudged", () => {
     const synth = synthStack((stack) => {
-      const idle = new TerraformVariable(stack, "idle", { type: "number" });
-      return new ServiceLoadBalancer(stack, "Lb", { ...BASE, idleTimeoutSeconds: idle.numberValue });
+      const idle = new TerraformVariable(stack, "idle", { type: "number" }).numberValue;
+      const certificate = new TerraformVariable(stack, "certificate", { type: "string" }).stringValue;
+      const options = { ...PUBLIC, idleTimeoutSeconds: idle, certificateArn: certificate };
+      expect(createProblems(options)).toEqual([]);
+      return new ServiceLoadBalancer(stack, "Lb", propsOf(options));
     });
-    expect(blockOf(synth, childOf(synth.built, "Resource")).idle_timeout).toBe("${var.idle}");
-  });
 
-  it("GIVEN a certificate ARN from a variable WHEN synthesized THEN it is passed through unjudged", () => {
-    const synth = synthStack((stack) => {
-      const certificate = new TerraformVariable(stack, "certificate", { type: "string" });
-      return new ServiceLoadBalancer(stack, "Lb", { ...BASE, certificateArn: certificate.stringValue });
-    });
+    expect(blockOf(synth, childOf(synth.built, "Resource")).idle_timeout).toBe("${var.idle}");
     expect(blockOf(synth, childOf(synth.built, "Https")).certificate_arn).toBe("${var.certificate}");
   });
 });
 
-describe("ServiceLoadBalancer validation", () => {
-  it.each<[string, Partial<ServiceLoadBalancerProps>, string]>([
+describe("checkLoadBalancer", () => {
+  const nameRule =
+    'allowed: 1-32 letters, digits and hyphens, not starting or ending with a hyphen or starting with "internal-"';
+
+  it("GIVEN the required props WHEN checked THEN there is no problem", () => {
+    expect(createProblems(PUBLIC)).toEqual([]);
+  });
+
+  it("GIVEN neither scheme nor subnets WHEN checked THEN both are required, saying what each takes", () => {
+    expect(createProblems({} as CreateLoadBalancerOptions)).toEqual([
+      'loadBalancer.create.scheme undefined is required; allowed: "internet-facing" (public subnets) or "internal"',
+      "loadBalancer.create.subnetIds undefined is required; allowed: two or more subnets in different zones: public ones for an internet-facing load balancer",
+    ]);
+  });
+
+  it.each<[string, Partial<CreateLoadBalancerOptions>, string]>([
+    [
+      "the 0.1.0 internal flag",
+      { internal: true } as Partial<CreateLoadBalancerOptions>,
+      "loadBalancer.create.internal true is not a prop of CreateLoadBalancerOptions; allowed: scheme, subnetIds, name, certificateArn, sslPolicy, ingressCidrs, ingressSecurityGroupIds, idleTimeoutSeconds, deletionProtection, accessLogs, healthCheck, deregistrationDelaySeconds",
+    ],
+    [
+      "a scheme that is neither",
+      { scheme: "public" as "internal" },
+      'loadBalancer.create.scheme "public" is not allowed; allowed: "internet-facing", "internal"',
+    ],
     [
       "a name with an underscore",
       { name: "orders_front" },
-      'name "orders_front" is not a load balancer name; allowed: 1-32 letters, digits and hyphens, not starting or ending with a hyphen or starting with "internal-"',
+      `loadBalancer.create.name "orders_front" is not a load balancer name; ${nameRule}`,
     ],
     [
       "a name starting with internal-",
       { name: "internal-orders" },
-      'name "internal-orders" is not a load balancer name; allowed: 1-32 letters, digits and hyphens, not starting or ending with a hyphen or starting with "internal-"',
+      `loadBalancer.create.name "internal-orders" is not a load balancer name; ${nameRule}`,
     ],
     [
       "one subnet",
-      { subnetIds: ["subnet-a"] },
-      'subnetIds ["subnet-a"] has 1 subnets; allowed: at least two, in different zones',
+      { subnetIds: [IDS.publicSubnets[0]] },
+      `loadBalancer.create.subnetIds ["${IDS.publicSubnets[0]}"] has 1 entry; allowed: two or more subnets, in different zones`,
     ],
     [
       "a certificate given by name",
       { certificateArn: "my-cert" },
-      'certificateArn "my-cert" is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>',
+      'loadBalancer.create.certificateArn "my-cert" is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>',
     ],
     [
       "a TLS 1.0 policy",
       { certificateArn: CERTIFICATE, sslPolicy: "ELBSecurityPolicy-2016-08" },
-      'sslPolicy "ELBSecurityPolicy-2016-08" allows TLS older than 1.2; allowed: an ELBSecurityPolicy-TLS13-1-2-*, -TLS13-1-3-*, -TLS-1-2-* or -FS-1-2-* policy',
+      'loadBalancer.create.sslPolicy "ELBSecurityPolicy-2016-08" allows TLS older than 1.2; allowed: an ELBSecurityPolicy-TLS13-1-2-*, -TLS13-1-3-*, -TLS-1-2-* or -FS-1-2-* policy',
     ],
     [
       "a TLS policy without a certificate",
       { sslPolicy: DEFAULT_SSL_POLICY },
-      `sslPolicy "${DEFAULT_SSL_POLICY}" is set without certificateArn; allowed: sslPolicy with a certificate (HTTPS listener) only`,
+      `loadBalancer.create.sslPolicy "${DEFAULT_SSL_POLICY}" is set without certificateArn; allowed: sslPolicy with a certificate (HTTPS listener) only`,
     ],
     [
       "a CIDR that is none",
       { ingressCidrs: ["10.0.0.0"] },
-      'ingressCidrs "10.0.0.0" is not an IPv4 CIDR; allowed: e.g. "203.0.113.0/24"',
+      'loadBalancer.create.ingressCidrs[0] "10.0.0.0" is not an IPv4 CIDR; allowed: e.g. "10.0.0.0/16"',
     ],
     [
       "an idle timeout of 0",
       { idleTimeoutSeconds: 0 },
-      "idleTimeoutSeconds 0 is out of range; allowed: an integer from 1 to 4000",
+      "loadBalancer.create.idleTimeoutSeconds 0 is out of range; allowed: an integer from 1 to 4000",
     ],
     [
       "an access-log bucket with capitals",
       { accessLogs: { bucket: "Acme_Logs" } },
-      'accessLogs.bucket "Acme_Logs" is not an S3 bucket name; allowed: 3-63 lowercase letters, digits, dots and hyphens',
-    ],
-    [
-      "a relative health-check path",
-      { healthCheck: { path: "health" } },
-      'healthCheck.path "health" is not an absolute path; allowed: a path starting with / (at most 1024 characters, no spaces or query string), e.g. "/health"',
-    ],
-    [
-      "a matcher that is no code",
-      { healthCheck: { matcher: "ok" } },
-      'healthCheck.matcher "ok" is not an HTTP code list; allowed: codes 200-499 as "200", "200-299" or "200,204"',
-    ],
-    [
-      "an interval above 300",
-      { healthCheck: { intervalSeconds: 301 } },
-      "healthCheck.intervalSeconds 301 is out of range; allowed: an integer from 5 to 300",
-    ],
-    [
-      "a timeout not below the interval",
-      { healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } },
-      "healthCheck.timeoutSeconds 10 is not below healthCheck.intervalSeconds 10; allowed: a timeout shorter than the interval",
-    ],
-    [
-      "a healthy threshold of 1",
-      { healthCheck: { healthyThreshold: 1 } },
-      "healthCheck.healthyThreshold 1 is out of range; allowed: an integer from 2 to 10",
-    ],
-    [
-      "an unhealthy threshold of 11",
-      { healthCheck: { unhealthyThreshold: 11 } },
-      "healthCheck.unhealthyThreshold 11 is out of range; allowed: an integer from 2 to 10",
+      'loadBalancer.create.accessLogs.bucket "Acme_Logs" is not an S3 bucket name; allowed: 3-63 lowercase letters, digits, dots and hyphens',
     ],
     [
       "a deregistration delay above 3600",
       { deregistrationDelaySeconds: 3601 },
-      "deregistrationDelaySeconds 3601 is out of range; allowed: an integer from 0 to 3600",
+      "loadBalancer.create.deregistrationDelaySeconds 3601 is out of range; allowed: an integer from 0 to 3600",
     ],
-  ])("GIVEN %s WHEN built THEN it is refused naming the prop", (_case, overrides, message) => {
-    expect(() => build(overrides)).toThrow(problemLine(message));
+  ])("GIVEN %s WHEN checked THEN it is refused naming the prop", (_case, change, message) => {
+    expect(createProblems({ ...PUBLIC, ...change })).toEqual([message]);
+  });
+});
+
+describe("checkTargetHealthCheck (through checkLoadBalancer)", () => {
+  const at = "loadBalancer.create.healthCheck";
+
+  it("GIVEN every health-check prop out of its range WHEN checked THEN each is named with what it takes", () => {
+    const healthCheck = {
+      path: "health",
+      matcher: "ok",
+      intervalSeconds: 301,
+      timeoutSeconds: 1,
+      healthyThreshold: 1,
+      unhealthyThreshold: 11,
+    };
+
+    expect(createProblems({ ...PUBLIC, healthCheck })).toEqual([
+      `${at}.path "health" is not an absolute path; allowed: a path starting with / (at most 1024 characters, no spaces or query string), e.g. "/health"`,
+      `${at}.matcher "ok" is not an HTTP code list; allowed: codes 200-499 as "200", "200-299" or "200,204"`,
+      `${at}.intervalSeconds 301 is out of range; allowed: an integer from 5 to 300`,
+      `${at}.timeoutSeconds 1 is out of range; allowed: an integer from 2 to 120`,
+      `${at}.healthyThreshold 1 is out of range; allowed: an integer from 2 to 10`,
+      `${at}.unhealthyThreshold 11 is out of range; allowed: an integer from 2 to 10`,
+    ]);
   });
 
-  it("GIVEN several bad props WHEN built THEN one error names the construct and lists each", () => {
-    expect(() => build({ subnetIds: ["subnet-a"], idleTimeoutSeconds: 5000 })).toThrow(
-      new Error(
-        [
-          "test/Lb: invalid props:",
-          '- subnetIds ["subnet-a"] has 1 subnets; allowed: at least two, in different zones',
-          "- idleTimeoutSeconds 5000 is out of range; allowed: an integer from 1 to 4000",
-        ].join("\n"),
-      ),
-    );
+  it("GIVEN a timeout not below the interval WHEN checked THEN both props are named", () => {
+    expect(createProblems({ ...PUBLIC, healthCheck: { intervalSeconds: 10, timeoutSeconds: 10 } })).toEqual([
+      `${at}.timeoutSeconds 10 is not below ${at}.intervalSeconds 10; allowed: a timeout shorter than the interval`,
+    ]);
+  });
+});
+
+describe("checkFrontDoor", () => {
+  const LISTENER =
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/front/0123456789abcdef/fedcba9876543210";
+  const TARGET_GROUP =
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/koaapp/0123456789abcdef";
+  const doorProblems = (door: LoadBalancerOptions) => {
+    const c = new Checker().at("loadBalancer");
+    checkFrontDoor(c, door, resolveFrontDoor(door, "koaapp"));
+    return c.problems.all;
+  };
+  const listener = {
+    listenerArn: LISTENER,
+    priority: 10,
+    pathPatterns: ["/orders/*"],
+    securityGroupId: CLIENTS,
+  };
+
+  it.each<[string, LoadBalancerOptions]>([
+    ["a created load balancer", { create: PUBLIC }],
+    ["a rule on an existing listener", { existingListener: listener }],
+    [
+      "an existing target group",
+      { existingTargetGroup: { targetGroupArn: TARGET_GROUP, securityGroupId: CLIENTS } },
+    ],
+  ])("GIVEN %s WHEN checked THEN there is no problem", (_case, door) => {
+    expect(doorProblems(door)).toEqual([]);
+  });
+
+  it("GIVEN no front door or two WHEN checked THEN exactly one is asked for", () => {
+    const allowed = "allowed: exactly one of create, existingListener, existingTargetGroup";
+
+    expect(doorProblems({})).toEqual([`loadBalancer [] chooses no front door; ${allowed}`]);
+    expect(doorProblems({ create: PUBLIC, existingListener: listener })).toEqual([
+      `loadBalancer ["create","existingListener"] sets create and existingListener; ${allowed}`,
+    ]);
+  });
+
+  it("GIVEN an existing listener rule without a condition, with a bad ARN, priority and group WHEN checked THEN each is named", () => {
+    expect(
+      doorProblems({ existingListener: { listenerArn: TARGET_GROUP, priority: 0, securityGroupId: "lb" } }),
+    ).toEqual([
+      `loadBalancer.existingListener.listenerArn "${TARGET_GROUP}" is not a listener ARN; allowed: arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<lb>/<id>/<id>`,
+      "loadBalancer.existingListener.priority 0 is out of range; allowed: an integer from 1 to 50000",
+      "loadBalancer.existingListener {} has no condition; allowed: pathPatterns, hostHeaders or both",
+      'loadBalancer.existingListener.securityGroupId "lb" is not a sg ID; allowed: "sg-" and 8 or 17 hexadecimal digits',
+    ]);
+  });
+
+  it("GIVEN an existing target group without its group and a health check on a listener WHEN checked THEN both are named", () => {
+    expect(
+      doorProblems({
+        existingTargetGroup: { targetGroupArn: LISTENER } as {
+          targetGroupArn: string;
+          securityGroupId: string;
+        },
+      }),
+    ).toEqual([
+      `loadBalancer.existingTargetGroup.targetGroupArn "${LISTENER}" is not a target group ARN; allowed: arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>`,
+      "loadBalancer.existingTargetGroup.securityGroupId undefined is required; allowed: the security group of the target group's load balancer",
+    ]);
+    expect(doorProblems({ existingListener: { ...listener, healthCheck: { path: "health" } } })).toEqual([
+      'loadBalancer.existingListener.healthCheck.path "health" is not an absolute path; allowed: a path starting with / (at most 1024 characters, no spaces or query string), e.g. "/health"',
+    ]);
   });
 });

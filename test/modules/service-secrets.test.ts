@@ -7,16 +7,17 @@ import {
   resolveSecrets,
   type ServiceSecret,
 } from "../../modules/service-secrets";
-import { Problems } from "../../modules/validation";
+import { Checker } from "../../modules/validation";
 import { newStack, synthStack } from "./support";
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders/db-AbCdEf";
 const SSM_ARN = "arn:aws:ssm:eu-central-1:123456789012:parameter/shared/orders/db-url";
 
+/** The problems checkServiceSecrets records for the app container's secrets. */
 function problemsOf(secrets: readonly ServiceSecret[]): readonly string[] {
-  const problems = new Problems();
-  checkServiceSecrets(problems, "secrets", secrets);
-  return problems.all;
+  const c = new Checker().at("container").at("secrets");
+  checkServiceSecrets(c, secrets);
+  return c.problems.all;
 }
 
 /** Resolves `secrets` in a stack whose log group ARN gives the partition, region and account. */
@@ -161,7 +162,7 @@ describe("checkServiceSecrets", () => {
     ["an ARN with a short account", "arn:aws:ssm:eu-west-1:1234:parameter/x"],
   ])("GIVEN an SSM valueFrom with %s WHEN checked THEN the accepted forms are listed", (_case, valueFrom) => {
     expect(problemsOf([{ name: "A", valueFrom, store: "ssm" }])).toEqual([
-      `secrets[0].valueFrom ${JSON.stringify(valueFrom)} is not an SSM parameter name or ARN; ${ssmForms}`,
+      `container.secrets[0].valueFrom ${JSON.stringify(valueFrom)} is not an SSM parameter name or ARN; ${ssmForms}`,
     ]);
   });
 
@@ -174,14 +175,14 @@ describe("checkServiceSecrets", () => {
     "GIVEN the Secrets Manager valueFrom %p WHEN checked THEN the accepted forms are listed",
     (valueFrom) => {
       expect(problemsOf([{ name: "A", valueFrom, store: "secretsmanager" }])).toEqual([
-        `secrets[0].valueFrom ${JSON.stringify(valueFrom)} is not a Secrets Manager secret name or complete ARN; ${secretForms}`,
+        `container.secrets[0].valueFrom ${JSON.stringify(valueFrom)} is not a Secrets Manager secret name or complete ARN; ${secretForms}`,
       ]);
     },
   );
 
   it("GIVEN a Secrets Manager name ending in a hyphen and six characters WHEN checked THEN its complete ARN is asked for", () => {
     expect(problemsOf([{ name: "A", valueFrom: "app-config", store: "secretsmanager" }])).toEqual([
-      'secrets[0].valueFrom "app-config" ends in a hyphen and six characters, which Secrets Manager may take for its ARN suffix and not find the secret by name; allowed: the secret\'s complete ARN',
+      'container.secrets[0].valueFrom "app-config" ends in a hyphen and six characters, which Secrets Manager may take for its ARN suffix and not find the secret by name; allowed: the secret\'s complete ARN',
     ]);
   });
 
@@ -189,25 +190,25 @@ describe("checkServiceSecrets", () => {
     const secret = { name: "A", valueFrom: "/x", store: "vault" } as unknown as ServiceSecret;
 
     expect(problemsOf([secret])).toEqual([
-      'secrets[0].store "vault" is not a secret store; allowed: ssm, secretsmanager',
+      'container.secrets[0].store "vault" is not a secret store; allowed: "ssm", "secretsmanager"',
     ]);
   });
 
   it("GIVEN a JSON key on an SSM parameter WHEN checked THEN it is refused", () => {
     expect(problemsOf([{ name: "A", valueFrom: "/x", store: "ssm", jsonKey: "k" }])).toEqual([
-      'secrets[0].jsonKey "k" is set for an SSM parameter; allowed: jsonKey with store "secretsmanager" only',
+      'container.secrets[0].jsonKey "k" is set for an SSM parameter; allowed: jsonKey with store "secretsmanager" only',
     ]);
   });
 
   it.each(["", "a:b"])("GIVEN the JSON key %p WHEN checked THEN it is refused", (jsonKey) => {
     expect(problemsOf([{ name: "A", valueFrom: "orders/db", store: "secretsmanager", jsonKey }])).toEqual([
-      `secrets[0].jsonKey ${JSON.stringify(jsonKey)} is not a key ECS can select; allowed: a non-empty key without ":"`,
+      `container.secrets[0].jsonKey ${JSON.stringify(jsonKey)} is not a key ECS can select; allowed: a non-empty key without ":"`,
     ]);
   });
 
   it.each(["db-url", "1ST", "A B"])("GIVEN the variable name %p WHEN checked THEN it is refused", (name) => {
     expect(problemsOf([{ name, valueFrom: "/x", store: "ssm" }])).toEqual([
-      `secrets[0].name ${JSON.stringify(name)} is not an environment variable name; allowed: letters, digits and underscores, not starting with a digit`,
+      `container.secrets[0].name ${JSON.stringify(name)} is not an environment variable name; allowed: letters, digits and underscores, not starting with a digit`,
     ]);
   });
 
@@ -218,7 +219,26 @@ describe("checkServiceSecrets", () => {
         { name: "B", valueFrom: "/y", store: "ssm" },
         { name: "A", valueFrom: "orders/db", store: "secretsmanager" },
       ]),
-    ).toEqual(['secrets[2].name "A" is also secrets[0].name; allowed: each variable once']);
+    ).toEqual([
+      'container.secrets[2].name "A" is also container.secrets[0].name; allowed: each variable once',
+    ]);
+  });
+
+  it("GIVEN a secret with none of its required props and a misspelt key WHEN checked THEN each is named", () => {
+    const secret = { jsonkey: "password" } as unknown as ServiceSecret;
+
+    expect(problemsOf([secret])).toEqual([
+      'container.secrets[0].jsonkey "password" is not a prop of ServiceSecret (did you mean jsonKey?); allowed: name, valueFrom, store, jsonKey',
+      "container.secrets[0].store undefined is required; allowed: ssm, secretsmanager",
+      "container.secrets[0].valueFrom undefined is required; allowed: an SSM parameter name or ARN, or a Secrets Manager secret name or ARN",
+      "container.secrets[0].name undefined is required; allowed: an environment variable name",
+    ]);
+  });
+
+  it("GIVEN secrets that are no list WHEN checked THEN the list form is named", () => {
+    expect(problemsOf({ A: "/x" } as unknown as ServiceSecret[])).toEqual([
+      'container.secrets {"A":"/x"} is not a list; allowed: a list of { name, valueFrom, store, jsonKey? }',
+    ]);
   });
 
   it("GIVEN tokens for the name, the valueFrom and the key WHEN checked THEN they are not judged", () => {
