@@ -1,8 +1,8 @@
 /**
  * The construct library's one import of the CDK toolkit: every other file in modules/ takes these names from
- * here, so a toolkit with the same API under another name (CDK Terrain's `cdktn`) is one line to change.
- * Under an npm alias (`"cdktf": "npm:cdktn@0.24.0"`) nothing changes at all; test/consumers/cdktn.test.ts and
- * test/consumers/constructs.test.ts run the stack and the package that way.
+ * here. `npm run pack` builds @emf-fargate/constructs-cdktn from the compiled output by renaming this
+ * import to `cdktn` (CDK Terrain, the same API) and `@cdktf/provider-aws/lib/...` to `@cdktn/provider-aws/lib/...`
+ * (scripts/toolkit-specifiers.ts); test/consumers/constructs.test.ts runs both packages.
  */
 export {
   Annotations,

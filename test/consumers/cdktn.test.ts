@@ -10,6 +10,13 @@ import {
 } from "../support/terraform";
 import { ConsumerProject, lockedVersion } from "./support/consumer-project";
 
+// The sample stack (this repository's own sources, not a package) on CDK Terrain through an npm alias, with
+// the @cdktf/provider-aws 20.1 bindings and `overrides` pointing their peers at the alias. Not what a user of
+// the packages does (@emf-fargate/constructs-cdktn imports cdktn and @cdktn/provider-aws by their names; see
+// constructs.test.ts), but the only cdktn synth that terraform can plan here (hashicorp/aws 5.100.0 is the one
+// provider binary), over the whole stack, and with the newest constructs cdktn accepts (10.7.2; the package
+// test installs the lowest, 10.6.0).
+
 /** CDK Terrain's release this test runs, and the constructs it accepts (>= 10.6 < 10.8). */
 const CDKTN_VERSION = "0.24.0";
 const CDKTN_CONSTRUCTS_VERSION = "10.7.2";

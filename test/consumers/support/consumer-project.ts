@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -10,7 +11,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 
 /** The repository root. */
 export const REPO_ROOT = join(__dirname, "..", "..", "..");
@@ -96,13 +97,33 @@ export class ConsumerProject {
     cpSync(join(REPO_ROOT, dir), this.dir, { recursive: true });
   }
 
-  /** `npm install` of `specs` (registry names with versions, or tarball paths), install scripts off. */
+  /**
+   * `npm install` of `specs` (registry names with versions, or tarball paths), install scripts off and
+   * nothing else: no `--legacy-peer-deps`, no `--force`, so a peer conflict fails it (ERESOLVE). Returns
+   * what npm printed on stdout and stderr (its warnings).
+   */
   install(specs: readonly string[] = []): string {
-    return this.run("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund", ...specs]);
+    const { stdout, stderr } = this.runWithOutput("npm", [
+      "install",
+      "--ignore-scripts",
+      "--no-audit",
+      "--no-fund",
+      ...specs,
+    ]);
+    return `${stdout}${stderr}`;
   }
 
-  /** Runs a command in the project; throws with its output when it fails. */
+  /** Runs a command in the project; throws with its output when it fails. Returns its stdout. */
   run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): string {
+    return this.runWithOutput(command, args, env).stdout;
+  }
+
+  /** Runs a command in the project; throws with its output when it fails. Returns its stdout and stderr. */
+  runWithOutput(
+    command: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = {},
+  ): { stdout: string; stderr: string } {
     const result = spawnSync(command, [...args], {
       cwd: this.dir,
       env: cleanEnv(env),
@@ -115,7 +136,7 @@ export class ConsumerProject {
         `${command} ${args.join(" ")} failed in ${this.dir} (${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
       );
     }
-    return result.stdout;
+    return { stdout: result.stdout, stderr: result.stderr };
   }
 
   /** The environment a process started in this project runs with. */
@@ -140,6 +161,35 @@ export class ConsumerProject {
       else names.push(entry);
     }
     return names.sort();
+  }
+
+  /**
+   * Every package installed anywhere in the tree (nested node_modules included), as `name@version` at its
+   * path relative to the project, sorted: what `require` can reach, whatever the lockfile says.
+   */
+  installedTree(): { name: string; version: string; path: string }[] {
+    const found: { name: string; version: string; path: string }[] = [];
+    const visit = (modules: string): void => {
+      if (!existsSync(modules)) return;
+      for (const entry of readdirSync(modules)) {
+        if (entry.startsWith(".")) continue;
+        const dirs = entry.startsWith("@")
+          ? readdirSync(join(modules, entry)).map((sub) => join(modules, entry, sub))
+          : [join(modules, entry)];
+        for (const dir of dirs) {
+          const manifest = join(dir, "package.json");
+          if (!existsSync(manifest)) continue;
+          const { name, version } = JSON.parse(readFileSync(manifest, "utf8")) as {
+            name: string;
+            version: string;
+          };
+          found.push({ name, version, path: relative(this.dir, dir) });
+          visit(join(dir, "node_modules"));
+        }
+      }
+    };
+    visit(join(this.dir, "node_modules"));
+    return found.sort((a, b) => a.path.localeCompare(b.path));
   }
 
   /** Removes the project. */
