@@ -29,6 +29,17 @@ export type {
   PortMapping,
   RestartPolicy,
 } from "./container-definition";
+export type {
+  BlueGreenStrategy,
+  CanaryStrategy,
+  DeploymentStrategy,
+  LifecycleHook,
+  LifecycleStage,
+  LinearStrategy,
+  RollingStrategy,
+  TestListenerOptions,
+  TrafficShiftOptions,
+} from "./deployment-strategy";
 export { EmfFargateService, type EmfFargateServiceProps } from "./emf-fargate-service";
 export type { ExecOptions } from "./emf-fargate-service-settings";
 export { ImageRepository, type ImageRepositoryProps } from "./image-repository";

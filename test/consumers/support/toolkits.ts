@@ -14,8 +14,8 @@ export type Toolkit = "cdktf" | "cdktn";
  * import names (`cdktn`, `@cdktn/provider-aws/...`, `@emf-fargate/constructs-cdktn`), renamed by the same
  * table `npm run pack` builds @emf-fargate/constructs-cdktn with, so there is one example to keep current.
  */
-export function exampleApp(toolkit: Toolkit): string {
-  const file = join(REPO_ROOT, EXAMPLE_FIXTURE, "main.ts");
+export function exampleApp(toolkit: Toolkit, fileName = "main.ts"): string {
+  const file = join(REPO_ROOT, EXAMPLE_FIXTURE, fileName);
   const cdktf = readFileSync(file, "utf8");
   if (toolkit === "cdktf") return cdktf;
   return renameModuleSpecifiers(cdktf, file, (specifier) =>
