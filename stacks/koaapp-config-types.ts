@@ -80,7 +80,7 @@ export interface ScalingConfig {
   readonly requestsPerTarget: number;
   /** Default of the scale_out_latency_p99_ms variable. */
   readonly scaleOutLatencyP99Ms: number;
-  /** Tasks on on-demand Fargate before weights apply. */
+  /** With Spot: tasks on on-demand Fargate before weights apply. */
   readonly onDemandBase: number;
   /** Weight of on-demand Fargate. */
   readonly onDemandWeight: number;
@@ -103,6 +103,8 @@ export interface KoaAppConfig {
   readonly phase: "registry" | "service";
   /** AWS region. */
   readonly region: string;
+  /** The CloudWatch agent image, when not the construct's default. */
+  readonly agentImage?: string;
   /** Service name: ECS service, task family, repository, log groups. */
   readonly serviceName: string;
   /** Environment name (`ENV_TYPE`). */

@@ -209,9 +209,12 @@ export function loadKoaAppConfig(
     `${nameOf("phase")} "registry" is set with ${nameOf("imageUri")}; allowed: registry only when the stack creates the repository (imageUri unset), or service`,
   );
 
+  const agentImage = read.string("agentImage");
+
   if (!problems.isEmpty) throw new ConfigError(problems.all);
   return {
     phase,
+    ...(agentImage ? { agentImage } : {}),
     region,
     serviceName,
     environmentName,
@@ -238,17 +241,6 @@ export function loadKoaAppConfig(
   };
 }
 
-/** The capacity provider strategy of a scaling configuration; undefined for on-demand only (launch type). */
-export function capacityStrategyOf(
-  scaling: ScalingConfig,
-): { capacityProvider: "FARGATE" | "FARGATE_SPOT"; base?: number; weight: number }[] | undefined {
-  if (scaling.spotWeight === 0 && scaling.onDemandBase === 0 && scaling.onDemandWeight > 0) return undefined;
-  return [
-    { capacityProvider: "FARGATE", base: scaling.onDemandBase, weight: scaling.onDemandWeight },
-    { capacityProvider: "FARGATE_SPOT", weight: scaling.spotWeight },
-  ];
-}
-
 function loadBalancerConfig(
   read: Reader<Key>,
   problems: Problems,
@@ -263,9 +255,11 @@ function loadBalancerConfig(
     network.create && subnetIds.length > 0,
     `${nameOf("loadBalancerSubnetIds")} is set without vpcId; allowed: with an existing VPC only (a created VPC puts the load balancer in its public subnets)`,
   );
+  // The tasks' subnets are no default: in an existing VPC they are often private, and an internet-facing load
+  // balancer there would be unreachable.
   problems.check(
-    !network.create && subnetIds.length === 0 && network.subnetIds.length === 1,
-    `${nameOf("loadBalancerSubnetIds")} is empty and subnetIds has 1 subnet; allowed: two or more subnets in different zones for the load balancer`,
+    !network.create && subnetIds.length === 0,
+    `${nameOf("loadBalancerSubnetIds")} is empty while vpcId is set; allowed: two or more subnets in different zones for the load balancer — public ones (a route to an internet gateway) for loadBalancer=public`,
   );
   problems.check(
     type === "internal" && !network.create && ingressCidrs.length === 0,

@@ -81,6 +81,7 @@ export type Sources = {
   spotWeight: string;
   waitForSteadyState: string;
   phase: string;
+  agentImage: string;
 };
 
 /**
@@ -262,7 +263,8 @@ export const SETTINGS: readonly Setting[] = [
     key: "loadBalancerSubnetIds",
     env: "KOAAPP_LB_SUBNET_IDS",
     default: "",
-    description: "Existing subnets of the load balancer, two zones or more (with vpcId; default: subnetIds)",
+    description:
+      "Existing subnets of the load balancer, two zones or more: public ones for a public load balancer (required with vpcId and a load balancer)",
   },
   {
     key: "healthCheckPath",
@@ -327,14 +329,15 @@ export const SETTINGS: readonly Setting[] = [
   {
     key: "onDemandBase",
     env: "KOAAPP_ON_DEMAND_BASE",
-    default: "0",
-    description: "Tasks always on on-demand Fargate before the weights apply",
+    default: "1",
+    description:
+      "With Spot: tasks always on on-demand Fargate before the weights apply (at least 1: an all-Spot service is down at the first interruption)",
   },
   {
     key: "onDemandWeight",
     env: "KOAAPP_ON_DEMAND_WEIGHT",
     default: "1",
-    description: "Weight of on-demand Fargate",
+    description: "With Spot: weight of on-demand Fargate beyond the base",
   },
   {
     key: "spotWeight",
@@ -347,6 +350,13 @@ export const SETTINGS: readonly Setting[] = [
     env: "KOAAPP_WAIT_FOR_STEADY_STATE",
     default: "true",
     description: "terraform apply waits for the rollout and fails when ECS rolled it back",
+  },
+  {
+    key: "agentImage",
+    env: "KOAAPP_AGENT_IMAGE",
+    default: "",
+    description:
+      "CloudWatch agent image (default: the construct's, on public.ecr.aws); with outbound=vpcEndpoints, a copy in private ECR",
   },
   {
     key: "phase",

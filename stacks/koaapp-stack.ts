@@ -140,7 +140,9 @@ export class KoaAppStack extends TerraformStack {
             loadBalancer: {
               create: {
                 scheme: lb.type === "internal" ? "internal" : "internet-facing",
-                subnetIds: lb.subnetIds.length > 0 ? lb.subnetIds : taskSubnetIds,
+                // A created VPC's load balancer goes into its public subnets; an existing VPC's into the
+                // subnets the configuration names (required there).
+                subnetIds: network ? network.publicSubnetIds : lb.subnetIds,
                 certificateArn: lb.certificateArn,
                 // A public load balancer admits the internet unless told otherwise, an internal one its VPC.
                 ingressCidrs:
@@ -184,7 +186,10 @@ export class KoaAppStack extends TerraformStack {
         errorRateThresholdPercent: variables.errorRateThresholdPercent,
         ...(config.alarmTopicArn ? { topicArn: config.alarmTopicArn } : {}),
       },
-      agent: { parameterName: `/${config.serviceName}/${config.environmentName}/cw-agent-config` },
+      agent: {
+        parameterName: `/${config.serviceName}/${config.environmentName}/cw-agent-config`,
+        ...(config.agentImage ? { image: config.agentImage } : {}),
+      },
       tags,
     });
     database?.allowFrom(service.securityGroupId);

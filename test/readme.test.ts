@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EmfFargateServiceProps } from "../modules/emf-fargate-service";
 import { SETTINGS } from "../stacks/koaapp-config";
-import { koaAppStack } from "./support/koaapp";
 import { RECORDED_RUN_FILE, readRecordedRun } from "./faults/support/summary";
+import { koaAppStack } from "./support/koaapp";
 import { tableRows } from "./support/markdown";
 
 const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");

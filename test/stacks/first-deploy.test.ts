@@ -12,7 +12,10 @@ import { awsResourceSchemas, changesOf, settleState, stateFromPlan } from "../su
 
 const { mirror, describe: describeWithTerraform } = terraformSuite("the first-deploy plans");
 
-const SECRET_VALUES = { db_password: "first-deploy-password-5c2e", app_secret: "first-deploy-app-secret-8d41" };
+const SECRET_VALUES = {
+  db_password: "first-deploy-password-5c2e",
+  app_secret: "first-deploy-app-secret-8d41",
+};
 
 describeWithTerraform("the koaapp stack's first deploy: the registry phase, then the service phase", () => {
   const registryOut = mkdtempSync(join(tmpdir(), "emf-fargate-registry-"));
@@ -32,7 +35,11 @@ describeWithTerraform("the koaapp stack's first deploy: the registry phase, then
     workdir.runOk(["init", "-input=false", "-no-color"]);
     registryPlan = workdir.planJson({}, "registry.bin");
     // WHEN it is applied (the state an apply leaves, built offline) and the full stack is planned against it
-    const settled = settleState(workdir, stateFromPlan(registryPlan as never, awsResourceSchemas(workdir)), {});
+    const settled = settleState(
+      workdir,
+      stateFromPlan(registryPlan as never, awsResourceSchemas(workdir)),
+      {},
+    );
     remaining = settled.remaining;
     copyFileSync(join(serviceOut, "stacks", "koaapp", "cdk.tf.json"), join(workdir.dir, "cdk.tf.json"));
     writeFileSync(join(workdir.dir, "terraform.tfstate"), JSON.stringify(settled.state));
@@ -51,7 +58,9 @@ describeWithTerraform("the koaapp stack's first deploy: the registry phase, then
   });
 
   it("THEN the second apply keeps the repository and creates the rest of the stack", () => {
-    const changes = servicePlan.resource_changes.filter((r) => r.type !== "data" && !r.address.startsWith("data."));
+    const changes = servicePlan.resource_changes.filter(
+      (r) => r.type !== "data" && !r.address.startsWith("data."),
+    );
     const repository = changes.find((r) => r.type === "aws_ecr_repository");
     expect(repository?.change.actions).toEqual(["no-op"]);
     const created = changes.filter((r) => r.change.actions.join() === "create").map((r) => r.type);

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { MAX_TASKS } from "../../modules/service-scaling";
 import {
   ConfigError,
-  capacityStrategyOf,
   loadKoaAppConfig,
   MAX_TASK_COUNT,
   readCdktfContext,
@@ -29,6 +28,7 @@ describe("loadKoaAppConfig", () => {
   it("defaults to eu-west-2, a created VPC and database, local state and the seed's sizes", () => {
     // GIVEN no context and no environment WHEN loaded THEN the defaults of the README's table apply
     expect(loadKoaAppConfig(noContext, {})).toEqual({
+      phase: "service",
       region: "eu-west-2",
       serviceName: "koaapp",
       environmentName: "prod",
@@ -56,7 +56,7 @@ describe("loadKoaAppConfig", () => {
         cpuTargetPercent: 60,
         requestsPerTarget: 1000,
         scaleOutLatencyP99Ms: 500,
-        onDemandBase: 0,
+        onDemandBase: 1,
         onDemandWeight: 1,
         spotWeight: 0,
       },
@@ -161,7 +161,9 @@ describe("loadKoaAppConfig", () => {
   it("refuses an existing VPC without subnets, and a created database without private subnets there", () => {
     expect(problemsOf({ KOAAPP_VPC_ID: "vpc-1" })).toEqual([
       "subnetIds (KOAAPP_SUBNET_IDS) is empty while vpcId is set; allowed: one or more subnet IDs",
+      "outbound (KOAAPP_OUTBOUND) is not set while vpcId is; allowed: publicIp (public subnets), nat (private subnets with a NAT gateway) or vpcEndpoints (private subnets with VPC endpoints)",
       "databaseSubnetIds (KOAAPP_DB_SUBNET_IDS) has 0 subnets; allowed: two or more private subnets to create a database in an existing VPC",
+      "loadBalancerSubnetIds (KOAAPP_LB_SUBNET_IDS) is empty while vpcId is set; allowed: two or more subnets in different zones for the load balancer — public ones (a route to an internet gateway) for loadBalancer=public",
     ]);
   });
 
@@ -260,39 +262,27 @@ describe("loadKoaAppConfig", () => {
     // configuration can see: both counts are Terraform variable defaults, the keep-alive is the app's
     expect(problemsOf(BAD_PRODUCTION_SETTINGS)).toEqual([
       "idleTimeoutSeconds (KOAAPP_IDLE_TIMEOUT_SECONDS) 65 is not below the app's keep-alive timeout of 65 s; allowed: 1 to 64, so the load balancer closes idle connections before the app does",
+      'healthCheckPath (KOAAPP_HEALTH_CHECK_PATH) "health" is not an absolute path; allowed: a path starting with / (no spaces or query string), e.g. "/health"',
       "minCount (KOAAPP_MIN_COUNT) 5 is above maxCount (KOAAPP_MAX_COUNT) 2; allowed: minCount (KOAAPP_MIN_COUNT) at most maxCount (KOAAPP_MAX_COUNT)",
     ]);
   });
 
-  it("passes what the constructs check as given, and the stack's synth refuses it naming the construct's prop", () => {
-    // GIVEN a relative health-check path, no capacity weight, a certificate and a topic that are no ARN
-    const constructChecked = {
-      KOAAPP_HEALTH_CHECK_PATH: "health",
-      KOAAPP_ON_DEMAND_WEIGHT: "0",
-      KOAAPP_SPOT_WEIGHT: "0",
-      KOAAPP_CERTIFICATE_ARN: "my-cert",
-    };
+  it("passes what the constructs check as given, and the stack's synth refuses it naming the construct's props, in one error", () => {
+    // GIVEN a certificate and a topic that are no ARN
+    const constructChecked = { KOAAPP_CERTIFICATE_ARN: "my-cert", KOAAPP_ALARM_TOPIC_ARN: "my-topic" };
 
     // WHEN loaded THEN the configuration takes them as they are
-    expect(
-      loadKoaAppConfig(noContext, { ...constructChecked, KOAAPP_ALARM_TOPIC_ARN: "my-topic" }),
-    ).toMatchObject({
-      healthCheckPath: "health",
-      scaling: { onDemandWeight: 0, spotWeight: 0 },
+    expect(loadKoaAppConfig(noContext, constructChecked)).toMatchObject({
       loadBalancer: { certificateArn: "my-cert" },
       alarmTopicArn: "my-topic",
     });
-    // AND the constructs refuse each, naming their prop (the alarms, a child construct, on their own)
+    // AND the service refuses both, naming their props
     expect(() => koaAppStack(constructChecked)).toThrow(
       [
         "koaapp/Service: invalid props:",
-        '- healthCheckPath "health" is not an absolute path; allowed: a path starting with / (at most 1024 characters, no spaces or query string), e.g. "/health"',
         '- loadBalancer.create.certificateArn "my-cert" is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>',
-        "- capacityProviderStrategy weights [0,0] are all 0, so no task is ever placed; allowed: at least one weight above 0",
+        '- alarms.topicArn "my-topic" is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>',
       ].join("\n"),
-    );
-    expect(() => koaAppStack({ KOAAPP_ALARM_TOPIC_ARN: "my-topic" })).toThrow(
-      'koaapp/Service/Alarms: invalid props:\n- topicArn "my-topic" is not an SNS topic ARN; allowed: arn:aws:sns:<region>:<account>:<name>',
     );
   });
 
@@ -349,25 +339,27 @@ describe("loadKoaAppConfig", () => {
       problemsOf({
         KOAAPP_VPC_ID: "vpc-1",
         KOAAPP_SUBNET_IDS: "subnet-1",
+        KOAAPP_OUTBOUND: "nat",
         KOAAPP_DATABASE: "existing",
         KOAAPP_LOAD_BALANCER: "internal",
       }),
     ).toEqual([
-      "loadBalancerSubnetIds (KOAAPP_LB_SUBNET_IDS) is empty and subnetIds has 1 subnet; allowed: two or more subnets in different zones for the load balancer",
+      "loadBalancerSubnetIds (KOAAPP_LB_SUBNET_IDS) is empty while vpcId is set; allowed: two or more subnets in different zones for the load balancer — public ones (a route to an internet gateway) for loadBalancer=public",
       "ingressCidrs (KOAAPP_INGRESS_CIDRS) is empty for an internal load balancer in an existing VPC; allowed: the CIDRs of the clients that call it",
     ]);
   });
 
-  it("turns Spot weights into a capacity provider strategy, and on-demand only into none", () => {
-    expect(capacityStrategyOf(loadKoaAppConfig(noContext, {}).scaling)).toBeUndefined();
-    expect(
-      capacityStrategyOf(
-        loadKoaAppConfig(noContext, { KOAAPP_ON_DEMAND_BASE: "1", KOAAPP_SPOT_WEIGHT: "3" }).scaling,
-      ),
-    ).toEqual([
-      { capacityProvider: "FARGATE", base: 1, weight: 1 },
-      { capacityProvider: "FARGATE_SPOT", weight: 3 },
-    ]);
+  it("keeps one on-demand task under Spot by default, and reads the weights as given", () => {
+    expect(loadKoaAppConfig(noContext, {}).scaling).toMatchObject({
+      spotWeight: 0,
+      onDemandBase: 1,
+      onDemandWeight: 1,
+    });
+    expect(loadKoaAppConfig(noContext, { KOAAPP_SPOT_WEIGHT: "3" }).scaling).toMatchObject({
+      spotWeight: 3,
+      onDemandBase: 1,
+      onDemandWeight: 1,
+    });
   });
 
   it("documents every setting with a unique variable", () => {

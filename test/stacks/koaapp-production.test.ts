@@ -204,14 +204,14 @@ describe("koaapp stack configured for production variants", () => {
     expect(service.lifecycle).toEqual({ ignore_changes: ["desired_count"] });
   });
 
-  it("in an existing VPC: the load balancer uses the given subnets, or the task subnets", () => {
-    const lbSubnets = ["subnet-0123456789abcdef1", "subnet-0fedcba9876543211"];
+  it("in an existing VPC: the load balancer uses the subnets given for it, never the tasks' by default", () => {
     expect(only(synth(EXISTING_NETWORK), "aws_lb").subnets).toEqual(
-      EXISTING_NETWORK.KOAAPP_SUBNET_IDS?.split(","),
+      EXISTING_NETWORK.KOAAPP_LB_SUBNET_IDS?.split(","),
     );
-    expect(
-      only(synth({ ...EXISTING_NETWORK, KOAAPP_LB_SUBNET_IDS: lbSubnets.join(",") }), "aws_lb").subnets,
-    ).toEqual(lbSubnets);
+    const { KOAAPP_LB_SUBNET_IDS: _, ...withoutLbSubnets } = EXISTING_NETWORK;
+    expect(() => synth(withoutLbSubnets)).toThrow(
+      "loadBalancerSubnetIds (KOAAPP_LB_SUBNET_IDS) is empty while vpcId is set; allowed: two or more subnets in different zones for the load balancer — public ones (a route to an internet gateway) for loadBalancer=public",
+    );
   });
 });
 

@@ -436,7 +436,9 @@ describe("koaapp stack's per-deploy variables", () => {
       resources(tf, "aws_cloudwatch_metric_alarm").map((a) => [a.alarm_name, a]),
     );
     // The latency alarm fires above 1 % of requests slower than the variable: PR(:<variable>) reads it.
-    expect(alarms["koaapp-latency-p99"].metric_query[1].metric.stat).toBe("PR(:${var.latency_p99_threshold_ms})");
+    expect(alarms["koaapp-latency-p99"].metric_query[1].metric.stat).toBe(
+      "PR(:${var.latency_p99_threshold_ms})",
+    );
     expect(alarms["koaapp-latency-p99"].threshold).toBe(1);
     expect(alarms["koaapp-5xx-rate"].threshold).toBe("${var.error_rate_threshold_percent}");
   });

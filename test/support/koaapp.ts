@@ -43,6 +43,7 @@ export const EXISTING_NETWORK: Readonly<Record<string, string>> = {
   KOAAPP_SUBNET_IDS: "subnet-0a1b2c3d4e5f67890,subnet-0f9e8d7c6b5a43210",
   KOAAPP_DB_SUBNET_IDS: "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
   KOAAPP_OUTBOUND: "nat",
+  KOAAPP_LB_SUBNET_IDS: "subnet-0123456789abcdef1,subnet-0fedcba9876543211",
 };
 
 /** The sample koaapp stack in a test app, configured from `env` alone (no cdktf.json context, not `process.env`). */
