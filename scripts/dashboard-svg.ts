@@ -1,6 +1,6 @@
 /**
  * Renders the koaapp dashboard's layout as an SVG from the dashboard body the stack synthesizes, and the
- * README's alarm table from the alarms the stack creates, so both show what a deploy gets.
+ * alarm table of docs/alarms.md from the alarms the stack creates, so both show what a deploy gets.
  *
  * Usage: node --require ./scripts/register-ts.cjs scripts/dashboard-svg.ts [--check]
  *   writes docs/dashboard.svg and prints the alarm table; --check fails when docs/dashboard.svg is stale.
@@ -107,7 +107,7 @@ export function renderSvg(widgets: readonly DashboardWidget[]): string {
   ].join("\n");
 }
 
-/** The README's alarm table. */
+/** The alarm table of docs/alarms.md. */
 export function alarmTable(alarms: readonly AlarmSummary[]): string {
   return [
     "| Alarm | Metric | Statistic | Threshold | Period | Missing data | Action |",

@@ -5,7 +5,7 @@ import { tableRows } from "../support/markdown";
 
 const root = join(__dirname, "..", "..");
 
-describe("the dashboard picture and alarm table in the README", () => {
+describe("the dashboard picture and alarm table in docs/alarms.md", () => {
   const { widgets, alarms } = defaultStackObservability();
 
   it("docs/dashboard.svg is what the synthesized dashboard body draws", () => {
@@ -19,10 +19,10 @@ describe("the dashboard picture and alarm table in the README", () => {
     for (const w of widgets) expect(svg).toContain(`class="title">${String(w.properties.title)}</text>`);
   });
 
-  it("the README's alarm table is the one the stack's alarms produce", () => {
+  it("docs/alarms.md's alarm table is the one the stack's alarms produce", () => {
     // Cells compared trimmed: the formatter aligns Markdown tables.
     const lines = (text: string) => tableRows(text).map((cells) => cells.join("|"));
-    const readme = lines(readFileSync(join(root, "README.md"), "utf8")).join("\n");
+    const readme = lines(readFileSync(join(root, "docs", "alarms.md"), "utf8")).join("\n");
     expect(alarms.map((a) => a.name)).toEqual(["koaapp-latency-p99", "koaapp-5xx-rate", "koaapp-no-metrics"]);
     expect(readme).toContain(lines(alarmTable(alarms)).join("\n"));
   });
