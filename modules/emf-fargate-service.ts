@@ -150,6 +150,8 @@ export class EmfFargateService extends Construct {
   readonly alarmSummaries: readonly AlarmSummary[];
   /** Name of the dashboard, unless turned off. */
   readonly dashboardName?: string;
+  /** ARN of the Cloud Map namespace the service joined with Service Connect (created or given), if any. */
+  readonly serviceConnectNamespaceArn?: string;
   /** The ECS service resource, for what the props do not cover. */
   readonly service: EcsService;
   /** The task definition resource. */
@@ -326,6 +328,7 @@ export class EmfFargateService extends Construct {
     });
     loadBalancer?.allowTargetsIn(service.securityGroupId);
     connect?.allowClientsIn(service.securityGroupId, app.port);
+    this.serviceConnectNamespaceArn = connect?.namespaceArn;
     this.service = service.resource;
     this.serviceName = service.resource.name;
     this.serviceArn = service.resource.id;

@@ -183,7 +183,9 @@ export class FargateService extends Construct {
       ...(capacityProviders ? [capacityProviders] : []),
     ];
     const alarmNames = props.deploymentAlarmNames;
-    // A pipeline owns the running revision: Terraform must neither revert it nor judge it.
+    // A pipeline owns the running revision: Terraform must neither revert it (the ignore_changes of
+    // hashicorp/terraform-provider-aws#632; the task definition's track_latest would instead replace the pipeline's
+    // revision with the configured image, see docs/operations.md) nor judge it.
     const byPipeline = deployment.releasedBy === "pipeline";
     const ignoreChanges = [
       ...(props.ignoreDesiredCountChanges ? ["desired_count"] : []),

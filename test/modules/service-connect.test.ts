@@ -10,6 +10,7 @@ import {
   PUBLIC_LOAD_BALANCER,
   problemLine,
   ref,
+  resolved,
   resourcesOf,
   SERVICE_PROPS,
   type Synthesized,
@@ -99,6 +100,10 @@ describe("Service Connect as a server", () => {
         { port_name: "http", discovery_name: "koaapp", client_alias: { dns_name: "koaapp", port: 5000 } },
       ],
     });
+    // AND other services can join it through the attribute
+    expect(resolved(synth.stack, service.serviceConnectNamespaceArn)).toBe(
+      ref(synth.stack, namespace, "arn"),
+    );
   });
 
   it("GIVEN a server WHEN synthesized THEN the app's port mapping carries the port name and the HTTP protocol", () => {

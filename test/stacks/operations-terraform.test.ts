@@ -50,7 +50,7 @@ function synthesizedStack(): string {
     serviceName: "billing",
     task: { cpu: 1024, memoryMiB: 2048 },
     serviceConnect: {
-      namespace: { arn: orders.service.serviceConnectConfigurationInput?.namespace as string },
+      namespace: { arn: orders.serviceConnectNamespaceArn as string },
     },
   });
   return Testing.synth(stack);
