@@ -11,6 +11,15 @@ export interface ContainerOptions {
   readonly image: string;
   /** Accept an image tagged `latest` or untagged (a restarted task could run another build). @default false */
   readonly allowLatestImage?: boolean;
+  /**
+   * ECS resolves the image's tag to a digest when a deployment starts and every task of that deployment (scale-out
+   * and replacements included) runs that digest, even if the tag is pushed again meanwhile (`versionConsistency`,
+   * ECS developer guide "Container image resolution"). Stated explicitly, ECS's own default. Turn it off only for a
+   * registry ECS cannot resolve digests in, or when a lifecycle policy deletes an image a running deployment still
+   * pins (tasks it starts then fail to pull).
+   * @default true
+   */
+  readonly versionConsistency?: boolean;
   /** Port the app listens on; also given to the app as `PORT` (images that ignore it are unaffected). */
   readonly port: number;
   /** Container name. @default - the service name */
@@ -75,6 +84,7 @@ export interface ContainerOptions {
 export interface ResolvedContainer {
   readonly image: string;
   readonly allowLatestImage: boolean;
+  readonly versionConsistency: boolean;
   readonly port: number;
   readonly name: string;
   readonly cpu: number;
@@ -93,6 +103,7 @@ export interface ResolvedContainer {
 const CONTAINER_KEYS = keysOf<ContainerOptions>({
   image: true,
   allowLatestImage: true,
+  versionConsistency: true,
   port: true,
   name: true,
   cpu: true,
@@ -122,6 +133,7 @@ export function resolveContainer(options: ContainerOptions, serviceName: string)
   return {
     ...options,
     allowLatestImage: options.allowLatestImage ?? false,
+    versionConsistency: options.versionConsistency ?? true,
     name: options.name ?? serviceName,
     cpu: options.cpu ?? 256,
     memoryMiB: options.memoryMiB ?? 512,
@@ -145,6 +157,7 @@ export function checkContainer(c: Checker, raw: unknown, s: ResolvedContainer): 
   const given = c.object(raw, CONTAINER_KEYS, "ContainerOptions");
   checkImage(c.at("image"), s.image, s.allowLatestImage, "container.allowLatestImage");
   c.at("allowLatestImage").boolean(s.allowLatestImage);
+  c.at("versionConsistency").boolean(s.versionConsistency);
   if (c.at("port").required(s.port, "the port the app listens on, 1-65535")) {
     c.at("port").integer(s.port, 1, 65535);
     c.at("port").check(
@@ -338,6 +351,8 @@ export interface AppContainerWiring {
   readonly startsAfter: string;
   /** Paths ECS Exec's SSM agent writes to, mounted writable under a read-only root. */
   readonly execPaths: readonly string[];
+  /** The port mapping's Service Connect name and protocol, when the service serves it. @default - unnamed */
+  readonly portMapping?: { readonly name: string; readonly appProtocol: "http" | "http2" | "grpc" };
 }
 
 /** The app container's definition and the names of the task volumes it mounts. */
@@ -360,10 +375,11 @@ export function appContainer(
   const container: ContainerDefinition = {
     name: s.name,
     image: s.image,
+    versionConsistency: s.versionConsistency ? "enabled" : "disabled",
     cpu: s.cpu,
     memory: s.memoryMiB,
     essential: true,
-    portMappings: [{ containerPort: s.port, hostPort: s.port, protocol: "tcp" }],
+    portMappings: [{ containerPort: s.port, hostPort: s.port, protocol: "tcp", ...wiring.portMapping }],
     environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
     secrets: wiring.secrets.map(({ name, valueFrom }) => ({ name, valueFrom })),
     logConfiguration: wiring.logConfiguration,

@@ -33,6 +33,8 @@ export interface PortMapping {
   readonly protocol?: "tcp" | "udp";
   /** Name for Service Connect; optional. */
   readonly name?: string;
+  /** Application protocol for Service Connect's protocol handling and metrics; optional. */
+  readonly appProtocol?: "http" | "http2" | "grpc";
 }
 
 /** Container log configuration. */
@@ -99,6 +101,8 @@ export interface ContainerDefinition {
   readonly name: string;
   /** Image reference, pinned by tag or digest. */
   readonly image: string;
+  /** Whether ECS resolves the image's tag to a digest once per deployment. ECS default: enabled. */
+  readonly versionConsistency?: "enabled" | "disabled";
   /** CPU units reserved for the container. */
   readonly cpu?: number;
   /** Hard memory limit in MiB. */

@@ -11,6 +11,8 @@ import { checkAgent, type ResolvedAgent, resolveAgent } from "./cloudwatch-agent
 import type { StrategyContext } from "./deployment-strategy";
 import type { EmfFargateServiceProps } from "./emf-fargate-service";
 import { ALARM_MINUTES_TO_FIRE, checkAlarms, type ResolvedAlarms, resolveAlarms } from "./service-alarms";
+import { checkServiceConnect, type ResolvedServiceConnect, resolveServiceConnect } from "./service-connect";
+import { checkExec, type ResolvedExec, resolveExec } from "./service-exec";
 import { checkFrontDoor, type ResolvedFrontDoor, resolveFrontDoor } from "./service-front-door";
 import { checkLogs, checkMetrics, type ResolvedLogs, resolveLogs, resolveMetrics } from "./service-logging";
 import {
@@ -31,11 +33,7 @@ import { checkScaling, type ResolvedScaling, resolveScaling } from "./service-sc
 import { checkTask, type ResolvedTask, resolveTask } from "./service-task-definition";
 import { type Checker, isKnown, isObject, keysOf } from "./validation";
 
-/** ECS Exec: an interactive shell or command in a running task, through Session Manager. */
-export interface ExecOptions {
-  /** Turn on ECS Exec for the service's tasks. @default false */
-  readonly enabled?: boolean;
-}
+export type { ExecOptions } from "./service-exec";
 
 /** The props of {@link EmfFargateService} with every default resolved. */
 export interface ServiceSettings {
@@ -56,7 +54,9 @@ export interface ServiceSettings {
   readonly alarms: ResolvedAlarms | false;
   readonly dashboard: boolean;
   readonly queryDefinitions: boolean;
-  readonly execEnabled: boolean;
+  readonly exec: ResolvedExec;
+  /** Service Connect; undefined when the service does not join a namespace. */
+  readonly serviceConnect?: ResolvedServiceConnect;
   readonly kmsKeyArn?: string;
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -79,6 +79,7 @@ const SERVICE_KEYS = keysOf<EmfFargateServiceProps>({
   dashboard: true,
   queryDefinitions: true,
   exec: true,
+  serviceConnect: true,
   kmsKeyArn: true,
   tags: true,
 });
@@ -93,9 +94,10 @@ export function resolveServiceSettings(props: EmfFargateServiceProps, path: stri
   const serviceName = props.serviceName;
   const frontDoor = resolveFrontDoor(part(props.loadBalancer), serviceName);
   const iam = part(props.iam);
+  const container = resolveContainer(part(props.container), serviceName);
   return {
     serviceName,
-    container: resolveContainer(part(props.container), serviceName),
+    container,
     network: resolveNetwork(part(props.network)),
     task: resolveTask(part(props.task)),
     cluster: part(props.cluster),
@@ -110,7 +112,15 @@ export function resolveServiceSettings(props: EmfFargateServiceProps, path: stri
     alarms: props.alarms === false ? false : resolveAlarms(part(props.alarms), props.kmsKeyArn),
     dashboard: props.dashboard ?? true,
     queryDefinitions: props.queryDefinitions ?? true,
-    execEnabled: part(props.exec).enabled ?? false,
+    exec: resolveExec(part(props.exec), {
+      serviceName,
+      kmsKeyArn: props.kmsKeyArn,
+      existingCluster: part(props.cluster).existing !== undefined,
+    }),
+    serviceConnect:
+      props.serviceConnect === undefined
+        ? undefined
+        : resolveServiceConnect(part(props.serviceConnect), serviceName, container.port),
     kmsKeyArn: props.kmsKeyArn,
     tags: props.tags,
   };
@@ -166,8 +176,8 @@ export function checkServiceSettings(
   if (s.alarms !== false) checkAlarms(c.at("alarms"), props.alarms, s.alarms, s.serviceName);
   c.at("dashboard").boolean(s.dashboard);
   c.at("queryDefinitions").boolean(s.queryDefinitions);
-  const exec = c.at("exec").object(props.exec, ["enabled"], "ExecOptions");
-  c.at("exec").at("enabled").boolean(exec.enabled);
+  checkExec(c.at("exec"), props.exec, s.exec);
+  if (s.serviceConnect) checkServiceConnect(c.at("serviceConnect"), props.serviceConnect, s.serviceConnect);
   checkArn(c.at("kmsKeyArn"), s.kmsKeyArn, ARN.kmsKey, "KMS key ARN");
   c.at("tags").stringRecord(s.tags, "an object of tag names to string values");
   checkRelations(c, s);

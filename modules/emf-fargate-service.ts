@@ -8,6 +8,7 @@ import { Annotations } from "./cdktf";
 import { type AgentOptions, CloudWatchAgentSidecar } from "./cloudwatch-agent-sidecar";
 import type { ContainerDefinition } from "./container-definition";
 import { deploymentConfiguration, shiftMinutes } from "./deployment-strategy";
+import { operationsWarnings } from "./deployment-warnings";
 import {
   checkServiceSettings,
   type ExecOptions,
@@ -25,7 +26,9 @@ import {
   DEFAULT_MIN_REQUESTS_PER_MINUTE,
   ServiceAlarms,
 } from "./service-alarms";
+import { ServiceConnect, type ServiceConnectOptions } from "./service-connect";
 import { ServiceDashboard } from "./service-dashboard";
+import { createExecLogging } from "./service-exec";
 import { createFrontDoor, type LoadBalancerOptions } from "./service-front-door";
 import { createServiceLogging, type LogsOptions, type MetricsOptions } from "./service-logging";
 import type { CapacityOptions, ClusterOptions, DeploymentOptions, NetworkOptions } from "./service-options";
@@ -80,8 +83,14 @@ export interface EmfFargateServiceProps {
   readonly dashboard?: boolean;
   /** Create the saved Logs Insights queries on the EMF log group. @default true */
   readonly queryDefinitions?: boolean;
-  /** ECS Exec. @default - off */
+  /** ECS Exec, audited: sessions logged to their own log group. @default - off */
   readonly exec?: ExecOptions;
+  /**
+   * ECS Service Connect: the service joins a Cloud Map namespace as a client, and optionally serves its port to the
+   * namespace's other services. Needs nothing new of the EMF sidecar (see docs/operations.md).
+   * @default - none
+   */
+  readonly serviceConnect?: ServiceConnectOptions;
   /** Customer-managed KMS key: the log groups and a created alarm topic use it, the execution role may decrypt with it. @default - AWS-managed keys */
   readonly kmsKeyArn?: string;
   /** Tags of every resource. @default - none */
@@ -141,6 +150,8 @@ export class EmfFargateService extends Construct {
   readonly alarmSummaries: readonly AlarmSummary[];
   /** Name of the dashboard, unless turned off. */
   readonly dashboardName?: string;
+  /** ARN of the Cloud Map namespace the service joined with Service Connect (created or given), if any. */
+  readonly serviceConnectNamespaceArn?: string;
   /** The ECS service resource, for what the props do not cover. */
   readonly service: EcsService;
   /** The task definition resource. */
@@ -157,7 +168,8 @@ export class EmfFargateService extends Construct {
     // bindings is created before the props are judged.
     const region = new DataAwsRegion(this, "Region");
     validateProps(this, (c) => checkServiceSettings(c, props, s, awsProviderVersion(region)));
-    for (const warning of settingsWarnings(s)) Annotations.of(this).addWarning(warning);
+    for (const warning of [...settingsWarnings(s), ...operationsWarnings(s)])
+      Annotations.of(this).addWarning(warning);
     const { serviceName, container: app, task } = s;
     const shift = s.deployment.trafficShift;
     // Minutes with fewer requests are not judged, by the alarms nor by the latency step nor on the dashboard.
@@ -180,13 +192,18 @@ export class EmfFargateService extends Construct {
     );
     this.agentConfigParameterName = agent.parameter.name;
 
+    const { exec } = s;
+    const execLogging = createExecLogging(this, exec, s.tags);
+    const server = s.serviceConnect?.server;
+
     const secrets = resolveSecrets(this, { secrets: app.secrets, sameAccountArn: emfLogGroup.arn });
     const rendered = appContainer(app, {
       emf: this.metrics,
       secrets,
       logConfiguration,
       startsAfter: agent.container.name,
-      execPaths: s.execEnabled ? EXEC_PATHS : [],
+      execPaths: exec.enabled ? EXEC_PATHS : [],
+      portMapping: server && { name: server.portName, appProtocol: server.appProtocol },
     });
     this.containers = [rendered.container, agent.container];
     this.exemptChosenOptOuts(s);
@@ -196,7 +213,14 @@ export class EmfFargateService extends Construct {
       emfLogGroupArn: emfLogGroup.arn,
       secrets: [...secrets, ...agent.secrets],
       kmsKeyArn: s.kmsKeyArn,
-      enableExecuteCommand: s.execEnabled,
+      enableExecuteCommand: exec.enabled,
+      execSessionLog: exec.enabled
+        ? {
+            logGroupArn: execLogging?.logGroupArn,
+            logGroupName: exec.sessionLogGroupName,
+            kmsKeyArn: exec.kmsKeyArn,
+          }
+        : undefined,
       taskRoleStatements: s.iam.taskRoleStatements,
       permissionsBoundaryArn: s.iam.permissionsBoundaryArn,
       tags: s.tags,
@@ -259,6 +283,14 @@ export class EmfFargateService extends Construct {
       a ? [a.alarmName] : [],
     );
 
+    const connect = s.serviceConnect
+      ? new ServiceConnect(this, "ServiceConnect", {
+          options: s.serviceConnect,
+          serviceName,
+          logConfiguration,
+          tags: s.tags,
+        })
+      : undefined;
     const service = new FargateService(this, "Ecs", {
       serviceName,
       taskDefinitionArn: taskDefinition.resource.arn,
@@ -287,12 +319,16 @@ export class EmfFargateService extends Construct {
           : undefined,
       deploymentAlarmNames: this.deploymentAlarmNames,
       deployment: s.deployment,
-      enableExecuteCommand: s.execEnabled,
+      enableExecuteCommand: exec.enabled,
+      executeCommandConfiguration: execLogging?.clusterConfiguration,
+      serviceConnectConfiguration: connect?.configuration,
       // No task may start before the permissions it runs with exist, nor before the network can reach AWS.
       dependsOn: [...roles.grants, ...(shiftRoles?.grants ?? []), ...s.network.dependsOn],
       tags: s.tags,
     });
     loadBalancer?.allowTargetsIn(service.securityGroupId);
+    connect?.allowClientsIn(service.securityGroupId, app.port);
+    this.serviceConnectNamespaceArn = connect?.namespaceArn;
     this.service = service.resource;
     this.serviceName = service.resource.name;
     this.serviceArn = service.resource.id;
@@ -349,6 +385,7 @@ export class EmfFargateService extends Construct {
         `container.plaintextAllowed lists ${s.container.plaintextAllowed.join(", ")}`,
         app,
       );
+    if (s.exec.enabled) exemptFromPolicy(this, "no-exec-in-production", "exec.enabled was set");
     if (s.capacity.length > 0 && s.capacity[0]?.base === 0)
       exemptFromPolicy(this, "spot-with-on-demand-base", "capacity.allowSpotOnly was set");
     const agent = { container: s.agent.containerName };

@@ -1,6 +1,9 @@
-import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
+import {
+  EcsCluster,
+  type EcsClusterConfigurationExecuteCommandConfiguration,
+} from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsClusterCapacityProviders } from "@cdktf/provider-aws/lib/ecs-cluster-capacity-providers";
-import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { EcsService, type EcsServiceServiceConnectConfiguration } from "@cdktf/provider-aws/lib/ecs-service";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
@@ -68,6 +71,10 @@ export interface FargateServiceProps {
   readonly deployment: ResolvedDeployment;
   /** ECS Exec. */
   readonly enableExecuteCommand: boolean;
+  /** How a created cluster logs ECS Exec sessions. @default - no cluster configuration */
+  readonly executeCommandConfiguration?: EcsClusterConfigurationExecuteCommandConfiguration;
+  /** Service Connect. @default - none */
+  readonly serviceConnectConfiguration?: EcsServiceServiceConnectConfiguration;
   /**
    * ECS's `deployment_configuration` block (hashicorp/aws ≥ 6.4, snake_case JSON) and the minutes its traffic
    * shifting adds to a deployment. @default - a rolling update: no block
@@ -111,6 +118,9 @@ export class FargateService extends Construct {
         setting: [
           { name: "containerInsights", value: props.cluster.containerInsights ? "enabled" : "disabled" },
         ],
+        ...(props.executeCommandConfiguration
+          ? { configuration: { executeCommandConfiguration: props.executeCommandConfiguration } }
+          : {}),
         tags: props.tags,
       });
       this.clusterArn = cluster.arn;
@@ -173,11 +183,21 @@ export class FargateService extends Construct {
       ...(capacityProviders ? [capacityProviders] : []),
     ];
     const alarmNames = props.deploymentAlarmNames;
+    // A pipeline owns the running revision: Terraform must neither revert it (the ignore_changes of
+    // hashicorp/terraform-provider-aws#632; the task definition's track_latest would instead replace the pipeline's
+    // revision with the configured image, see docs/operations.md) nor judge it.
+    const byPipeline = deployment.releasedBy === "pipeline";
+    const ignoreChanges = [
+      ...(props.ignoreDesiredCountChanges ? ["desired_count"] : []),
+      ...(byPipeline ? ["task_definition"] : []),
+    ];
     const lifecycle: TerraformResourceLifecycle = {
-      ...(props.ignoreDesiredCountChanges ? { ignoreChanges: ["desired_count"] } : {}),
+      ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}),
       // A rolled-back rollout also ends in a steady state, on the previous task definition; the provider
-      // reports that as success (hashicorp/terraform-provider-aws#19519), this check does not.
-      ...(deployment.waitForSteadyState
+      // reports that as success (hashicorp/terraform-provider-aws#19519), this check does not. A revision a
+      // pipeline deployed differs from this configuration's by design, so with a pipeline the check would fail
+      // every plan after the first release: that check is the pipeline's.
+      ...(deployment.waitForSteadyState && !byPipeline
         ? {
             postcondition: [
               {
@@ -228,6 +248,10 @@ export class FargateService extends Construct {
       deploymentMaximumPercent: deployment.maximumPercent,
       waitForSteadyState: deployment.waitForSteadyState,
       enableExecuteCommand: props.enableExecuteCommand,
+      availabilityZoneRebalancing: network.availabilityZoneRebalancing ? "ENABLED" : "DISABLED",
+      ...(props.serviceConnectConfiguration
+        ? { serviceConnectConfiguration: props.serviceConnectConfiguration }
+        : {}),
       enableEcsManagedTags: true,
       propagateTags: "SERVICE",
       tags: props.tags,

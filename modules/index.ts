@@ -41,11 +41,23 @@ export type {
   TrafficShiftOptions,
 } from "./deployment-strategy";
 export { EmfFargateService, type EmfFargateServiceProps } from "./emf-fargate-service";
-export type { ExecOptions } from "./emf-fargate-service-settings";
 export { ImageRepository, type ImageRepositoryProps } from "./image-repository";
 export { RELIABILITY_RULES, ReliabilityChecks, type ReliabilityRule } from "./reliability-checks";
-export { POLICY_RULES, type PolicyRule, SecurityPolicyChecks } from "./security-policy";
+export {
+  POLICY_RULES,
+  type PolicyRule,
+  PRODUCTION_ENVIRONMENTS,
+  SecurityPolicyChecks,
+  type SecurityPolicyChecksOptions,
+} from "./security-policy";
 export type { AlarmSummary, AlarmsOptions } from "./service-alarms";
+export type {
+  CreateNamespaceOptions,
+  ServiceConnectNamespace,
+  ServiceConnectOptions,
+  ServiceConnectServer,
+} from "./service-connect";
+export type { ExecOptions } from "./service-exec";
 export type {
   ExistingListenerOptions,
   ExistingTargetGroupOptions,

@@ -2,6 +2,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
@@ -26,6 +27,7 @@ export const POLICY_RULES = [
   "non-root-user",
   "pinned-images",
   "encrypted-listeners",
+  "no-exec-in-production",
 ] as const;
 
 /** One of {@link POLICY_RULES}. */
@@ -38,6 +40,19 @@ const SECRET_READ_ACTION =
 const ADMIN_POLICIES = /:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess)$/;
 const ROOT_USERS = new Set(["root", "0", "0:0"]);
 
+/** Values of the `Environment` tag that mark a resource as production when the checks are not told. */
+export const PRODUCTION_ENVIRONMENTS = ["prod", "production"] as const;
+
+/** Options of {@link SecurityPolicyChecks}. */
+export interface SecurityPolicyChecksOptions {
+  /**
+   * Whether the stack is production, for the rules that apply there only (`no-exec-in-production`). Say it here
+   * when the stack knows (`{ production: config.environmentName === "prod" }`).
+   * @default - each resource by its `Environment` tag: production when it is "prod" or "production" (any case)
+   */
+  readonly production?: boolean;
+}
+
 /**
  * Security policy checks as a cdktf Aspect, for the koaapp stack and any stack of yours:
  * `Aspects.of(stack).add(new SecurityPolicyChecks())`. Each violation is a synth error on the
@@ -48,11 +63,17 @@ const ROOT_USERS = new Set(["root", "0", "0:0"]);
  * `*` resource on secret reads, no administrator policies); no ingress from 0.0.0.0/0 or ::/0; log
  * groups with retention; ECR repositories with immutable tags and scan on push; containers with a
  * read-only root filesystem, a non-root user, and pinned images; load-balancer listeners that serve
- * traffic only over TLS 1.2 or newer (plain HTTP only to redirect to HTTPS).
+ * traffic only over TLS 1.2 or newer (plain HTTP only to redirect to HTTPS); in production, no ECS service with ECS
+ * Exec on (a shell in a production task; EmfFargateService's `exec.enabled` makes it a warning, as an opt-out).
  */
 export class SecurityPolicyChecks implements IAspect {
   /** Every violation found, for tests and reports: rule, construct path, message, and whether exempted. */
   readonly findings: Finding<PolicyRule>[] = [];
+  private readonly production?: boolean;
+
+  constructor(options: SecurityPolicyChecksOptions = {}) {
+    this.production = options.production;
+  }
 
   visit(node: IConstruct): void {
     if (node instanceof SsmParameter) this.checkParameter(node);
@@ -65,6 +86,7 @@ export class SecurityPolicyChecks implements IAspect {
     else if (node instanceof EcrRepository) this.checkRepository(node);
     else if (node instanceof EcsTaskDefinition) this.checkTaskDefinition(node);
     else if (node instanceof LbListener) this.checkListener(node);
+    else if (node instanceof EcsService) this.checkService(node);
   }
 
   private report(node: IConstruct, rule: PolicyRule, message: string, container?: string): void {
@@ -202,6 +224,25 @@ export class SecurityPolicyChecks implements IAspect {
         `ssl_policy ${policy} allows TLS older than 1.2; allowed: a TLS 1.2+ policy`,
       );
     }
+  }
+
+  private checkService(node: EcsService): void {
+    const exec = node.enableExecuteCommandInput;
+    if (!isKnown(exec) || exec !== true) return;
+    const tag = node.tagsInput?.Environment;
+    const production =
+      this.production ??
+      (isKnown(tag) && (PRODUCTION_ENVIRONMENTS as readonly string[]).includes(String(tag).toLowerCase()));
+    if (!production) return;
+    const why =
+      this.production === undefined
+        ? `the Environment tag is ${JSON.stringify(tag)}`
+        : "SecurityPolicyChecks was told production: true";
+    this.report(
+      node,
+      "no-exec-in-production",
+      `ECS Exec is on in production (${why}): anyone allowed ecs:ExecuteCommand gets a root shell in a running task; allowed: enable_execute_command false, or on only while an incident needs it`,
+    );
   }
 
   private checkTaskDefinition(node: EcsTaskDefinition): void {

@@ -50,10 +50,20 @@ export interface NetworkOptions {
    * @default - none: the network already exists
    */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * ECS moves tasks from the Availability Zone with the most of them to the one with the fewest when they drift apart
+   * (after a zone's outage, or scale-in). Stated explicitly because ECS defaults it only when it creates a service:
+   * an update without it keeps the service's value, and a service that never had one counts as DISABLED (ECS API,
+   * UpdateService `availabilityZoneRebalancing`). Changing it does not start a deployment
+   * (`availability_zone_rebalancing`, in hashicorp/aws since 5.77).
+   * @default true
+   */
+  readonly availabilityZoneRebalancing?: boolean;
 }
 
 /** {@link NetworkOptions} with every default resolved. */
 export interface ResolvedNetwork extends NetworkOptions {
+  readonly availabilityZoneRebalancing: boolean;
   readonly ingressCidrs: readonly string[];
   readonly ingressSecurityGroupIds: readonly string[];
   readonly allowIngressFromAnywhere: boolean;
@@ -70,6 +80,7 @@ const NETWORK_KEYS = keysOf<NetworkOptions>({
   allowIngressFromAnywhere: true,
   extraSecurityGroupIds: true,
   dependsOn: true,
+  availabilityZoneRebalancing: true,
 });
 
 /** Resolves the network's defaults. */
@@ -81,6 +92,7 @@ export function resolveNetwork(options: NetworkOptions): ResolvedNetwork {
     allowIngressFromAnywhere: options.allowIngressFromAnywhere ?? false,
     extraSecurityGroupIds: options.extraSecurityGroupIds ?? [],
     dependsOn: options.dependsOn ?? [],
+    availabilityZoneRebalancing: options.availabilityZoneRebalancing ?? true,
   };
 }
 
@@ -131,6 +143,7 @@ export function checkNetwork(c: Checker, raw: unknown, s: ResolvedNetwork, port:
     "at most 4 (a task's network interface takes 5, one is the service's own)",
   );
   c.at("dependsOn").list(s.dependsOn, "a list of resources (ITerraformDependable)");
+  c.at("availabilityZoneRebalancing").boolean(s.availabilityZoneRebalancing);
 }
 
 /** The cluster the service runs in. */
@@ -256,9 +269,28 @@ export interface DeploymentOptions {
    * @default { type: "rolling" }
    */
   readonly strategy?: DeploymentStrategy;
-  /** `terraform apply` waits for the rollout and fails when ECS rolled it back. @default true */
+  /**
+   * Who rolls out new task definition revisions (see docs/operations.md for each mode's pipeline):
+   * - `"terraform"`: the image is an input of the configuration; `terraform apply` registers a revision and rolls it
+   *   out, and a revision deployed by anything else is rolled back to Terraform's at the next apply.
+   * - `"pipeline"`: a pipeline registers revisions (from the one Terraform registered, `taskDefinitionArn`, with its
+   *   image) and runs `aws ecs update-service`; Terraform keeps every other setting of the service but never reverts
+   *   the running revision (`lifecycle.ignore_changes = [task_definition]`), and a change Terraform makes to the
+   *   task definition reaches the tasks with the pipeline's next deployment.
+   * @default "terraform"
+   */
+  readonly releasedBy?: "terraform" | "pipeline";
+  /**
+   * `terraform apply` waits for the service to be stable. With `releasedBy: "terraform"` it also fails when ECS
+   * rolled the deployment back to an earlier revision; with `"pipeline"` that check is the pipeline's.
+   * @default true
+   */
   readonly waitForSteadyState?: boolean;
-  /** Running tasks kept during a rollout, in percent of the desired count (0-100). @default 100 */
+  /**
+   * Running tasks kept during a rollout, in percent of the desired count (0-100); ECS rounds the count up, so only 0
+   * lets a deployment stop every task (a synth warning says so).
+   * @default 100
+   */
   readonly minimumHealthyPercent?: number;
   /** Tasks allowed during a rollout, in percent of the desired count (100-200). @default 200 */
   readonly maximumPercent?: number;
@@ -274,6 +306,7 @@ export interface DeploymentOptions {
 export interface ResolvedDeployment {
   /** The traffic-shifting strategy; undefined for a rolling update. */
   readonly trafficShift?: ResolvedTrafficShift;
+  readonly releasedBy: "terraform" | "pipeline";
   readonly waitForSteadyState: boolean;
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
@@ -284,6 +317,7 @@ export interface ResolvedDeployment {
 
 const DEPLOYMENT_KEYS = keysOf<DeploymentOptions>({
   strategy: true,
+  releasedBy: true,
   waitForSteadyState: true,
   minimumHealthyPercent: true,
   maximumPercent: true,
@@ -296,6 +330,7 @@ const DEPLOYMENT_KEYS = keysOf<DeploymentOptions>({
 export function resolveDeployment(options: DeploymentOptions): ResolvedDeployment {
   return {
     trafficShift: resolveStrategy(options.strategy),
+    releasedBy: options.releasedBy ?? "terraform",
     waitForSteadyState: options.waitForSteadyState ?? true,
     minimumHealthyPercent: options.minimumHealthyPercent ?? 100,
     maximumPercent: options.maximumPercent ?? 200,
@@ -316,6 +351,7 @@ export function checkDeployment(
   const hasLoadBalancer = context.frontDoor !== "none";
   c.object(raw, DEPLOYMENT_KEYS, "DeploymentOptions");
   checkStrategy(c.at("strategy"), options.strategy, s.trafficShift, context);
+  c.at("releasedBy").oneOf(s.releasedBy, ["terraform", "pipeline"], "is not who releases revisions");
   c.at("waitForSteadyState").boolean(s.waitForSteadyState);
   c.at("minimumHealthyPercent").integer(s.minimumHealthyPercent, 0, 100);
   c.at("maximumPercent").integer(s.maximumPercent, 100, 200);

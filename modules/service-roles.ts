@@ -9,6 +9,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { Construct } from "constructs";
 import { ARN, checkArn } from "./aws-rules";
 import { Fn, type ITerraformDependable } from "./cdktf";
+import { execStatements } from "./service-exec";
 import type { ResolvedSecret } from "./service-secrets";
 import { type Checker, isKnown, keysOf } from "./validation";
 
@@ -63,6 +64,16 @@ export interface ServiceRolesProps {
   readonly kmsKeyArn?: string;
   /** Let the task role open ECS Exec's Session Manager channels. */
   readonly enableExecuteCommand: boolean;
+  /**
+   * With ECS Exec, where sessions are logged: the task role may write there (by the group's ARN, or by its name in
+   * this account and region) and decrypt with the sessions' KMS key.
+   * @default - sessions are not logged by the task role: channels only
+   */
+  readonly execSessionLog?: {
+    readonly logGroupArn?: string;
+    readonly logGroupName?: string;
+    readonly kmsKeyArn?: string;
+  };
   /** Extra statements for the task role. */
   readonly taskRoleStatements: readonly TaskRoleStatement[];
   /** Permissions boundary of both roles. @default - none */
@@ -232,19 +243,14 @@ export class ServiceRoles extends Construct {
     });
     this.grants.push(emf);
     if (enableExecuteCommand) {
-      // Session Manager's data channel actions do not support resource-level permissions.
+      const log = props.execSessionLog;
+      const logGroupArn =
+        log?.logGroupArn ??
+        (log?.logGroupName
+          ? Fn.join(":", ["arn", partition, "logs", region, this.accountId, "log-group", log.logGroupName])
+          : undefined);
       const exec = new DataAwsIamPolicyDocument(this, "ExecuteCommand", {
-        statement: [
-          {
-            actions: [
-              "ssmmessages:CreateControlChannel",
-              "ssmmessages:CreateDataChannel",
-              "ssmmessages:OpenControlChannel",
-              "ssmmessages:OpenDataChannel",
-            ],
-            resources: ["*"],
-          },
-        ],
+        statement: execStatements(logGroupArn ? { logGroupArn, kmsKeyArn: log?.kmsKeyArn } : undefined),
       });
       this.grants.push(
         new IamRolePolicy(this, "TaskRoleExec", {
