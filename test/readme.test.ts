@@ -126,6 +126,7 @@ describe("docs/constructs.md", () => {
       dashboard: true,
       queryDefinitions: true,
       exec: true,
+      serviceConnect: true,
       kmsKeyArn: true,
       tags: true,
     } satisfies Record<keyof EmfFargateServiceProps, true>);

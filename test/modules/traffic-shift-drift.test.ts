@@ -27,15 +27,15 @@ type Resource = { type: string; name: string; instances: { attributes: Record<st
 function swapWeights(state: Record<string, unknown>): Record<string, unknown> {
   const resources = (state.resources as Resource[]).map((r) => {
     if (r.type !== "aws_lb_listener_rule") return r;
-    const [instance] = r.instances;
-    const action = (instance?.attributes.action as any[]).map((a) => ({
+    const [instance] = r.instances as [{ attributes: Record<string, any> }];
+    const action = (instance.attributes.action as any[]).map((a) => ({
       ...a,
       forward: a.forward.map((f: any) => ({
         ...f,
         target_group: f.target_group.map((tg: any) => ({ ...tg, weight: 100 - tg.weight })),
       })),
     }));
-    return { ...r, instances: [{ ...instance, attributes: { ...instance?.attributes, action } }] };
+    return { ...r, instances: [{ ...instance, attributes: { ...instance.attributes, action } }] };
   });
   return { ...state, serial: Number(state.serial) + 1, resources };
 }
@@ -94,9 +94,10 @@ describeWithTerraform(
       const swapped = swapWeights(settled.state);
       weights = (swapped.resources as Resource[])
         .filter((r) => r.type === "aws_lb_listener_rule")
-        .map((r) =>
-          (r.instances[0]?.attributes.action as any[])[0].forward[0].target_group.map((tg: any) => tg.weight),
-        );
+        .map((r) => {
+          const [instance] = r.instances as [{ attributes: Record<string, any> }];
+          return instance.attributes.action[0].forward[0].target_group.map((tg: any) => tg.weight);
+        });
       writeFileSync(join(workdir.dir, "terraform.tfstate"), JSON.stringify(swapped));
       afterDeployment = changesOf(workdir.planJson({}, "after.bin", ["-refresh=false"]) as never);
     }, 300_000);
