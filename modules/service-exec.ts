@@ -111,13 +111,15 @@ export function checkExec(c: Checker, raw: unknown, s: ResolvedExec): void {
       );
     return;
   }
-  checkName(c.at("sessionLogGroupName"), LOG_GROUP_NAME, s.sessionLogGroupName);
+  // Judged only as given: the default derives from serviceName, which is judged (once) at its own path.
+  checkName(c.at("sessionLogGroupName"), LOG_GROUP_NAME, given.sessionLogGroupName);
   c.at("sessionLogRetentionDays").oneOf(
     s.sessionLogRetentionDays,
     LOG_RETENTION_DAYS,
     "is not a CloudWatch Logs retention",
   );
-  checkArn(c.at("kmsKeyArn"), s.kmsKeyArn, ARN.kmsKey, "KMS key ARN");
+  // Judged only as given: the default is the service's kmsKeyArn, which is judged (once) at its own path.
+  checkArn(c.at("kmsKeyArn"), given.kmsKeyArn, ARN.kmsKey, "KMS key ARN");
   if (s.createsLogGroup) return;
   c.at("sessionLogGroupName").required(
     given.sessionLogGroupName,

@@ -73,7 +73,7 @@ const EVERY_OPTION: EmfFargateServiceProps = {
     parameterName: "/koaapp/staging/cw-agent-config",
     config: { agent: { debug: true } },
   },
-  exec: { enabled: true },
+  exec: { enabled: true, sessionLogGroupName: "/shared/exec-sessions" },
   tags: { Team: "platform" },
 };
 
@@ -98,7 +98,8 @@ describe("EmfFargateService with every optional prop", () => {
   });
 
   it("GIVEN container props WHEN synthesized THEN the app container carries each of them and mounts the writable paths, then the exec paths", () => {
-    expect({ ...app, environment: undefined, secrets: undefined, healthCheck: undefined }).toEqual({
+    const { environment: _e, secrets: _s, healthCheck: _h, ...rest } = app;
+    expect(rest).toEqual({
       name: "web",
       image: WEB_IMAGE,
       cpu: 512,
@@ -114,6 +115,7 @@ describe("EmfFargateService with every optional prop", () => {
       stopTimeout: 60,
       readonlyRootFilesystem: true,
       user: "node",
+      versionConsistency: "enabled",
       mountPoints: [
         { sourceVolume: "tmp", containerPath: "/tmp" },
         { sourceVolume: "var-cache-app", containerPath: "/var/cache/app" },
@@ -231,17 +233,22 @@ describe("EmfFargateService with every optional prop", () => {
       role: ref(synth.stack, service.taskRole, "id"),
       policy: at("Roles/ExecuteCommand", "json"),
     });
-    expect(statementsOf(synth.json, policy.policy)).toEqual([
-      {
-        actions: [
-          "ssmmessages:CreateControlChannel",
-          "ssmmessages:CreateDataChannel",
-          "ssmmessages:OpenControlChannel",
-          "ssmmessages:OpenDataChannel",
-        ],
-        resources: ["*"],
-      },
-    ]);
+    const statements = statementsOf(synth.json, policy.policy);
+    expect(statements[0]).toEqual({
+      sid: "OpenSessionChannels",
+      actions: [
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+      ],
+      resources: ["*"],
+    });
+    // With an existing cluster the sessions go to the log group it logs to, named in exec.sessionLogGroupName.
+    // (its ARN is joined at plan time from the partition and the EMF log group's region and account)
+    expect(statements.flatMap((statement) => statement.resources ?? []).join(" ")).toContain(
+      '"log-group", "/shared/exec-sessions"])}:*',
+    );
   });
 
   it("GIVEN tags WHEN synthesized THEN the roles and the security group carry them", () => {

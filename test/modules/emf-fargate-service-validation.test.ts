@@ -54,9 +54,9 @@ function problemsOf(build: () => unknown): string[] {
 }
 
 const SERVICE_KEYS =
-  "serviceName, container, network, task, cluster, loadBalancer, scaling, capacity, deployment, metrics, logs, agent, iam, alarms, dashboard, queryDefinitions, exec, kmsKeyArn, tags";
+  "serviceName, container, network, task, cluster, loadBalancer, scaling, capacity, deployment, metrics, logs, agent, iam, alarms, dashboard, queryDefinitions, exec, serviceConnect, kmsKeyArn, tags";
 const CONTAINER_KEYS =
-  "image, allowLatestImage, port, name, cpu, memoryMiB, healthCheck, environment, plaintextAllowed, secrets, command, stopTimeoutSeconds, readonlyRootFilesystem, writablePaths, user";
+  "image, allowLatestImage, versionConsistency, port, name, cpu, memoryMiB, healthCheck, environment, plaintextAllowed, secrets, command, stopTimeoutSeconds, readonlyRootFilesystem, writablePaths, user";
 
 describe("EmfFargateService validation of the whole props tree", () => {
   const ISSUE_EXAMPLE = { agent: { cpu: -5 }, task: { cpu: 333 }, scaling: { desiredCount: -1 } };

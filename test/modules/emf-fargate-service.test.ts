@@ -110,6 +110,8 @@ describe("EmfFargateService with defaults and a health check, reading the secret
       stopTimeout: 30,
       readonlyRootFilesystem: true,
       mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp" }],
+      // ECS resolves the tag to a digest once per deployment, so every task of it runs the same build.
+      versionConsistency: "enabled",
     });
   });
 
@@ -198,6 +200,7 @@ describe("EmfFargateService with defaults and a health check, reading the secret
       deployment_minimum_healthy_percent: 100,
       deployment_maximum_percent: 200,
       wait_for_steady_state: true,
+      availability_zone_rebalancing: "ENABLED",
       enable_execute_command: false,
       enable_ecs_managed_tags: true,
       propagate_tags: "SERVICE",

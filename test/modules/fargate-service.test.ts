@@ -157,6 +157,7 @@ describe("FargateService with defaults", () => {
       deployment_minimum_healthy_percent: 100,
       deployment_maximum_percent: 200,
       wait_for_steady_state: true,
+      availability_zone_rebalancing: "ENABLED",
       enable_execute_command: false,
       enable_ecs_managed_tags: true,
       propagate_tags: "SERVICE",

@@ -18,7 +18,7 @@ import { IDS, NETWORK, newStack } from "./support";
 
 const CLUSTER_ARN = "arn:aws:ecs:eu-west-1:123456789012:cluster/shared";
 const NETWORK_KEYS =
-  "vpcId, subnetIds, outbound, ingressCidrs, ingressSecurityGroupIds, allowIngressFromAnywhere, extraSecurityGroupIds, dependsOn";
+  "vpcId, subnetIds, outbound, ingressCidrs, ingressSecurityGroupIds, allowIngressFromAnywhere, extraSecurityGroupIds, dependsOn, availabilityZoneRebalancing";
 
 /** The problems a check records for a prop at `path` of the service's props. */
 function problemsAt(path: string, check: (c: Checker) => void): readonly string[] {
@@ -53,6 +53,7 @@ describe("network options", () => {
       allowIngressFromAnywhere: false,
       extraSecurityGroupIds: [],
       dependsOn: [],
+      availabilityZoneRebalancing: true,
     });
   });
 
@@ -293,6 +294,8 @@ describe("capacity options", () => {
 describe("deployment options", () => {
   it("GIVEN nothing WHEN resolved THEN apply waits, keeps every task, doubles at most, rolls back on both signals, 30 s grace", () => {
     expect(resolveDeployment({})).toEqual({
+      trafficShift: undefined,
+      releasedBy: "terraform",
       waitForSteadyState: true,
       minimumHealthyPercent: 100,
       maximumPercent: 200,

@@ -232,6 +232,7 @@ describe("ServiceRoles grants and options", () => {
     );
     expect(statementsOf(synth.json, exec.policy)).toEqual([
       {
+        sid: "OpenSessionChannels",
         actions: [
           "ssmmessages:CreateControlChannel",
           "ssmmessages:CreateDataChannel",
