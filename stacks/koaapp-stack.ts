@@ -26,7 +26,7 @@ export class KoaAppStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, config: KoaAppConfig) {
     super(scope, id);
-    Aspects.of(this).add(new SecurityPolicyChecks());
+    Aspects.of(this).add(new SecurityPolicyChecks({ production: config.environmentName === "prod" }));
     Aspects.of(this).add(new ReliabilityChecks());
     const tags = koaAppTags(config);
     configureTerraform(this, id, config);
