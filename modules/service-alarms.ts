@@ -26,7 +26,8 @@ import { type Checker, isKnown, isObject, keysOf } from "./validation";
 export interface AlarmsOptions {
   /**
    * p99 latency across all routes above which the latency alarm fires, in ms: it fires when more than 1 % of the
-   * requests of a minute are slower (the same condition, judged on every sample however few), in 3 of 5 minutes.
+   * requests of a minute are slower (the same condition, judged on every sample however few), in 3 of 5 minutes
+   * (10-second periods with `metrics.highResolution`).
    * @default 1000
    */
   readonly latencyP99ThresholdMs?: number;
@@ -36,7 +37,8 @@ export interface AlarmsOptions {
   readonly errorRateThresholdPercent?: number;
   /**
    * Requests a minute below which a minute is not judged (the latency and error-rate alarms read it as healthy):
-   * one slow or failed request among a handful is no trend.
+   * one slow or failed request among a handful is no trend. With `metrics.highResolution` the deployment alarms
+   * judge a 10-second period from `ceil(minRequestsPerMinute / 6)` requests.
    * @default 10
    */
   readonly minRequestsPerMinute?: number;
