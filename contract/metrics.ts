@@ -94,8 +94,13 @@ export const EMF_SERVICE_TYPE = "AWS::ECS::Container";
 export const EMF_VARIABLE_PREFIX = "AWS_EMF_";
 
 /**
- * The environment variables the task definition gives the app and the latency middleware reads: the names
- * aws-embedded-metrics' `Configuration` reads, by middleware option.
+ * The environment variables the task definition gives the app and the latency middleware reads, by middleware
+ * option: the names aws-embedded-metrics' `Configuration` reads, and one of this project's own,
+ * `AWS_EMF_LATENCY_HIGH_RESOLUTION` (no EMF library reads it). The construct sets that one to `true`, and only then,
+ * with `metrics.highResolution`: an app must then publish `Latency` with `"StorageResolution": 1` in its metric
+ * definition (aws-embedded-metrics: `StorageResolution.High`), because the deployment alarms then read 10-second
+ * periods, which standard-resolution metrics cannot fill. Under the `AWS_EMF_` prefix so that the construct's
+ * `environment` prop cannot set it against `metrics.highResolution`.
  */
 export const EMF_VARIABLES = {
   endpoint: "AWS_EMF_AGENT_ENDPOINT",
@@ -105,4 +110,21 @@ export const EMF_VARIABLES = {
   serviceType: "AWS_EMF_SERVICE_TYPE",
   logGroupName: "AWS_EMF_LOG_GROUP_NAME",
   logStreamName: "AWS_EMF_LOG_STREAM_NAME",
+  highResolution: "AWS_EMF_LATENCY_HIGH_RESOLUTION",
 } as const;
+
+/**
+ * The period of the high-resolution deployment alarms, in seconds: the shortest alarm period (PutMetricAlarm takes
+ * 10, 20, 30 or a multiple of 60), and one hashicorp/aws 5.x and 6.x both accept in a `metric_query` (1, 5, 10, 30
+ * or a multiple of 60). The middleware cuts high-resolution aggregate documents at windows of this length, so every
+ * sample of a document falls into the period its timestamp files it under.
+ */
+export const HIGH_RESOLUTION_PERIOD_SECONDS = 10;
+
+/**
+ * How long an EMF hop may hold a high-resolution document, in seconds: "we recommended that you flush logs to
+ * CloudWatch Logs at an interval of 5 seconds or less" for alarms on high-resolution EMF metrics
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Alarms.html).
+ * The middleware's flush interval and the agent's `force_flush_interval` are each held to it.
+ */
+export const HIGH_RESOLUTION_MAX_FLUSH_SECONDS = 5;

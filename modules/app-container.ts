@@ -321,12 +321,15 @@ export interface EmfSettings {
   readonly serviceName: string;
   /** Agent endpoint as the app sees it. */
   readonly agentEndpoint: string;
+  /** Whether the app publishes `Latency` at high resolution (`AWS_EMF_LATENCY_HIGH_RESOLUTION=true`). */
+  readonly highResolution: boolean;
 }
 
 /**
  * The `AWS_EMF_*` variables the app reads its EMF settings from (the contract's names, which the middleware and
  * aws-embedded-metrics read). `AWS_EMF_ENVIRONMENT` is left unset: the libraries' default, `Agent` on ECS with an
- * endpoint, sends to it.
+ * endpoint, sends to it. `AWS_EMF_LATENCY_HIGH_RESOLUTION` is set with high resolution only, so a service without it
+ * keeps its task definition as it was.
  */
 export function emfEnvironment(emf: EmfSettings): Record<string, string> {
   return {
@@ -336,6 +339,7 @@ export function emfEnvironment(emf: EmfSettings): Record<string, string> {
     [EMF_VARIABLES.logGroupName]: emf.logGroupName,
     [EMF_VARIABLES.logStreamName]: emf.logStreamName,
     [EMF_VARIABLES.namespace]: emf.namespace,
+    ...(emf.highResolution ? { [EMF_VARIABLES.highResolution]: "true" } : {}),
   };
 }
 

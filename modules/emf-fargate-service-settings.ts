@@ -10,11 +10,19 @@ import { ARN, checkArn, isPrivateEcrImage } from "./aws-rules";
 import { checkAgent, type ResolvedAgent, resolveAgent } from "./cloudwatch-agent-sidecar";
 import type { StrategyContext } from "./deployment-strategy";
 import type { EmfFargateServiceProps } from "./emf-fargate-service";
-import { ALARM_MINUTES_TO_FIRE, checkAlarms, type ResolvedAlarms, resolveAlarms } from "./service-alarms";
+import { deploymentAlarmTimeToFire } from "./metric-math";
+import { checkAlarms, type ResolvedAlarms, resolveAlarms } from "./service-alarms";
 import { checkServiceConnect, type ResolvedServiceConnect, resolveServiceConnect } from "./service-connect";
 import { checkExec, type ResolvedExec, resolveExec } from "./service-exec";
 import { checkFrontDoor, type ResolvedFrontDoor, resolveFrontDoor } from "./service-front-door";
-import { checkLogs, checkMetrics, type ResolvedLogs, resolveLogs, resolveMetrics } from "./service-logging";
+import {
+  checkHighResolutionAgent,
+  checkLogs,
+  checkMetrics,
+  type ResolvedLogs,
+  resolveLogs,
+  resolveMetrics,
+} from "./service-logging";
 import {
   type CapacityProviderShare,
   type ClusterOptions,
@@ -214,6 +222,7 @@ function checkRelations(c: Checker, s: ServiceSettings): void {
         `cannot track requests per target with deployment.strategy ${show(s.deployment.trafficShift.type)}: the metric follows one target group, and traffic moves to the other at every release`,
         "false (CPU and latency still scale the service)",
       );
+  checkHighResolutionAgent(c, s.metrics, agent);
   if (isKnown(container.name) && container.name === agent.containerName)
     c.at("container")
       .at("name")
@@ -250,9 +259,10 @@ export function settingsWarnings(s: ServiceSettings): string[] {
     warnings.push(
       `deployment.strategy.canaryPercent ${shift.canaryPercent} is not above alarms.errorRateThresholdPercent ${errorRateThresholdPercent}: a canary that fails every request moves the service-wide 5xx rate to ${shift.canaryPercent}% only, so the error-rate alarm cannot stop it before the full shift`,
     );
-  if (shift.bakeTimeMinutes < ALARM_MINUTES_TO_FIRE)
+  const toFire = deploymentAlarmTimeToFire(s.metrics.highResolution);
+  if (shift.bakeTimeMinutes < toFire.minutes)
     warnings.push(
-      `deployment.strategy.bakeTimeMinutes ${shift.bakeTimeMinutes} is shorter than the ${ALARM_MINUTES_TO_FIRE} minutes the deployment alarms need to fire after the last shift: a regression found later is not rolled back by traffic shift`,
+      `deployment.strategy.bakeTimeMinutes ${shift.bakeTimeMinutes} is shorter than the ${toFire.text} the deployment alarms need to fire after the last shift: a regression found later is not rolled back by traffic shift`,
     );
   return warnings;
 }

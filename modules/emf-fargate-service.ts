@@ -275,6 +275,7 @@ export class EmfFargateService extends Construct {
             ...s.alarms,
             name: serviceName,
             namespace: this.metrics.namespace,
+            highResolution: this.metrics.highResolution,
             tags: s.tags,
           });
     this.alarmTopicArn = alarms?.topicArn;

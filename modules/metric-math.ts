@@ -1,5 +1,11 @@
-import { DIMENSIONS, LATENCY_METRIC, SERVER_ERROR_CLASS } from "../contract/metrics";
-import { Token } from "./cdktf";
+import {
+  DIMENSIONS,
+  HIGH_RESOLUTION_PERIOD_SECONDS,
+  LATENCY_METRIC,
+  SERVER_ERROR_CLASS,
+} from "../contract/metrics";
+import { Fn, Op, Token } from "./cdktf";
+import { isKnown } from "./validation";
 
 /** A CloudWatch metric of the latency contract: namespace, name and dimension values. */
 export interface LatencyMetric {
@@ -102,3 +108,51 @@ export function slowShareQueries(
 
 /** The share of slow requests above which a latency alarm fires: more than 1 % slower than T is p99 above T. */
 export const SLOW_SHARE_PERCENT = 1;
+
+/** The periods the deployment alarms judge, and how many requests make one worth judging. */
+export interface GatePeriod {
+  /** Seconds per datapoint: 60, or 10 with high resolution. */
+  readonly seconds: number;
+  /** Requests a period needs to be judged: `minRequestsPerMinute` scaled to the period, rounded up. */
+  readonly minRequests: number;
+  /** The periods in words, for descriptions: "minutes" or "10-second periods". */
+  readonly periods: string;
+}
+
+/**
+ * The deployment alarms' period: a minute, or with high resolution the 10-second period of metrics stored at
+ * resolution 1 (PutMetricAlarm: 10, 20 and 30 s only for them, else INSUFFICIENT_DATA). The minimum keeps its rate:
+ * `ceil(minRequestsPerMinute / 6)` requests per 10 s (10 a minute → 2), computed by Terraform for a variable. Each
+ * datapoint then rests on a sixth of the requests, which is why the alarms keep needing 3 breaching of 5.
+ */
+export function gatePeriod(highResolution: boolean, minRequestsPerMinute: number): GatePeriod {
+  if (!highResolution) return { seconds: 60, minRequests: minRequestsPerMinute, periods: "minutes" };
+  const perMinute = 60 / HIGH_RESOLUTION_PERIOD_SECONDS;
+  return {
+    seconds: HIGH_RESOLUTION_PERIOD_SECONDS,
+    minRequests: isKnown(minRequestsPerMinute)
+      ? Math.ceil(minRequestsPerMinute / perMinute)
+      : Token.asNumber(Fn.ceil(Token.asNumber(Op.div(minRequestsPerMinute, perMinute)))),
+    periods: `${HIGH_RESOLUTION_PERIOD_SECONDS}-second periods`,
+  };
+}
+
+/** How long the deployment alarms need to fire: 3 periods, in whole minutes (as bake times are) and in words. */
+export function deploymentAlarmTimeToFire(highResolution: boolean): { minutes: number; text: string } {
+  const seconds = 3 * gatePeriod(highResolution, 1).seconds;
+  return {
+    minutes: Math.ceil(seconds / 60),
+    text: seconds < 60 ? `${seconds} seconds` : `${seconds / 60} minutes`,
+  };
+}
+
+/** The `SampleCount` of a latency metric as a `metric_query` metric: its requests per period. */
+export function sampleCountStat(metric: LatencyMetric, periodSeconds: number) {
+  return {
+    namespace: metric.namespace,
+    metricName: LATENCY_METRIC.name,
+    dimensions: metric.dimensions,
+    stat: "SampleCount",
+    period: periodSeconds,
+  };
+}

@@ -10,9 +10,12 @@ import { ARN, checkArn } from "./aws-rules";
 import { Op, Token } from "./cdktf";
 import {
   errorRateExpression,
+  type GatePeriod,
+  gatePeriod,
   type LatencyMetric,
   routeLatency,
   SLOW_SHARE_PERCENT,
+  sampleCountStat,
   serverErrorLatency,
   serviceLatency,
   slowShareQueries,
@@ -23,7 +26,8 @@ import { type Checker, isKnown, isObject, keysOf } from "./validation";
 export interface AlarmsOptions {
   /**
    * p99 latency across all routes above which the latency alarm fires, in ms: it fires when more than 1 % of the
-   * requests of a minute are slower (the same condition, judged on every sample however few), in 3 of 5 minutes.
+   * requests of a minute are slower (the same condition, judged on every sample however few), in 3 of 5 minutes
+   * (10-second periods with `metrics.highResolution`).
    * @default 1000
    */
   readonly latencyP99ThresholdMs?: number;
@@ -33,7 +37,8 @@ export interface AlarmsOptions {
   readonly errorRateThresholdPercent?: number;
   /**
    * Requests a minute below which a minute is not judged (the latency and error-rate alarms read it as healthy):
-   * one slow or failed request among a handful is no trend.
+   * one slow or failed request among a handful is no trend. With `metrics.highResolution` the deployment alarms
+   * judge a 10-second period from `ceil(minRequestsPerMinute / 6)` requests.
    * @default 10
    */
   readonly minRequestsPerMinute?: number;
@@ -69,9 +74,6 @@ export interface ResolvedAlarms {
   readonly topicArn?: string;
   readonly topicKmsKeyArn?: string;
 }
-
-/** Minutes of breaching datapoints the deployment alarms need before they fire (3 of 5 one-minute periods). */
-export const ALARM_MINUTES_TO_FIRE = 3;
 
 /** {@link AlarmsOptions.minRequestsPerMinute}'s default, also the dashboard's when there are no alarms. */
 export const DEFAULT_MIN_REQUESTS_PER_MINUTE = 10;
@@ -163,6 +165,12 @@ export interface ServiceAlarmsProps extends ResolvedAlarms {
   readonly name: string;
   /** CloudWatch namespace of the service's metrics. */
   readonly namespace: string;
+  /**
+   * The deployment alarms judge 10-second periods (the app publishes `Latency` at resolution 1); route alarms stay
+   * on minutes: they gate nothing, see a fraction of the traffic, and would cost three times as much.
+   * @default false
+   */
+  readonly highResolution?: boolean;
   /** Tags of the created resources. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -221,6 +229,8 @@ export class ServiceAlarms extends Construct {
       }).arn;
     const actions = { alarmActions: [this.topicArn], okActions: [this.topicArn], tags: props.tags };
     const latency = LATENCY_METRIC.name;
+    const minutes = gatePeriod(false, minRequestsPerMinute);
+    const gate = gatePeriod(props.highResolution ?? false, minRequestsPerMinute);
 
     if (latencyAlarm) {
       this.latencyP99 = this.percentileAlarm(
@@ -228,7 +238,7 @@ export class ServiceAlarms extends Construct {
         `${props.name}-latency-p99`,
         serviceLatency(props.namespace),
         latencyP99ThresholdMs,
-        minRequestsPerMinute,
+        gate,
         actions,
         "all routes",
       );
@@ -239,7 +249,7 @@ export class ServiceAlarms extends Construct {
           `${props.name}-latency-p99-${slug(path)}`,
           routeLatency(props.namespace, path),
           threshold,
-          minRequestsPerMinute,
+          minutes,
           actions,
           path,
         );
@@ -252,18 +262,26 @@ export class ServiceAlarms extends Construct {
         "ErrorRate",
         {
           alarmName: name,
-          alarmDescription: `More than ${errorRateThresholdPercent}% of requests ended in a server error (5xx) in 3 of 5 minutes, counting minutes with at least ${minRequestsPerMinute} requests.`,
+          alarmDescription: `More than ${errorRateThresholdPercent}% of requests ended in a server error (5xx) in 3 of 5 ${gate.periods}, counting ${gate.periods} with at least ${gate.minRequests} requests.`,
           comparisonOperator: "GreaterThanThreshold",
           threshold: errorRateThresholdPercent,
           evaluationPeriods: 5,
           datapointsToAlarm: 3,
           treatMissingData: "notBreaching",
           metricQuery: [
-            { id: "errors", metric: sampleCount(serverErrorLatency(props.namespace), 60), returnData: false },
-            { id: "requests", metric: sampleCount(serviceLatency(props.namespace), 60), returnData: false },
+            {
+              id: "errors",
+              metric: sampleCountStat(serverErrorLatency(props.namespace), gate.seconds),
+              returnData: false,
+            },
+            {
+              id: "requests",
+              metric: sampleCountStat(serviceLatency(props.namespace), gate.seconds),
+              returnData: false,
+            },
             {
               id: "rate",
-              expression: errorRateExpression("errors", "requests", minRequestsPerMinute),
+              expression: errorRateExpression("errors", "requests", gate.minRequests),
               label: "5xx % of requests",
               returnData: true,
             },
@@ -275,7 +293,7 @@ export class ServiceAlarms extends Construct {
           metric: `${latency} sample count, ${DIMENSIONS.statusClass}=${SERVER_ERROR_CLASS} over all`,
           statistic: "percent (metric math)",
           threshold: `> ${this.shown(errorRateThresholdPercent)} %`,
-          period: "60 s, 3 of 5",
+          period: `${gate.seconds} s${gate.seconds < 60 ? " (high resolution)" : ""}, 3 of 5`,
           missingData: "not breaching (no traffic is no error)",
         },
       );
@@ -318,15 +336,16 @@ export class ServiceAlarms extends Construct {
     name: string,
     metric: LatencyMetric,
     thresholdMs: number,
-    minRequests: number,
+    period: GatePeriod,
     actions: Pick<CloudwatchMetricAlarmConfig, "alarmActions" | "okActions" | "tags">,
     scope: string,
   ): CloudwatchMetricAlarm {
+    const { seconds, minRequests, periods } = period;
     return this.add(
       id,
       {
         alarmName: name,
-        alarmDescription: `p99 latency of ${scope} above ${this.shown(thresholdMs)} ms — more than ${SLOW_SHARE_PERCENT}% of requests slower — in 3 of 5 minutes, counting minutes with at least ${minRequests} requests.`,
+        alarmDescription: `p99 latency of ${scope} above ${this.shown(thresholdMs)} ms — more than ${SLOW_SHARE_PERCENT}% of requests slower — in 3 of 5 ${periods}, counting ${periods} with at least ${minRequests} requests.`,
         comparisonOperator: "GreaterThanThreshold",
         threshold: SLOW_SHARE_PERCENT,
         evaluationPeriods: 5,
@@ -334,7 +353,7 @@ export class ServiceAlarms extends Construct {
         // No traffic is no regression: a quiet minute must let the alarm recover, or ECS ignores the alarms of
         // the next deployment (it skips them all when one is in ALARM at the start).
         treatMissingData: "notBreaching",
-        metricQuery: slowShareQueries(metric, thresholdMs, minRequests, 60).map((q) => ({ ...q })),
+        metricQuery: slowShareQueries(metric, thresholdMs, minRequests, seconds).map((q) => ({ ...q })),
         ...actions,
       },
       {
@@ -342,7 +361,7 @@ export class ServiceAlarms extends Construct {
         metric: `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), ${scope}`,
         statistic: "100 − PR(:threshold), metric math",
         threshold: `> ${SLOW_SHARE_PERCENT} % slower than ${this.shown(thresholdMs)} ms`,
-        period: `60 s, 3 of 5, minutes with ≥ ${minRequests} requests`,
+        period: `${seconds} s${seconds < 60 ? " (high resolution)" : ""}, 3 of 5, ${periods} with ≥ ${minRequests} requests`,
         missingData: "not breaching (no traffic is no regression)",
       },
     );
@@ -359,16 +378,6 @@ export class ServiceAlarms extends Construct {
     this.summaries.push(summary);
     return alarm;
   }
-}
-
-function sampleCount(metric: LatencyMetric, periodSeconds: number) {
-  return {
-    namespace: metric.namespace,
-    metricName: LATENCY_METRIC.name,
-    dimensions: metric.dimensions,
-    stat: "SampleCount",
-    period: periodSeconds,
-  };
 }
 
 function slug(path: string): string {

@@ -1,7 +1,11 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import type { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import type { Construct } from "constructs";
-import { DEFAULT_AGENT_ENDPOINT } from "../contract/metrics";
+import {
+  DEFAULT_AGENT_ENDPOINT,
+  HIGH_RESOLUTION_MAX_FLUSH_SECONDS,
+  HIGH_RESOLUTION_PERIOD_SECONDS,
+} from "../contract/metrics";
 import type { EmfSettings } from "./app-container";
 import {
   CLOUDWATCH_NAMESPACE,
@@ -10,9 +14,10 @@ import {
   LOG_RETENTION_DAYS,
   LOG_STREAM_NAME,
 } from "./aws-rules";
+import type { ResolvedAgent } from "./cloudwatch-agent-sidecar";
 import type { LogConfiguration } from "./container-definition";
 import { regionNameOf } from "./provider-bindings";
-import { type Checker, keysOf } from "./validation";
+import { type Checker, isKnown, isObject, keysOf } from "./validation";
 
 /** Where the service's EMF documents go and under which namespace their metrics appear. */
 export interface MetricsOptions {
@@ -22,6 +27,18 @@ export interface MetricsOptions {
   readonly logGroupName?: string;
   /** Log stream of the EMF documents (`AWS_EMF_LOG_STREAM_NAME`). @default - the service name */
   readonly logStreamName?: string;
+  /**
+   * A fast deployment gate: the app publishes `Latency` at high resolution and the service-wide latency and 5xx-rate
+   * alarms (the deployment alarms) judge 10-second periods, 3 of 5, so a regression rolls back after about 30 s of
+   * breaching data instead of 3 minutes. The app container gets `AWS_EMF_LATENCY_HIGH_RESOLUTION=true`, a variable of
+   * this project that no EMF library reads: @emf-fargate/koa-latency follows it; any other app must then publish
+   * `"StorageResolution": 1` in the `Latency` metric definition (aws-embedded-metrics: `StorageResolution.High`), or
+   * the 10-second alarms lapse into INSUFFICIENT_DATA and never roll back. A period is judged from
+   * `ceil(alarms.minRequestsPerMinute / 6)` requests. High-resolution alarms cost three times as much (see
+   * docs/progressive-delivery.md); route alarms, the no-metrics alarm and autoscaling keep their periods.
+   * @default false
+   */
+  readonly highResolution?: boolean;
 }
 
 /** The containers' stdout/stderr. */
@@ -38,7 +55,12 @@ export interface ResolvedLogs {
   readonly retentionDays: number;
 }
 
-const METRICS_KEYS = keysOf<MetricsOptions>({ namespace: true, logGroupName: true, logStreamName: true });
+const METRICS_KEYS = keysOf<MetricsOptions>({
+  namespace: true,
+  logGroupName: true,
+  logStreamName: true,
+  highResolution: true,
+});
 const LOGS_KEYS = keysOf<LogsOptions>({ logGroupName: true, retentionDays: true });
 
 /** The EMF settings of a service from its metric options, with the log group still by name. */
@@ -49,6 +71,7 @@ export function resolveMetrics(options: MetricsOptions, serviceName: string): Em
     logStreamName: options.logStreamName ?? serviceName,
     serviceName,
     agentEndpoint: DEFAULT_AGENT_ENDPOINT,
+    highResolution: options.highResolution ?? false,
   };
 }
 
@@ -69,6 +92,35 @@ export function checkMetrics(c: Checker, raw: unknown, s: EmfSettings): void {
   if (given.namespace !== undefined) checkName(c.at("namespace"), CLOUDWATCH_NAMESPACE, s.namespace);
   if (given.logGroupName !== undefined) checkName(c.at("logGroupName"), LOG_GROUP_NAME, s.logGroupName);
   if (given.logStreamName !== undefined) checkName(c.at("logStreamName"), LOG_STREAM_NAME, s.logStreamName);
+  // Not a token either: it decides the alarms' periods at synth.
+  c.at("highResolution").check(
+    typeof s.highResolution !== "boolean",
+    s.highResolution,
+    "is not a boolean",
+    "true or false",
+  );
+}
+
+/**
+ * With `metrics.highResolution`, the agent must not hold EMF documents longer than AWS recommends for alarms on
+ * high-resolution EMF metrics: its `logs.force_flush_interval` (seconds; the agent's default, 5, is what the
+ * construct relies on and does not write) at most 5. `c` is the service props' checker.
+ */
+export function checkHighResolutionAgent(c: Checker, metrics: EmfSettings, agent: ResolvedAgent): void {
+  const logs = agent.config.logs;
+  const flush = isObject(logs) ? logs.force_flush_interval : undefined;
+  // Other values are the agent's to refuse.
+  if (metrics.highResolution !== true || !isKnown(flush) || typeof flush !== "number") return;
+  c.at("agent")
+    .at("config")
+    .at("logs")
+    .at("force_flush_interval")
+    .check(
+      flush > HIGH_RESOLUTION_MAX_FLUSH_SECONDS,
+      flush,
+      `holds documents longer than the ${HIGH_RESOLUTION_MAX_FLUSH_SECONDS} s AWS recommends for the ${HIGH_RESOLUTION_PERIOD_SECONDS}-second alarms of metrics.highResolution (they would judge partial or missing periods)`,
+      `seconds up to ${HIGH_RESOLUTION_MAX_FLUSH_SECONDS} (the agent's default is 5), or metrics.highResolution false`,
+    );
 }
 
 /** Checks the log options; a default log group name derives from serviceName and is judged there. */

@@ -5,7 +5,7 @@ import {
   PROPERTIES,
   type StatusClass,
 } from "../../contract/metrics";
-import { LogSerializer, MetricsContext } from "./emf-library";
+import { LogSerializer, MetricsContext, StorageResolution } from "./emf-library";
 import { latencyJson } from "./latency-json";
 import type { ResolvedOptions } from "./options";
 import { RouteKeyMap } from "./route-key-map";
@@ -32,6 +32,7 @@ export type DocumentSettings = Pick<
   | "serviceName"
   | "serviceType"
   | "defaultDimensions"
+  | "highResolution"
   | "maxDocumentBytes"
 >;
 
@@ -179,7 +180,9 @@ export class EmfDocuments {
     timestampMs: number,
   ): { line: string; bytes: number } {
     const context = this.context(path, statusClass).createCopyWithContext();
-    context.putMetric(LATENCY_METRIC.name, (micros[0] as number) / 1000, LATENCY_METRIC.unit);
+    // The metric definition then carries "StorageResolution": 1 (the library omits it for Standard).
+    const resolution = this.settings.highResolution ? StorageResolution.High : StorageResolution.Standard;
+    context.putMetric(LATENCY_METRIC.name, (micros[0] as number) / 1000, LATENCY_METRIC.unit, resolution);
     // The first value went through the library's validation; the rest are finite numbers by construction.
     const metric = context.metrics.get(LATENCY_METRIC.name);
     for (let i = 1; i < micros.length; i++) metric?.addValue((micros[i] as number) / 1000);

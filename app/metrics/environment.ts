@@ -29,7 +29,8 @@ export const EMF_ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(EMF_VARI
 /**
  * The middleware's options as a parser source: an option given explicitly (not `undefined` or `null`) wins,
  * as a typed value named by the option (`bufferSize`); else, for the options aws-embedded-metrics'
- * `Configuration` reads from `AWS_EMF_*` variables, the first of those variables that is set, as text named
+ * `Configuration` reads from `AWS_EMF_*` variables (and `highResolution`, from this project's
+ * `AWS_EMF_LATENCY_HIGH_RESOLUTION`), the first of those variables that is set, as text named
  * by option and variable (`endpoint (AWS_EMF_AGENT_ENDPOINT)`). An empty variable counts as unset (ECS
  * passes `""` for a value left blank), so an empty `AWS_EMF_LOG_GROUP_NAME` never produces documents the
  * agent would drop.

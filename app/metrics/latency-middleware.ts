@@ -1,6 +1,11 @@
 import type Koa from "koa";
-import { type StatusClass, statusClassOf, UNMATCHED_PATH } from "../../contract/metrics";
-import { Aggregator, type SeriesBatch } from "./aggregator";
+import {
+  HIGH_RESOLUTION_PERIOD_SECONDS,
+  type StatusClass,
+  statusClassOf,
+  UNMATCHED_PATH,
+} from "../../contract/metrics";
+import { Aggregator, MINUTE_MS, type SeriesBatch } from "./aggregator";
 import { EmfDocuments, type RequestFields } from "./emf-documents";
 import type { LatencyMetricsOptions } from "./options";
 import { resolveOptions } from "./resolve-options";
@@ -169,7 +174,11 @@ export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetr
     }
   };
 
-  const aggregator = settings.mode === "aggregate" ? new Aggregator(publishBatch) : undefined;
+  const { highResolution } = settings;
+  const aggregator =
+    settings.mode === "aggregate"
+      ? new Aggregator(publishBatch, highResolution ? HIGH_RESOLUTION_PERIOD_SECONDS * 1000 : MINUTE_MS)
+      : undefined;
 
   const record = (ctx: Koa.Context, startMs: number, errorStatus: number): void => {
     let counted = false;
@@ -201,7 +210,8 @@ export function latencyMetrics(options: LatencyMetricsOptions = {}): LatencyMetr
 
   const tickTimer = clock.setInterval(() => {
     epochOffsetMs = clock.epochNow() - clock.now();
-    aggregator?.flush();
+    // High resolution: only finished windows leave, one document per key and 10-s period however often this runs.
+    aggregator?.flush(highResolution ? clock.now() + epochOffsetMs : undefined);
   }, settings.flushIntervalMs);
   tickTimer.unref();
 

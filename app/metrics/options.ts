@@ -60,7 +60,8 @@ export const MAX_UDP_DOCUMENT_BYTES = 65_506;
 export interface LatencyMetricsOptions {
   /**
    * `aggregate`: values per Path/Method/StatusClass, up to 100 per document, flushed every
-   * `flushIntervalMs`, when a key holds 100 values, and when a wall-clock minute ends.
+   * `flushIntervalMs`, when a key holds 100 values, and when a wall-clock minute (with `highResolution`, 10-second
+   * window) ends.
    * `request`: one document per request with Method, Url, StatusCode and RequestId properties.
    * `off`: a pass-through that measures nothing and opens no connection.
    * @default "aggregate"
@@ -85,6 +86,15 @@ export interface LatencyMetricsOptions {
    * set. This changes the identity of every metric (alarms and dashboards must match). @default false
    */
   defaultDimensions?: boolean;
+  /**
+   * Publishes `Latency` at high resolution (EMF `"StorageResolution": 1`), for alarms on 10-second periods (the
+   * construct's `metrics.highResolution`). Aggregate documents are then cut at wall-clock 10-second windows
+   * (standard: minutes) and a window's documents leave at the first flush after it ends, so every 10-second period
+   * gets its samples once, within `flushIntervalMs` of its end. The number of documents stays about what the
+   * default flush makes; high-resolution alarms cost more (see the README).
+   * @default - AWS_EMF_LATENCY_HIGH_RESOLUTION (`true` or `false`; this project's variable, not the library's), else false
+   */
+  highResolution?: boolean;
   /** Route templates or request paths that are not measured. @default ["/health"] */
   exclude?: readonly string[];
   /**
@@ -95,7 +105,11 @@ export interface LatencyMetricsOptions {
   route?: (ctx: Koa.Context) => string | undefined;
   /** Receives transport warnings and the periodic counters. @default - pino at info level on stderr */
   logger?: Logger;
-  /** Aggregate mode: how often partial documents are flushed, in ms. @default 10000 */
+  /**
+   * Aggregate mode: how often partial documents are flushed, in ms. With `highResolution`, how often finished
+   * 10-second windows are flushed, at most 5000: AWS recommends publishing high-resolution EMF within 5 s.
+   * @default 10000, or 1000 with highResolution
+   */
   flushIntervalMs?: number;
   /** Buffer bound in bytes; see {@link DEFAULT_BUFFER_BYTES} for the arithmetic. @default 4194304 */
   bufferSize?: number;
@@ -144,6 +158,7 @@ export interface ResolvedOptions {
   readonly serviceName: string;
   readonly serviceType: string;
   readonly defaultDimensions: boolean;
+  readonly highResolution: boolean;
   readonly exclude: ReadonlySet<string>;
   readonly route: ((ctx: Koa.Context) => string | undefined) | undefined;
   readonly logger: Logger;
@@ -173,6 +188,7 @@ export const OPTION_NAMES: readonly (keyof LatencyMetricsOptions)[] = [
   "serviceName",
   "serviceType",
   "defaultDimensions",
+  "highResolution",
   "exclude",
   "route",
   "logger",

@@ -5,7 +5,7 @@ import {
   LOG_GROUP_NAME,
   LOG_STREAM_NAME,
 } from "../../contract/cloudwatch-names";
-import { DEFAULT_METRICS_MODE } from "../../contract/metrics";
+import { DEFAULT_METRICS_MODE, HIGH_RESOLUTION_MAX_FLUSH_SECONDS } from "../../contract/metrics";
 import { Reader } from "../../contract/parsers";
 import { Problems, show } from "../../contract/problems";
 import { type Clock, systemClock } from "./clock";
@@ -133,6 +133,7 @@ function check(
   if (!read.isSet("logGroupName")) checkName(problems, LOG_GROUP_NAME, "logGroupName", logGroupName);
   const logStreamName = read.string("logStreamName", LOG_STREAM_NAME);
   const defaultDimensions = read.boolean("defaultDimensions") ?? false;
+  const highResolution = read.boolean("highResolution") ?? false;
   const exclude = options.exclude ?? ["/health"];
   problems.check(
     !Array.isArray(exclude) || exclude.some((entry) => typeof entry !== "string"),
@@ -169,7 +170,14 @@ function check(
   ) => read.integer(name, { min, max, unit }) ?? (read.isSet(name) ? min : fallback);
   const ms = (name: keyof LatencyMetricsOptions, fallback: number, min = 1, max = MAX_TIMER_MS) =>
     integer(name, fallback, min, max, "ms");
-  const flushIntervalMs = ms("flushIntervalMs", 10_000, 1, 600_000);
+  const flushIntervalMs =
+    highResolution && mode === "aggregate"
+      ? (read.integer("flushIntervalMs", {
+          min: 1,
+          max: HIGH_RESOLUTION_MAX_FLUSH_SECONDS * 1000,
+          allowed: `an integer of ms from 1 to ${HIGH_RESOLUTION_MAX_FLUSH_SECONDS * 1000} with highResolution (AWS recommends publishing high-resolution EMF within ${HIGH_RESOLUTION_MAX_FLUSH_SECONDS} s)`,
+        }) ?? 1_000)
+      : ms("flushIntervalMs", 10_000, 1, 600_000);
   const bufferSize = integer("bufferSize", DEFAULT_BUFFER_BYTES, 1024, 2 ** 30, "bytes");
   const bufferLines = integer(
     "bufferLines",
@@ -199,6 +207,7 @@ function check(
     serviceName,
     serviceType,
     defaultDimensions,
+    highResolution,
     exclude: new Set(exclude),
     route: options.route,
     flushIntervalMs,

@@ -161,9 +161,11 @@ describe("the metric contract across the app and the infrastructure", () => {
   it("the task definition sets only AWS_EMF_* variables the middleware reads, and the documents follow them", () => {
     const set = Object.keys(environment).filter((name) => name.startsWith("AWS_EMF_"));
     expect(set.filter((name) => !(Object.values(EMF_VARIABLES) as string[]).includes(name))).toEqual([]);
+    // AWS_EMF_ENVIRONMENT is left to the library's default; the high-resolution variable comes with
+    // metrics.highResolution only (test/contract/high-resolution.test.ts).
     expect(set.sort()).toEqual(
       Object.values(EMF_VARIABLES)
-        .filter((name) => name !== EMF_VARIABLES.environment)
+        .filter((name) => name !== EMF_VARIABLES.environment && name !== EMF_VARIABLES.highResolution)
         .sort(),
     );
     for (const document of documents) {

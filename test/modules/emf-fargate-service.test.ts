@@ -339,6 +339,7 @@ describe("EmfFargateService with defaults and a health check, reading the secret
       logStreamName: "koaapp",
       serviceName: "koaapp",
       agentEndpoint: "tcp://127.0.0.1:25888",
+      highResolution: false,
     });
     expect(
       resolved(synth.stack, {

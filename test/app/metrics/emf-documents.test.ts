@@ -12,6 +12,7 @@ const settings = {
   serviceName: "shop",
   serviceType: "AWS::ECS::Container",
   defaultDimensions: false,
+  highResolution: false,
   maxDocumentBytes: 262_118,
 };
 
@@ -76,6 +77,47 @@ describe("Aggregator", () => {
     ]);
   });
 
+  it("GIVEN 10-s windows WHEN values cross a window's end THEN each window's values leave as their own batch", () => {
+    // GIVEN the window of high-resolution documents
+    const batches: SeriesBatch[] = [];
+    const aggregator = new Aggregator((batch) => batches.push(batch), 10_000);
+    aggregator.record("/", "GET", "2xx", 1, 9_000);
+    aggregator.record("/", "GET", "2xx", 2, 9_999);
+
+    // WHEN
+    aggregator.record("/", "GET", "2xx", 3, 10_000);
+    aggregator.record("/", "GET", "2xx", 4, 19_999);
+    aggregator.flush();
+
+    // THEN
+    expect(batches.map((b) => [b.firstMs, b.values])).toEqual([
+      [9_000, [1, 2]],
+      [10_000, [3, 4]],
+    ]);
+  });
+
+  it("GIVEN a flush at a time WHEN the current window still runs THEN only finished windows leave, and the rest at the next flush", () => {
+    // GIVEN values of window [10 s, 20 s) on one key and of [20 s, 30 s) on another
+    const batches: SeriesBatch[] = [];
+    const aggregator = new Aggregator((batch) => batches.push(batch), 10_000);
+    aggregator.record("/a", "GET", "2xx", 1, 12_000);
+    aggregator.record("/b", "GET", "2xx", 2, 21_000);
+
+    // WHEN flushed at 21.5 s, then at 30 s
+    aggregator.flush(21_500);
+    const first = batches.map((b) => b.path);
+    aggregator.record("/b", "GET", "2xx", 3, 29_999);
+    aggregator.flush(30_000);
+
+    // THEN
+    expect(first).toEqual(["/a"]);
+    expect(batches.map((b) => [b.path, b.values])).toEqual([
+      ["/a", [1]],
+      ["/b", [2, 3]],
+    ]);
+    expect(aggregator.pending).toBe(0);
+  });
+
   it("GIVEN keys that stayed empty since the last flush WHEN flushed again THEN they are forgotten", () => {
     // GIVEN
     const { aggregator, batches } = collect();
@@ -129,6 +171,7 @@ describe("EmfDocuments", () => {
       "default dimensions and a log stream",
       { ...settings, defaultDimensions: true, logStreamName: "task/1" },
     ],
+    ["high resolution", { ...settings, highResolution: true }],
   ])(
     "GIVEN %s WHEN documents are built from templates THEN they equal the library's serialization byte for byte",
     (_name, given) => {
@@ -157,6 +200,29 @@ describe("EmfDocuments", () => {
       expect([request, ...aggregate].map((d) => d.bytes)).toEqual(
         [request, ...aggregate].map((d) => Buffer.byteLength(d.line)),
       );
+    },
+  );
+
+  it.each([
+    [true, { Name: "Latency", Unit: "Milliseconds", StorageResolution: 1 }],
+    [false, { Name: "Latency", Unit: "Milliseconds" }],
+  ])(
+    "GIVEN highResolution %s WHEN aggregate and request documents are built THEN they define Latency as %j and pass the EMF schema",
+    (highResolution, definition) => {
+      // GIVEN
+      const documents = new EmfDocuments({ ...settings, highResolution });
+      const fields = { method: "GET", url: "/items/7", statusCode: 200, requestId: undefined };
+
+      // WHEN
+      const lines = [
+        ...documents.aggregate("/items/:id", "GET", "2xx", [1_000, 2_000], NOW).map((d) => d.line),
+        documents.request("/items/:id", "2xx", 1_500, fields, NOW).line,
+      ];
+
+      // THEN the one metric definition, shared by the three dimension sets, says the resolution
+      const parsed = parseValid(lines);
+      for (const document of parsed)
+        expect(document._aws.CloudWatchMetrics).toEqual([expect.objectContaining({ Metrics: [definition] })]);
     },
   );
 

@@ -29,6 +29,11 @@ const USED: Record<(typeof DEEP_IMPORTS)[number], { export: string; statics: str
         "createCopyWithContext",
       ],
     },
+    "aws-embedded-metrics/lib/logger/StorageResolution": {
+      export: "StorageResolution",
+      statics: ["High", "Standard"],
+      methods: [],
+    },
     "aws-embedded-metrics/lib/serializers/LogSerializer": {
       export: "LogSerializer",
       statics: [],

@@ -179,6 +179,7 @@ describe("latencyMetrics options", () => {
       logGroupName: "Unknown-metrics",
       logStreamName: undefined,
       defaultDimensions: false,
+      highResolution: false,
       route: undefined,
       flushIntervalMs: 10_000,
       bufferSize: 4 * 1024 * 1024,
@@ -206,6 +207,7 @@ describe("latencyMetrics options", () => {
       AWS_EMF_LOG_GROUP_NAME: "/ecs/shop/emf",
       AWS_EMF_LOG_STREAM_NAME: "task-1",
       AWS_EMF_ENVIRONMENT: "ECS",
+      AWS_EMF_LATENCY_HIGH_RESOLUTION: "true",
     };
 
     // WHEN
@@ -220,6 +222,7 @@ describe("latencyMetrics options", () => {
       logGroupName: "/ecs/shop/emf",
       logStreamName: "task-1",
       environment: "ECS",
+      highResolution: true,
     });
     expect(Object.values(EMF_VARIABLES).sort()).toEqual(Object.keys(env).sort());
   });

@@ -1,0 +1,165 @@
+/**
+ * The deployment alarms of `metrics.highResolution` (10-second periods, 3 of 5, periods with at least
+ * ceil(minRequestsPerMinute / 6) requests) run through CloudWatch's documented alarm semantics
+ * (test/support/cloudwatch), beside the standard ones on the same traffic: how soon a regression fails the
+ * deployment, and that quiet traffic and noise do not.
+ *
+ * The model's limits, which these times inherit: a period's datapoint exists at the period's end (no ingestion
+ * delay: the middleware's flush, at most 1 s after a 10-s window by default, the agent's, 5 s by default, and
+ * CloudWatch Logs' extraction come on top, so the real alarm sees each period one or two evaluations later); the
+ * alarm is evaluated once per period at its end, which for 10-s alarms is the documented cadence ("If the alarm
+ * period is 10 seconds or 30 seconds, the alarm is evaluated every 10 seconds"); the evaluation range is N + 2 =
+ * 7 periods (70 s), the model's default, as AWS publishes the range only for N = 3 and says it depends on the
+ * metric's resolution (unverified for 10-s periods).
+ */
+
+import { EmfFargateService, type EmfFargateServiceProps } from "../../modules/emf-fargate-service";
+import { type AlarmTimeline, asMetricAlarm, runAlarm } from "../support/cloudwatch/alarm";
+import { type DeploymentAlarmsJson, deploymentOutcome } from "../support/cloudwatch/ecs-deployment";
+import { type PublishedTraffic, phases, type TrafficPhase } from "../support/cloudwatch/traffic";
+import { onlyResource, resourcesOf, SERVICE_PROPS, synthStack } from "./support";
+
+const NAMESPACE = "koaapp";
+const GATE_MS = 1000;
+const REGRESSION_AT = 6 * 60;
+
+/** The synthesized deployment alarms of a service, and the ECS service's alarm block with their names. */
+function deploymentAlarms(metrics: EmfFargateServiceProps["metrics"]) {
+  const synth = synthStack(
+    (stack) =>
+      new EmfFargateService(stack, "Service", {
+        ...SERVICE_PROPS,
+        metrics: { namespace: NAMESPACE, ...metrics },
+        alarms: { latencyP99ThresholdMs: GATE_MS },
+      }),
+  );
+  const alarms = resourcesOf(synth.json, "aws_cloudwatch_metric_alarm");
+  const named = (name: string) => asMetricAlarm(alarms.find((alarm) => alarm.alarm_name === name) ?? {});
+  const block = onlyResource(synth.json, "aws_ecs_service").alarms as DeploymentAlarmsJson;
+  const names = Object.fromEntries(
+    Object.entries(synth.json.resource?.aws_cloudwatch_metric_alarm ?? {}).map(([id, alarm]) => [
+      `\${aws_cloudwatch_metric_alarm.${id}.alarm_name}`,
+      String(alarm.alarm_name),
+    ]),
+  );
+  return {
+    gate: named("koaapp-latency-p99"),
+    errorRate: named("koaapp-5xx-rate"),
+    ecs: { ...block, alarm_names: block.alarm_names.map((name) => names[name] ?? name) },
+  };
+}
+
+const high = deploymentAlarms({ highResolution: true });
+const standard = deploymentAlarms({});
+
+const HEALTHY = (_: number, random: () => number) => 20 + 60 * random();
+const phase = (
+  minutes: number,
+  ratePerSecond: number,
+  latencyMs: TrafficPhase["latencyMs"],
+): TrafficPhase => ({
+  minutes,
+  ratePerSecond,
+  latencyMs,
+});
+const run = (alarms: typeof high, traffic: PublishedTraffic, minutes: number) => ({
+  gate: runAlarm(alarms.gate, traffic, { untilSeconds: minutes * 60 }),
+  errorRate: runAlarm(alarms.errorRate, traffic, { untilSeconds: minutes * 60 }),
+});
+const alarmsAt = (timeline: AlarmTimeline) =>
+  timeline.transitions.filter((t) => t.to === "ALARM").map((t) => t.time);
+
+/** ECS's decision for a deployment that starts at 5 min, runs new tasks from 6 min and completes at 7 min. */
+const outcome = (alarms: typeof high, r: ReturnType<typeof run>) =>
+  deploymentOutcome({
+    alarms: alarms.ecs,
+    histories: { "koaapp-latency-p99": r.gate, "koaapp-5xx-rate": r.errorRate },
+    startSeconds: 5 * 60,
+    monitoringStartSeconds: REGRESSION_AT,
+    rolloutCompleteSeconds: 7 * 60,
+    bakeSeconds: 5 * 60,
+  });
+
+describe("high-resolution deployment alarms under CloudWatch's documented alarm semantics", () => {
+  it("GIVEN highResolution WHEN synthesized THEN the model reads 10-s periods, 3 of 5, and ECS watches both alarms", () => {
+    expect(high.gate.metric_query?.map((q) => q.metric?.period ?? q.expression)).toEqual([
+      10,
+      10,
+      "IF(requests >= 2, 100 - fast, 0)",
+    ]);
+    expect([high.gate.evaluation_periods, high.gate.datapoints_to_alarm]).toEqual([5, 3]);
+    expect(high.ecs.alarm_names).toEqual(["koaapp-latency-p99", "koaapp-5xx-rate"]);
+  });
+
+  it("GIVEN no traffic for 30 minutes WHEN evaluated every 10 s THEN neither deployment alarm ever fires", () => {
+    const r = run(high, phases(NAMESPACE, [phase(30, 0, 0)]), 30);
+
+    expect([alarmsAt(r.gate), alarmsAt(r.errorRate)]).toEqual([[], []]);
+    expect(r.gate.evaluations).toHaveLength(180);
+  });
+
+  it.each([1, 100])(
+    "GIVEN %s req/s WHEN a deployment makes every request take 1.5 s THEN the gate fires 30 s after the regression (standard: 180 s) and ECS rolls back",
+    (rate) => {
+      const traffic = phases(NAMESPACE, [phase(6, rate, HEALTHY), phase(5, rate, 1500)]);
+      const fast = run(high, traffic, 11);
+      const slow = run(standard, traffic, 11);
+
+      expect(alarmsAt(fast.gate)).toEqual([REGRESSION_AT + 30]);
+      expect(alarmsAt(slow.gate)).toEqual([REGRESSION_AT + 180]);
+      expect(outcome(high, fast)).toMatchObject({
+        state: "FAILED",
+        rolledBack: true,
+        atSeconds: REGRESSION_AT + 30,
+        triggeredBy: "koaapp-latency-p99",
+        alarmsInAlarmAtStart: [],
+      });
+    },
+  );
+
+  it.each([1, 100])(
+    "GIVEN %s req/s WHEN a deployment fails every request with a 5xx THEN the error-rate alarm fires 30 s after it (standard: 180 s)",
+    (rate) => {
+      const traffic = phases(NAMESPACE, [
+        phase(6, rate, HEALTHY),
+        { ...phase(5, rate, HEALTHY), status: "5xx" },
+      ]);
+
+      expect(alarmsAt(run(high, traffic, 11).errorRate)).toEqual([REGRESSION_AT + 30]);
+      expect(alarmsAt(run(standard, traffic, 11).errorRate)).toEqual([REGRESSION_AT + 180]);
+    },
+  );
+
+  it("GIVEN 1 req/s WHEN one request in 10 minutes is slow THEN the gate stays quiet (one slow period is no trend)", () => {
+    const traffic = phases(NAMESPACE, [phase(30, 1, (i) => (i % 600 === 300 ? 3000 : 50))]);
+
+    expect(alarmsAt(run(high, traffic, 30).gate)).toEqual([]);
+  });
+
+  it("GIVEN every request slow but fewer than 2 in 10 s (0.1 req/s) WHEN evaluated THEN no period is judged and the gate stays quiet", () => {
+    const traffic = phases(NAMESPACE, [phase(30, 0.1, 1500)]);
+
+    expect(alarmsAt(run(high, traffic, 30).gate)).toEqual([]);
+  });
+
+  it("GIVEN a slow burst that set the gate THEN a trickle WHEN the next deployment starts THEN the gate is back to OK within a minute and watches it", () => {
+    const traffic = phases(NAMESPACE, [phase(1, 200, 1500), phase(9, 0.1, 50), phase(5, 1, 1500)]);
+    const r = run(high, traffic, 15);
+
+    expect(r.gate.transitions.map((t) => [t.time, t.to])).toEqual([
+      [10, "OK"],
+      [30, "ALARM"],
+      [90, "OK"],
+      [630, "ALARM"],
+    ]);
+    expect(
+      deploymentOutcome({
+        alarms: high.ecs,
+        histories: { "koaapp-latency-p99": r.gate, "koaapp-5xx-rate": r.errorRate },
+        startSeconds: 9 * 60,
+        rolloutCompleteSeconds: 11 * 60,
+        bakeSeconds: 5 * 60,
+      }),
+    ).toMatchObject({ alarmsInAlarmAtStart: [], state: "FAILED", rolledBack: true, atSeconds: 630 });
+  });
+});
