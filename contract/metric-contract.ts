@@ -37,6 +37,8 @@ export const METRIC_CONTRACT = {
     logGroupName: EMF_VARIABLES.logGroupName,
     logStreamName: EMF_VARIABLES.logStreamName,
     agentEndpoint: EMF_VARIABLES.endpoint,
+    /** `true` when the deployment alarms judge 10-s periods: publish `Latency` with `"StorageResolution": 1`. */
+    highResolution: EMF_VARIABLES.highResolution,
   },
 } as const;
 
