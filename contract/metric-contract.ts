@@ -27,7 +27,7 @@ export const METRIC_CONTRACT = {
   metric: LATENCY_METRIC,
   /** The dimension sets every document declares, each exactly (order of the sets is free). */
   dimensionSets: LATENCY_DIMENSION_SETS,
-  /** `Path`: the matched route template (`/items/:id`), never the raw URL; unmatched requests as {@link UNMATCHED_PATH}. */
+  /** `Path`: the matched route template (`/items/:id`), never the raw URL; unmatched requests as `(unmatched)`. */
   path: { dimension: DIMENSIONS.path, unmatched: UNMATCHED_PATH },
   /** `StatusClass`: `2xx`, `5xx`… or `aborted` for a client that went away first; `5xx` is what the error rate counts. */
   statusClass: { dimension: DIMENSIONS.statusClass, values: STATUS_CLASSES },

@@ -19,7 +19,7 @@ export const DEFAULT_NAMESPACE = "koaapp";
  */
 export const METRICS_MODES = ["off", "aggregate", "request"] as const;
 
-/** A value of {@link METRICS_MODES}. */
+/** A value of `METRICS_MODES`: `off`, `aggregate` or `request`. */
 export type MetricsMode = (typeof METRICS_MODES)[number];
 
 /** The mode of the middleware, the app and the koaapp stack when none is chosen. */

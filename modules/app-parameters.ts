@@ -43,7 +43,7 @@ export interface AppParametersProps {
    * @default - no variable is required; each given one is used, in the order values, writeOnlyValues, existing
    */
   readonly required?: Readonly<Record<string, ParameterKind>>;
-  /** Prefix of the created parameter names. @default "/<construct path>" */
+  /** Prefix of the created parameter names. @default - `/` and the construct path */
   readonly prefix?: string;
   /** Customer-managed KMS key for the `SecureString` parameters. @default - the AWS-managed key aws/ssm */
   readonly kmsKeyArn?: string;

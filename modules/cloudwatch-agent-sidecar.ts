@@ -35,7 +35,7 @@ export interface AgentOptions {
    * @default - EMF listener only
    */
   readonly config?: Readonly<Record<string, unknown>>;
-  /** Name of the SSM parameter holding the agent configuration. @default "/<construct path>/cw-agent-config" */
+  /** Name of the SSM parameter holding the agent configuration. @default - `/`, the construct path, then `/cw-agent-config` */
   readonly parameterName?: string;
   /**
    * Whether the task stops when the agent stops. Non-essential by default: the app keeps serving and

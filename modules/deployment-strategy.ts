@@ -21,8 +21,8 @@ export const LIFECYCLE_STAGES = [
 export type LifecycleStage = (typeof LIFECYCLE_STAGES)[number];
 
 /**
- * A Lambda function ECS invokes at the given stages of a deployment; it answers `{"hookStatus": "SUCCEEDED" |
- * "FAILED" | "IN_PROGRESS"}`, and FAILED rolls the deployment back.
+ * A Lambda function ECS invokes at the given stages of a deployment. It answers with a `hookStatus` of
+ * `SUCCEEDED`, `FAILED` or `IN_PROGRESS`; `FAILED` rolls the deployment back.
  */
 export interface LifecycleHook {
   /** ARN of the Lambda function. */
@@ -55,16 +55,19 @@ export interface TrafficShiftOptions {
 
 /** Replace tasks in place, a share at a time (ECS's rolling update). */
 export interface RollingStrategy {
+  /** The strategy. */
   readonly type: "rolling";
 }
 
 /** Start the new tasks beside the old, then shift all production traffic at once. */
 export interface BlueGreenStrategy extends TrafficShiftOptions {
+  /** The strategy. */
   readonly type: "blueGreen";
 }
 
 /** Shift production traffic in equal steps, with a bake time after each. */
 export interface LinearStrategy extends TrafficShiftOptions {
+  /** The strategy. */
   readonly type: "linear";
   /** Percent of traffic each step shifts (3-100, in steps of 0.1). @default 10 */
   readonly stepPercent?: number;
@@ -74,6 +77,7 @@ export interface LinearStrategy extends TrafficShiftOptions {
 
 /** Shift a small share first, then the rest after a bake time. */
 export interface CanaryStrategy extends TrafficShiftOptions {
+  /** The strategy. */
   readonly type: "canary";
   /** Percent of traffic the canary gets (0.1-100, in steps of 0.1). @default 5 */
   readonly canaryPercent?: number;

@@ -29,19 +29,21 @@ export type {
   PortMapping,
   RestartPolicy,
 } from "./container-definition";
-export type {
-  BlueGreenStrategy,
-  CanaryStrategy,
-  DeploymentStrategy,
-  LifecycleHook,
-  LifecycleStage,
-  LinearStrategy,
-  RollingStrategy,
-  TestListenerOptions,
-  TrafficShiftOptions,
+export {
+  type BlueGreenStrategy,
+  type CanaryStrategy,
+  type DeploymentStrategy,
+  LIFECYCLE_STAGES,
+  type LifecycleHook,
+  type LifecycleStage,
+  type LinearStrategy,
+  type RollingStrategy,
+  type TestListenerOptions,
+  type TrafficShiftOptions,
 } from "./deployment-strategy";
 export { EmfFargateService, type EmfFargateServiceProps } from "./emf-fargate-service";
 export { ImageRepository, type ImageRepositoryProps } from "./image-repository";
+export type { Finding } from "./policy-exemptions";
 export { RELIABILITY_RULES, ReliabilityChecks, type ReliabilityRule } from "./reliability-checks";
 export {
   POLICY_RULES,
@@ -74,6 +76,6 @@ export type {
 } from "./service-options";
 export type { IamOptions, TaskRoleStatement } from "./service-roles";
 export type { ScalingOptions } from "./service-scaling";
-export type { SecretReference, ServiceSecret } from "./service-secrets";
+export type { ResolvedSecret, SecretReference, ServiceSecret } from "./service-secrets";
 export type { ListenerRuleOptions, TargetHealthCheck } from "./service-target-group";
 export type { TaskOptions } from "./service-task-definition";

@@ -48,9 +48,13 @@ function exemptionFor(node: IConstruct, rule: string, container?: string): Exemp
 
 /** One finding of an Aspect: the rule, the construct path, the message, and whether an exemption covers it. */
 export interface Finding<Rule extends string = string> {
+  /** The rule the finding breaks. */
   readonly rule: Rule;
+  /** Path of the construct it was found on. */
   readonly path: string;
+  /** What is wrong and what is allowed. */
   readonly message: string;
+  /** Whether an exemption (the user's opt-out) made it a warning. */
   readonly exempted: boolean;
 }
 

@@ -57,6 +57,7 @@ export class ReliabilityChecks implements IAspect {
   /** Every finding: rule, construct path, message, and whether exempted. */
   readonly findings: Finding<ReliabilityRule>[] = [];
 
+  /** Checks the whole stack when cdktf visits it; other constructs are seen through it. */
   visit(node: IConstruct): void {
     if (!(node instanceof TerraformStack)) return;
     const config = node.toTerraform() as { resource?: Record<string, Record<string, Block>> };

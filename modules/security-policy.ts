@@ -57,7 +57,7 @@ export interface SecurityPolicyChecksOptions {
  * Security policy checks as a cdktf Aspect, for the koaapp stack and any stack of yours:
  * `Aspects.of(stack).add(new SecurityPolicyChecks())`. Each violation is a synth error on the
  * construct (its path is in the message), or a warning where the construct records an exemption with
- * {@link exemptFromPolicy}. Values that are tokens are not judged.
+ * the internal `exemptFromPolicy`. Values that are tokens are not judged.
  *
  * Rules: no plaintext secrets in cdk.tf.json or the state; least-privilege roles (no `*` action, no
  * `*` resource on secret reads, no administrator policies); no ingress from 0.0.0.0/0 or ::/0; log
@@ -75,6 +75,7 @@ export class SecurityPolicyChecks implements IAspect {
     this.production = options.production;
   }
 
+  /** Checks one construct of the tree (cdktf calls it for each). */
   visit(node: IConstruct): void {
     if (node instanceof SsmParameter) this.checkParameter(node);
     else if (node instanceof DbInstance) this.checkDatabase(node);

@@ -31,7 +31,7 @@ export interface MetricsOptions {
    * A fast deployment gate: the app publishes `Latency` at high resolution and the service-wide latency and 5xx-rate
    * alarms (the deployment alarms) judge 10-second periods, 3 of 5, so a regression rolls back after about 30 s of
    * breaching data instead of 3 minutes. The app container gets `AWS_EMF_LATENCY_HIGH_RESOLUTION=true`, a variable of
-   * this project that no EMF library reads: @emf-fargate/koa-latency follows it; any other app must then publish
+   * this project that no EMF library reads: `@emf-fargate/koa-latency` follows it; any other app must then publish
    * `"StorageResolution": 1` in the `Latency` metric definition (aws-embedded-metrics: `StorageResolution.High`), or
    * the 10-second alarms lapse into INSUFFICIENT_DATA and never roll back. A period is judged from
    * `ceil(alarms.minRequestsPerMinute / 6)` requests. High-resolution alarms cost three times as much (see

@@ -45,8 +45,8 @@ export interface NetworkOptions {
   /**
    * Resources of the network that must exist before the load balancer and the tasks: for a VPC created in the
    * same stack, its internet gateway and the routes to it (or the NAT gateway and its routes). Without them
-   * Terraform may create the load balancer before the gateway is attached (`InvalidSubnet: VPC … has no internet
-   * gateway`) or start tasks that cannot pull their image yet.
+   * Terraform may create the load balancer before the gateway is attached (AWS answers `InvalidSubnet`: the VPC
+   * has no internet gateway) or start tasks that cannot pull their image yet.
    * @default - none: the network already exists
    */
   readonly dependsOn?: readonly ITerraformDependable[];
@@ -266,7 +266,7 @@ export interface DeploymentOptions {
    * How ECS replaces the tasks: a rolling update, or (with a load balancer the construct creates or a rule it adds
    * to an existing listener, and provider bindings for hashicorp/aws 6.x) blue/green, linear or canary traffic
    * shifting, during which the deployment alarms roll back by shifting traffic back to the old tasks.
-   * @default { type: "rolling" }
+   * @default - a rolling update (`type: "rolling"`)
    */
   readonly strategy?: DeploymentStrategy;
   /**

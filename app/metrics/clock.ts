@@ -17,9 +17,13 @@ export interface Clock {
   now(): number;
   /** Wall-clock milliseconds since the epoch, for document timestamps (`Date.now()`). */
   epochNow(): number;
+  /** Runs `callback` once after `ms` (`setTimeout`). */
   setTimeout(callback: () => void, ms: number): Timer;
+  /** Cancels a timer of {@link Clock.setTimeout}. */
   clearTimeout(timer: Timer | undefined): void;
+  /** Runs `callback` every `ms` (`setInterval`). */
   setInterval(callback: () => void, ms: number): Timer;
+  /** Cancels a timer of {@link Clock.setInterval}. */
   clearInterval(timer: Timer | undefined): void;
 }
 

@@ -1,3 +1,4 @@
+export { METRICS_MODES, type MetricsMode } from "../../contract/metrics";
 export type { Clock, Timer } from "./clock";
 export { EMF_ENVIRONMENT_VARIABLES } from "./environment";
 export {

@@ -100,7 +100,7 @@ export interface LatencyMetricsOptions {
   /**
    * The route template of a request (the `Path` dimension), read when the response is done; `undefined`
    * for a request no route matched (`Path` is then `(unmatched)`). Return templates, never raw paths,
-   * so that `Path` stays bounded. @default - the template @koa/router matched (`ctx._matchedRoute`)
+   * so that `Path` stays bounded. @default - the template `@koa/router` matched (`ctx._matchedRoute`)
    */
   route?: (ctx: Koa.Context) => string | undefined;
   /** Receives transport warnings and the periodic counters. @default - pino at info level on stderr */

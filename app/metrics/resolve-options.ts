@@ -81,7 +81,7 @@ export function resolveOptions(options: LatencyMetricsOptions): ResolvedOptions 
 }
 
 /**
- * The problems {@link resolveOptions} would report, one line each, without building anything: for a
+ * The problems `resolveOptions` would report, one line each, without building anything: for a
  * caller that reports configuration problems its own way (the app at start-up).
  */
 export function latencyMetricsProblems(options: LatencyMetricsOptions): readonly string[] {

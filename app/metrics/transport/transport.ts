@@ -2,16 +2,23 @@ import type { ResolvedOptions } from "../options";
 
 /** Where serialized EMF documents go: the CloudWatch agent over TCP or UDP. */
 export interface AgentEndpoint {
+  /** `tcp` (delivery confirmed) or `udp` (fire and forget). */
   readonly protocol: "tcp" | "udp";
+  /** Host name or IP address of the agent. */
   readonly host: string;
+  /** Port of the agent's EMF listener. */
   readonly port: number;
 }
 
 /** The part of a writable stream the stream transport needs (`process.stdout` fits). */
 export interface LineOutput {
+  /** Writes one chunk; false when the stream's buffer is full (wait for `drain`). */
   write(chunk: string, callback: (error?: Error | null) => void): boolean;
+  /** Once the stream can take more. */
   once(event: "drain", listener: () => void): unknown;
+  /** On a write error. */
   on(event: "error", listener: (error: Error) => void): unknown;
+  /** Stops listening for errors. */
   removeListener(event: "error", listener: (error: Error) => void): unknown;
 }
 
