@@ -64,13 +64,19 @@ export interface ProcessResult {
 }
 
 /**
+ * At most this many at once per test file, whatever the cores: terraform and its provider take ~0.7 GB
+ * together, and jest runs a file per core.
+ */
+const MAX_PROCESS_SLOTS = 4;
+
+/**
  * How many processes this test file runs at once. Each terraform command keeps one core busy for 2-4 s:
  * it hashes the 700 MB provider against the lock file (hashicorp/terraform
  * internal/command/meta_providers.go, providerFactoriesFromLocks, commit 000a1625), starts the provider
  * for its schema and again for the walk. The jest worker only waits for it, so with one slot a second core
  * stays idle.
  */
-const PROCESS_SLOTS = Math.max(1, availableParallelism());
+const PROCESS_SLOTS = Math.max(1, Math.min(availableParallelism(), MAX_PROCESS_SLOTS));
 let freeSlots = PROCESS_SLOTS;
 const waitingForSlot: (() => void)[] = [];
 
