@@ -11,4 +11,8 @@ module.exports = {
     "^.+\\.ts$": "<rootDir>/scripts/jest-transform.cjs",
   },
   testTimeout: 30000,
+  // One worker per core, not jest's default of one fewer: the heavy files (terraform plans, the property
+  // test's validations) spend their time in terraform child processes while their worker waits, so with
+  // cores - 1 workers one of two cores sat idle through the property test. The other configs run in band.
+  maxWorkers: "100%",
 };

@@ -1,7 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { synthProject, type TerraformPlan, TerraformWorkdir, terraformSuite } from "../support/terraform";
+import {
+  addressOf,
+  started,
+  synthProjectAsync,
+  type TerraformPlan,
+  TerraformWorkdir,
+  terraformSuite,
+} from "../support/terraform";
 import {
   awsResourceSchemas,
   changesOf,
@@ -45,40 +52,112 @@ function serviceOf(plan: TerraformPlan): Change {
  */
 describeWithTerraform("the koaapp stack planned against the state an apply would leave, offline", () => {
   const outdir = mkdtempSync(join(tmpdir(), "emf-fargate-state-"));
-  let workdir: TerraformWorkdir;
+  const spotOutdir = mkdtempSync(join(tmpdir(), "emf-fargate-spot-"));
+  const workdirs: TerraformWorkdir[] = [];
+  const pending: Promise<unknown>[] = [];
   let settled: Record<string, unknown>;
   let remaining: string[];
+  /**
+   * The plans against the settled state, started in beforeAll so they share the cores, each in its own copy
+   * of the settled work directory (configuration, state, initialised .terraform) that its test may change.
+   */
+  let plans: {
+    count: Promise<TerraformPlan>;
+    control: Promise<TerraformPlan>;
+    image: Promise<TerraformPlan>;
+    spot: Promise<TerraformPlan>;
+    moved: Promise<{ plan: TerraformPlan; moved: { from: string; to: string }[] }>;
+  };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // No backend block: the state is terraform.tfstate in the working directory.
-    synthProject(outdir, { KOAAPP_BACKEND: "none" });
-    workdir = new TerraformWorkdir({ koaapp: join(outdir, "stacks", "koaapp") }, "koaapp", mirror, {
-      region: "eu-west-2",
-    });
-    workdir.runOk(["init", "-input=false", "-no-color"]);
-    const created = workdir.planJson(SECRET_VALUES, "create.bin");
-    ({ state: settled, remaining } = settleState(
+    const spotStack = started(
+      synthProjectAsync(spotOutdir, {
+        KOAAPP_BACKEND: "none",
+        KOAAPP_ON_DEMAND_BASE: "1",
+        KOAAPP_SPOT_WEIGHT: "3",
+      }),
+    );
+    pending.push(spotStack);
+    const workdir = new TerraformWorkdir(
+      { koaapp: await synthProjectAsync(outdir, { KOAAPP_BACKEND: "none" }) },
+      "koaapp",
+      mirror,
+      { region: "eu-west-2" },
+    );
+    workdirs.push(workdir);
+    await workdir.runOkAsync(["init", "-input=false", "-no-color"]);
+    const [created, schemas] = await Promise.all([
+      workdir.planJsonAsync(SECRET_VALUES, "create.bin"),
+      awsResourceSchemas(workdir),
+    ]);
+    ({ state: settled, remaining } = await settleState(
       workdir,
-      stateFromPlan(created as never, awsResourceSchemas(workdir)),
+      stateFromPlan(created as never, schemas),
       SECRET_VALUES,
     ));
+
+    /** Plans `vars` against the settled state in a copy of the work directory, after `change` to that copy. */
+    const planAgainstState = (
+      vars: Record<string, string>,
+      file: string,
+      change: (dir: string) => void | Promise<void> = () => undefined,
+    ): Promise<TerraformPlan> => {
+      const run = (async () => {
+        const copy = workdir.fork({ state: true });
+        workdirs.push(copy);
+        await change(copy.dir);
+        return copy.planJsonAsync({ ...SECRET_VALUES, ...vars }, file, ["-refresh=false"]);
+      })();
+      pending.push(run);
+      return started(run);
+    };
+    let moved: { from: string; to: string }[] = [];
+    plans = {
+      count: planAgainstState({ desired_count: "3" }, "count.bin"),
+      control: planAgainstState({ desired_count: "3" }, "control.bin", (dir) => {
+        // The same configuration with ignore_changes removed from the service.
+        const config = join(dir, "cdk.tf.json");
+        const tf = JSON.parse(readFileSync(config, "utf8"));
+        for (const service of Object.values(tf.resource.aws_ecs_service) as {
+          lifecycle: Record<string, unknown>;
+        }[])
+          delete service.lifecycle.ignore_changes;
+        writeFileSync(config, JSON.stringify(tf));
+      }),
+      image: planAgainstState({ image_tag: "sha-4f2a9c1" }, "image.bin"),
+      spot: planAgainstState({}, "spot.bin", async (dir) => {
+        writeFileSync(join(dir, "cdk.tf.json"), readFileSync(join(await spotStack, "cdk.tf.json")));
+      }),
+      moved: started(
+        planAgainstState({}, "moved.bin", (dir) => {
+          // The roles and task definition at the addresses they had before the split.
+          moved = (
+            JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as {
+              moved: { from: string; to: string }[];
+            }
+          ).moved;
+          const former = new Map(moved.map((m) => [m.to, m.from]));
+          writeFileSync(join(dir, "terraform.tfstate"), JSON.stringify(withFormerAddresses(settled, former)));
+        }).then((plan) => ({ plan, moved })),
+      ),
+    };
   }, 300_000);
 
-  afterAll(() => {
-    workdir?.destroy();
+  afterAll(async () => {
+    await Promise.allSettled(pending);
+    for (const made of workdirs) made.destroy();
     rmSync(outdir, { recursive: true, force: true });
+    rmSync(spotOutdir, { recursive: true, force: true });
   });
-
-  const planAgainstState = (vars: Record<string, string>, file: string) =>
-    workdir.planJson({ ...SECRET_VALUES, ...vars }, file, ["-refresh=false"]);
 
   it("settles: against the built state, a plan with the same variables changes nothing", () => {
     expect(remaining).toEqual([]);
   });
 
-  it("a plan that changes only desired_count changes nothing: autoscaling keeps the running count", () => {
+  it("a plan that changes only desired_count changes nothing: autoscaling keeps the running count", async () => {
     // GIVEN the deployed service (created with desired_count 1) WHEN planned with desired_count=3
-    const plan = planAgainstState({ desired_count: "3" }, "count.bin");
+    const plan = await plans.count;
     // THEN nothing changes, and the service keeps the count it has
     expect(changesOf(plan)).toEqual([]);
     expect(serviceOf(plan).change).toMatchObject({
@@ -86,82 +165,50 @@ describeWithTerraform("the koaapp stack planned against the state an apply would
       before: { desired_count: 1 },
       after: { desired_count: 1 },
     });
-  }, 120_000);
+  }, 300_000);
 
-  it("control: without the lifecycle rule, the same plan would reset the service to desired_count", () => {
+  it("control: without the lifecycle rule, the same plan would reset the service to desired_count", async () => {
     // GIVEN the same configuration with ignore_changes removed from the service
-    const config = join(workdir.dir, "cdk.tf.json");
-    const original = readFileSync(config, "utf8");
-    const tf = JSON.parse(original);
-    for (const service of Object.values(tf.resource.aws_ecs_service) as {
-      lifecycle: Record<string, unknown>;
-    }[])
-      delete service.lifecycle.ignore_changes;
-    writeFileSync(config, JSON.stringify(tf));
-    try {
-      // WHEN planned with desired_count=3 THEN the service would be updated to 3 tasks
-      const plan = planAgainstState({ desired_count: "3" }, "control.bin");
-      expect(changesOf(plan)).toEqual([expect.stringMatching(/^aws_ecs_service\.Service_\w+ update$/)]);
-      expect(serviceOf(plan).change.after).toMatchObject({ desired_count: 3 });
-    } finally {
-      writeFileSync(config, original);
-    }
-  }, 120_000);
+    // WHEN planned with desired_count=3 THEN the service would be updated to 3 tasks
+    const plan = await plans.control;
+    expect(changesOf(plan)).toEqual([`${addressOf(plan, "aws_ecs_service")} update`]);
+    expect(serviceOf(plan).change.after).toMatchObject({ desired_count: 3 });
+  }, 300_000);
 
-  it("control: a new image_tag still deploys, replacing the task definition and updating the service", () => {
-    const plan = planAgainstState({ image_tag: "sha-4f2a9c1" }, "image.bin");
-    expect(changesOf(plan).sort()).toEqual([
-      expect.stringMatching(/^aws_ecs_service\.Service_\w+ update$/),
-      expect.stringMatching(/^aws_ecs_task_definition\.Service_TaskDefinition_\w+ delete\+create$/),
-    ]);
-    expect(serviceOf(plan).change.after).toMatchObject({ desired_count: 1 });
-  }, 120_000);
-
-  it("switching a running service from the launch type to a Spot strategy replaces it, as the README warns", () => {
-    // GIVEN the deployed on-demand stack WHEN a Spot configuration is planned against it
-    const spot = mkdtempSync(join(tmpdir(), "emf-fargate-spot-"));
-    const config = join(workdir.dir, "cdk.tf.json");
-    const original = readFileSync(config, "utf8");
-    try {
-      synthProject(spot, { KOAAPP_BACKEND: "none", KOAAPP_ON_DEMAND_BASE: "1", KOAAPP_SPOT_WEIGHT: "3" });
-      writeFileSync(config, readFileSync(join(spot, "stacks", "koaapp", "cdk.tf.json")));
-      const plan = planAgainstState({}, "spot.bin");
-      // THEN the provider replaces the ECS service and adds the cluster's capacity providers
-      expect(changesOf(plan).sort()).toEqual([
-        expect.stringMatching(/^aws_ecs_cluster_capacity_providers\.\w+ create$/),
-        expect.stringMatching(/^aws_ecs_service\.Service_\w+ delete\+create$/),
-      ]);
-    } finally {
-      writeFileSync(config, original);
-      rmSync(spot, { recursive: true, force: true });
-    }
-  }, 120_000);
-
-  it("a state written before the service was split into constructs moves to the new addresses, replacing nothing", () => {
-    // GIVEN the deployed stack with the roles and task definition at the addresses they had before
-    const moved = (
-      JSON.parse(readFileSync(join(workdir.dir, "cdk.tf.json"), "utf8")) as {
-        moved: { from: string; to: string }[];
-      }
-    ).moved;
-    const former = new Map(moved.map((m) => [m.to, m.from]));
-    writeFileSync(
-      join(workdir.dir, "terraform.tfstate"),
-      JSON.stringify(withFormerAddresses(settled, former)),
+  it("control: a new image_tag still deploys, replacing the task definition and updating the service", async () => {
+    const plan = await plans.image;
+    expect(changesOf(plan).sort()).toEqual(
+      [
+        `${addressOf(plan, "aws_ecs_service")} update`,
+        `${addressOf(plan, "aws_ecs_task_definition")} delete+create`,
+      ].sort(),
     );
-    try {
-      // WHEN planned with the current configuration
-      const plan = planAgainstState({}, "moved.bin");
-      // THEN each is moved in the state, and nothing is created, replaced or destroyed
-      expect(
-        changes(plan)
-          .filter((r) => r.previous_address !== undefined)
-          .map((r) => [r.previous_address, r.address, r.change.actions.join("+")])
-          .sort(),
-      ).toEqual(moved.map((m) => [m.from, m.to, "no-op"]).sort());
-      expect(changesOf(plan)).toEqual([]);
-    } finally {
-      writeFileSync(join(workdir.dir, "terraform.tfstate"), JSON.stringify(settled));
-    }
-  }, 120_000);
+    expect(serviceOf(plan).change.after).toMatchObject({ desired_count: 1 });
+  }, 300_000);
+
+  it("switching a running service from the launch type to a Spot strategy replaces it, as the README warns", async () => {
+    // GIVEN the deployed on-demand stack WHEN a Spot configuration is planned against it
+    const plan = await plans.spot;
+    // THEN the provider replaces the ECS service and adds the cluster's capacity providers
+    expect(changesOf(plan).sort()).toEqual(
+      [
+        `${addressOf(plan, "aws_ecs_cluster_capacity_providers")} create`,
+        `${addressOf(plan, "aws_ecs_service")} delete+create`,
+      ].sort(),
+    );
+  }, 300_000);
+
+  it("a state written before the service was split into constructs moves to the new addresses, replacing nothing", async () => {
+    // GIVEN the deployed stack with the roles and task definition at the addresses they had before
+    // WHEN planned with the current configuration
+    const { plan, moved } = await plans.moved;
+    // THEN each is moved in the state, and nothing is created, replaced or destroyed
+    expect(
+      changes(plan)
+        .filter((r) => r.previous_address !== undefined)
+        .map((r) => [r.previous_address, r.address, r.change.actions.join("+")])
+        .sort(),
+    ).toEqual(moved.map((m) => [m.from, m.to, "no-op"]).sort());
+    expect(changesOf(plan)).toEqual([]);
+  }, 300_000);
 });

@@ -2,7 +2,13 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CERTIFICATE, EXISTING_PARAMETERS_BY_NAME } from "../support/koaapp";
-import { synthProject, type TerraformPlan, TerraformWorkdir, terraformSuite } from "../support/terraform";
+import {
+  started,
+  synthProjectAsync,
+  type TerraformPlan,
+  TerraformWorkdir,
+  terraformSuite,
+} from "../support/terraform";
 
 const { mirror, describe: describeWithTerraform } = terraformSuite(
   "terraform plan tests of the stack's variants",
@@ -29,49 +35,69 @@ function after(plan: TerraformPlan, type: string): Record<string, unknown>[] {
 
 describeWithTerraform("the koaapp stack's variants with the real AWS provider, offline", () => {
   const base = mkdtempSync(join(tmpdir(), "emf-fargate-variants-"));
-  const plans: Record<string, TerraformPlan> = {};
-  const validations: Record<string, string> = {};
-  let workdir: TerraformWorkdir;
+  const workdirs: TerraformWorkdir[] = [];
+  /** Each variant's `terraform validate` output and plan, started in beforeAll, awaited by its tests. */
+  const runs: Record<string, Promise<{ validation: string; plan: TerraformPlan }>> = {};
 
   beforeAll(() => {
-    // Every variant has the same providers and backend, so one initialised directory plans them all,
-    // each with its own cdk.tf.json swapped in.
-    const outdirs = Object.fromEntries(
-      Object.entries(VARIANTS).map(([name, env]) => {
-        const outdir = join(base, name.replace(/\W+/g, "-"));
-        synthProject(outdir, env);
-        return [name, join(outdir, "stacks", "koaapp")];
-      }),
+    const stacks = Object.entries(VARIANTS).map(
+      ([name, env]) =>
+        [name, started(synthProjectAsync(join(base, name.replace(/\W+/g, "-")), env))] as const,
     );
-    const [first] = Object.values(outdirs);
-    workdir = new TerraformWorkdir({ koaapp: first as string }, "koaapp", mirror, { region: "eu-west-2" });
-    workdir.runOk(["init", "-input=false", "-no-color"]);
-    for (const [name, dir] of Object.entries(outdirs)) {
-      copyFileSync(join(dir, "cdk.tf.json"), join(workdir.dir, "cdk.tf.json"));
-      validations[name] = workdir.runOk(["validate", "-no-color"]);
-      // A variant with an existing password declares no db_password variable: pass only what it declares.
-      const declared = Object.keys(JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")).variable ?? {});
-      const secrets = Object.entries(SECRET_VALUES).filter(([variable]) => declared.includes(variable));
-      plans[name] = workdir.planJson(Object.fromEntries(secrets), `${name.replace(/\W+/g, "-")}.bin`);
+    // Every variant has the same providers and backend, so one directory is initialised and each variant
+    // plans in a copy of it (its .terraform and lock file) with its own cdk.tf.json swapped in.
+    const initialised = (stacks[0] as (typeof stacks)[number])[1].then(async (dir) => {
+      const workdir = new TerraformWorkdir({ koaapp: dir }, "koaapp", mirror, { region: "eu-west-2" });
+      workdirs.push(workdir);
+      await workdir.runOkAsync(["init", "-input=false", "-no-color"]);
+      return workdir;
+    });
+    for (const [name, stack] of stacks) {
+      runs[name] = started(
+        Promise.all([stack, initialised]).then(async ([dir, initialisedDir]) => {
+          const workdir = initialisedDir.fork();
+          workdirs.push(workdir);
+          copyFileSync(join(dir, "cdk.tf.json"), join(workdir.dir, "cdk.tf.json"));
+          // A variant with an existing password declares no db_password variable: pass only what it declares.
+          const declared = Object.keys(
+            JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")).variable ?? {},
+          );
+          const secrets = Object.entries(SECRET_VALUES).filter(([variable]) => declared.includes(variable));
+          const [validation, plan] = await Promise.all([
+            workdir.runOkAsync(["validate", "-no-color"]),
+            workdir.planJsonAsync(Object.fromEntries(secrets), `${name.replace(/\W+/g, "-")}.bin`),
+          ]);
+          return { validation, plan };
+        }),
+      );
     }
-  }, 300_000);
+  });
 
-  afterAll(() => {
-    workdir?.destroy();
+  afterAll(async () => {
+    await Promise.allSettled(Object.values(runs));
+    for (const made of workdirs) made.destroy();
     rmSync(base, { recursive: true, force: true });
   });
 
-  it.each(Object.keys(VARIANTS))("%s: validates and plans without credentials or network", (name) => {
-    expect(validations[name]).toContain("Success! The configuration is valid.");
-    const creates = (plans[name] as TerraformPlan).resource_changes
-      .filter((r) => r.change.actions.includes("create"))
-      .map((r) => r.type);
-    for (const type of ["aws_ecs_service", "aws_lb", "aws_lb_target_group", "aws_appautoscaling_target"])
-      expect(creates).toContain(type);
-  });
+  /** The plan of variant `name`. */
+  const planOf = async (name: keyof typeof VARIANTS) => (await runs[name])?.plan as TerraformPlan;
 
-  it("with a certificate: HTTPS on 443 with the TLS 1.3/1.2 policy and the certificate, HTTP on 80 redirecting", () => {
-    const listeners = after(plans["with a certificate"] as TerraformPlan, "aws_lb_listener").map((l) => ({
+  it.each(Object.keys(VARIANTS))(
+    "%s: validates and plans without credentials or network",
+    async (name) => {
+      const { validation, plan } = await (runs[name] as Promise<{ validation: string; plan: TerraformPlan }>);
+      expect(validation).toContain("Success! The configuration is valid.");
+      const creates = plan.resource_changes
+        .filter((r) => r.change.actions.includes("create"))
+        .map((r) => r.type);
+      for (const type of ["aws_ecs_service", "aws_lb", "aws_lb_target_group", "aws_appautoscaling_target"])
+        expect(creates).toContain(type);
+    },
+    300_000,
+  );
+
+  it("with a certificate: HTTPS on 443 with the TLS 1.3/1.2 policy and the certificate, HTTP on 80 redirecting", async () => {
+    const listeners = after(await planOf("with a certificate"), "aws_lb_listener").map((l) => ({
       port: l.port,
       protocol: l.protocol,
       ssl_policy: l.ssl_policy,
@@ -88,10 +114,10 @@ describeWithTerraform("the koaapp stack's variants with the real AWS provider, o
         action: "forward",
       },
     ]);
-  });
+  }, 300_000);
 
-  it("with Spot: the service takes the strategy and no launch type, the cluster gets both providers", () => {
-    const plan = plans["with Spot"] as TerraformPlan;
+  it("with Spot: the service takes the strategy and no launch type, the cluster gets both providers", async () => {
+    const plan = await planOf("with Spot");
     const [service] = after(plan, "aws_ecs_service");
     // Not configured, so the provider leaves it to ECS (unknown until apply) instead of FARGATE.
     expect(service?.launch_type).toBeUndefined();
@@ -104,10 +130,10 @@ describeWithTerraform("the koaapp stack's variants with the real AWS provider, o
     expect(after(plan, "aws_ecs_cluster_capacity_providers")).toEqual([
       expect.objectContaining({ capacity_providers: ["FARGATE", "FARGATE_SPOT"], cluster_name: "koaapp" }),
     ]);
-  });
+  }, 300_000);
 
-  it("in an existing VPC: no VPC is created, the load balancer and the tasks use the given subnets", () => {
-    const plan = plans["in an existing VPC"] as TerraformPlan;
+  it("in an existing VPC: no VPC is created, the load balancer and the tasks use the given subnets", async () => {
+    const plan = await planOf("in an existing VPC");
     expect(after(plan, "aws_vpc")).toEqual([]);
     expect(after(plan, "aws_lb")).toEqual([
       expect.objectContaining({ subnets: ["subnet-0aaaa1111bbbb2222", "subnet-0cccc3333dddd4444"] }),
@@ -122,15 +148,15 @@ describeWithTerraform("the koaapp stack's variants with the real AWS provider, o
         ],
       }),
     ]);
-  });
+  }, 300_000);
 
-  it("with an existing database's parameters by name: no database, only APP_SECRET and the agent configuration created, no caller identity", () => {
-    const plan = plans["with an existing database's parameters by name"] as TerraformPlan;
+  it("with an existing database's parameters by name: no database, only APP_SECRET and the agent configuration created, no caller identity", async () => {
+    const plan = await planOf("with an existing database's parameters by name");
     expect(after(plan, "aws_db_instance")).toEqual([]);
     expect(after(plan, "aws_ssm_parameter").map((p) => p.name)).toEqual(
       expect.arrayContaining(["/koaapp/prod/APP_SECRET", "/koaapp/prod/cw-agent-config"]),
     );
     expect(after(plan, "aws_ssm_parameter")).toHaveLength(2);
     expect(JSON.stringify(plan.configuration)).not.toContain("aws_caller_identity");
-  });
+  }, 300_000);
 });

@@ -1,9 +1,12 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  synthProject,
+  addressOf,
+  type ProcessResult,
+  runProcess,
+  started,
+  synthProjectAsync,
   type TerraformModuleConfig,
   type TerraformPlan,
   TerraformWorkdir,
@@ -15,6 +18,22 @@ import {
 const { mirror, describe: describeWithTerraform } = terraformSuite("terraform plan tests");
 
 const SECRET_VALUES = { db_password: "plan-test-password-7f3a", app_secret: "plan-test-app-secret-91bc" };
+
+const PROJECT_ROOT = join(__dirname, "..", "..");
+
+/** One bad value for each variable validation; Terraform reports every failed validation of a run. */
+const BAD_VALUES = {
+  ...SECRET_VALUES,
+  image_tag: "latest",
+  db_password: "short",
+  desired_count: "-1",
+  // A validation that reads another variable (Terraform 1.9+): max_count against min_count.
+  min_count: "5",
+  max_count: "2",
+};
+
+/** A failed plan's error output on one line, as the messages are asserted. */
+const oneLine = (result: ProcessResult) => result.stderr.replace(/\s+/g, " ");
 
 /**
  * What an expression refers to. Terraform lists a reference to `aws_x.name.attr` together with its resource
@@ -68,29 +87,100 @@ function dependents(module: TerraformModuleConfig, variable: string): string[] {
 
 describeWithTerraform("the synthesized koaapp stack with the real AWS provider 5.100.0, offline", () => {
   const outdir = mkdtempSync(join(tmpdir(), "emf-fargate-synth-"));
-  const stackDir = join(outdir, "stacks", "koaapp");
+  const workdirs: TerraformWorkdir[] = [];
+  const pending: Promise<unknown>[] = [];
   let root: TerraformWorkdir;
-  let plan: TerraformPlan;
+  /**
+   * Every terraform run of this file, started in beforeAll so they share the cores, each awaited by the test
+   * that reads it (so a failed run fails that test only).
+   */
+  let runs: {
+    plan: Promise<TerraformPlan>;
+    validation: Promise<string>;
+    next: Promise<TerraformPlan>;
+    badValues: Promise<ProcessResult>;
+    planScript: Promise<{ result: ProcessResult; dir: string; saved?: TerraformPlan }>;
+    withoutSecrets: Promise<ProcessResult>;
+    child: Promise<TerraformPlan>;
+    elsewhere: Promise<ProcessResult>;
+  };
 
-  beforeAll(() => {
-    synthProject(outdir);
-    root = new TerraformWorkdir({ koaapp: stackDir }, "koaapp", mirror, { region: "eu-west-2" });
-    root.runOk(["init", "-input=false", "-no-color"]);
-    plan = root.planJson(SECRET_VALUES);
+  const workdir = (...args: ConstructorParameters<typeof TerraformWorkdir>) => {
+    const made = new TerraformWorkdir(...args);
+    workdirs.push(made);
+    return made;
+  };
+  const start = <T>(run: Promise<T>): Promise<T> => {
+    pending.push(run);
+    return started(run);
+  };
+  const init = (dir: TerraformWorkdir) => dir.runOkAsync(["init", "-input=false", "-no-color"]);
+
+  beforeAll(async () => {
+    const stackDir = await synthProjectAsync(outdir);
+    // The stack as a root module, initialised once: every plan below with this configuration runs here.
+    root = workdir({ koaapp: stackDir }, "koaapp", mirror, { region: "eu-west-2" });
+    await init(root);
+    // The copies the script, the HCL caller and the other region plan get the stack as synth wrote it.
+    const fresh = workdir({ koaapp: stackDir }, "koaapp", mirror, { region: "eu-west-2" });
+    const child = workdir(
+      { koaapp: stackDir, root: join(__dirname, "..", "fixtures", "child-module") },
+      "root",
+      mirror,
+      { overrideAlias: "main" },
+    );
+    const elsewhere = workdir({ koaapp: stackDir }, "koaapp", mirror, { region: "us-east-1" });
+    runs = {
+      plan: start(root.planJsonAsync(SECRET_VALUES)),
+      validation: start(root.runOkAsync(["validate", "-no-color"])),
+      next: start(
+        root.planJsonAsync({ ...SECRET_VALUES, image_tag: "sha-4f2a9c1", desired_count: "3" }, "next.bin"),
+      ),
+      badValues: start(
+        root.runAsync(["plan", "-input=false", "-no-color", "-lock=false", ...varArgs(BAD_VALUES)]),
+      ),
+      planScript: start(planThroughScript(fresh)),
+      withoutSecrets: start(root.runAsync(["plan", "-input=false", "-no-color", "-lock=false"])),
+      child: start(init(child).then(() => child.planJsonAsync(SECRET_VALUES))),
+      elsewhere: start(
+        init(elsewhere).then(() =>
+          elsewhere.runAsync(["plan", "-input=false", "-no-color", "-lock=false", ...varArgs(SECRET_VALUES)]),
+        ),
+      ),
+    };
   }, 300_000);
 
-  afterAll(() => {
-    root?.destroy();
+  afterAll(async () => {
+    await Promise.allSettled(pending);
+    for (const made of workdirs) made.destroy();
     rmSync(outdir, { recursive: true, force: true });
   });
 
-  describe("as a root module", () => {
-    it("validates", () => {
-      // GIVEN the stack as `npm run synth` writes it WHEN validated THEN terraform accepts it
-      expect(root.runOk(["validate", "-no-color"])).toContain("Success! The configuration is valid.");
-    });
+  /** `npm run plan`'s script on a stack nobody initialised, with the example .tfvars and a pipeline's tag. */
+  async function planThroughScript(
+    fresh: TerraformWorkdir,
+  ): Promise<{ result: ProcessResult; dir: string; saved?: TerraformPlan }> {
+    const example = readFileSync(join(PROJECT_ROOT, "koaapp.tfvars.example"), "utf8");
+    const varFile = join(fresh.dir, "..", "deploy.tfvars");
+    writeFileSync(varFile, example.replace('image_tag       = "0.1.0"', 'image_tag       = "sha-77aa01"'));
+    const result = await runProcess(
+      "bash",
+      [join(PROJECT_ROOT, "scripts", "plan.sh"), varFile, "-no-color", "-lock=false"],
+      { cwd: PROJECT_ROOT, env: { ...fresh.env, STACK_DIR: fresh.dir } },
+    );
+    if (result.status !== 0 || !existsSync(join(fresh.dir, "tfplan"))) return { result, dir: fresh.dir };
+    const saved = JSON.parse(await fresh.runOkAsync(["show", "-json", "tfplan"])) as TerraformPlan;
+    return { result, dir: fresh.dir, saved };
+  }
 
-    it("plans the whole service without credentials or network", () => {
+  describe("as a root module", () => {
+    it("validates", async () => {
+      // GIVEN the stack as `npm run synth` writes it WHEN validated THEN terraform accepts it
+      expect(await runs.validation).toContain("Success! The configuration is valid.");
+    }, 300_000);
+
+    it("plans the whole service without credentials or network", async () => {
+      const plan = await runs.plan;
       const creates = plan.resource_changes
         .filter((r) => r.change.actions.includes("create"))
         .map((r) => r.type);
@@ -118,9 +208,10 @@ describeWithTerraform("the synthesized koaapp stack with the real AWS provider 5
       });
       const service = plan.resource_changes.find((r) => r.type === "aws_ecs_service");
       expect(service?.change.after).toMatchObject({ desired_count: 1 });
-    });
+    }, 300_000);
 
-    it("keeps the secret values out of the plan file and its JSON", () => {
+    it("keeps the secret values out of the plan file and its JSON", async () => {
+      const plan = await runs.plan;
       const planFile = readFileSync(join(root.dir, "plan.bin"));
       const planText = JSON.stringify(plan);
       for (const value of Object.values(SECRET_VALUES)) {
@@ -132,14 +223,11 @@ describeWithTerraform("the synthesized koaapp stack with the real AWS provider 5
       );
       expect(secure).toHaveLength(2);
       for (const r of secure) expect(r.change.after).toMatchObject({ value_wo: null, value_wo_version: 1 });
-    });
+    }, 300_000);
 
-    it("takes per-deploy values as variables: image_tag reaches only the task definition and the service", () => {
+    it("takes per-deploy values as variables: image_tag reaches only the task definition and the service", async () => {
       // GIVEN a reviewed cdk.tf.json WHEN planned with another image tag and task count
-      const next = root.planJson(
-        { ...SECRET_VALUES, image_tag: "sha-4f2a9c1", desired_count: "3" },
-        "next.bin",
-      );
+      const next = await runs.next;
       // THEN the values are taken without re-synthesis
       expect(next.variables?.image_tag.value).toBe("sha-4f2a9c1");
       expect(next.resource_changes.find((r) => r.type === "aws_ecs_service")?.change.after).toMatchObject({
@@ -147,107 +235,47 @@ describeWithTerraform("the synthesized koaapp stack with the real AWS provider 5
       });
       // AND the only resources whose configuration depends on image_tag are the task definition and the
       // service that points at it
-      expect(dependents(next.configuration.root_module, "var.image_tag")).toEqual([
-        expect.stringMatching(/^aws_ecs_service\.Service_\w+$/),
-        expect.stringMatching(/^aws_ecs_task_definition\.Service_TaskDefinition_\w+$/),
-      ]);
+      expect(dependents(next.configuration.root_module, "var.image_tag")).toEqual(
+        [addressOf(next, "aws_ecs_service"), addressOf(next, "aws_ecs_task_definition")].sort(),
+      );
     }, 300_000);
 
-    it("rejects a bad variable value with its validation message", () => {
-      const result = root.run([
-        "plan",
-        "-input=false",
-        "-no-color",
-        "-lock=false",
-        ...varArgs({ ...SECRET_VALUES, image_tag: "latest" }),
-      ]);
+    it("rejects bad variable values, each with its validation message", async () => {
+      // GIVEN one bad value for each validated variable WHEN planned THEN the plan fails, and each failed
+      // validation is its own error naming the variable and what it allows (Terraform reports them all)
+      const result = await runs.badValues;
       expect(result.status).not.toBe(0);
-      expect(result.stderr.replace(/\s+/g, " ")).toContain(
+      expect(oneLine(result)).toContain(
         'image_tag must be 1-128 letters, digits, _ . - (not starting with . or -) and not "latest".',
       );
-      const short = root.run([
-        "plan",
-        "-input=false",
-        "-no-color",
-        "-lock=false",
-        ...varArgs({ ...SECRET_VALUES, db_password: "short" }),
-      ]);
-      expect(short.status).not.toBe(0);
-      const negative = root.run([
-        "plan",
-        "-input=false",
-        "-no-color",
-        "-lock=false",
-        ...varArgs({ ...SECRET_VALUES, desired_count: "-1" }),
-      ]);
-      expect(negative.stderr.replace(/\s+/g, " ")).toContain(
-        "desired_count must be a whole number from 0 to 100.",
-      );
-      expect(short.stderr.replace(/\s+/g, " ")).toContain(
-        'db_password must be 12-128 characters without /, ", @ or spaces.',
-      );
-      // A validation that reads another variable (Terraform 1.9+): max_count against min_count.
-      const inverted = root.run([
-        "plan",
-        "-input=false",
-        "-no-color",
-        "-lock=false",
-        ...varArgs({ ...SECRET_VALUES, min_count: "5", max_count: "2" }),
-      ]);
-      expect(inverted.status).not.toBe(0);
-      expect(inverted.stderr.replace(/\s+/g, " ")).toContain(
+      expect(oneLine(result)).toContain('db_password must be 12-128 characters without /, ", @ or spaces.');
+      expect(oneLine(result)).toContain("desired_count must be a whole number from 0 to 100.");
+      expect(oneLine(result)).toContain(
         "max_count must be a whole number from 1 to 100, and at least min_count.",
       );
     }, 300_000);
 
-    it("plans through `npm run plan` with a .tfvars file", () => {
-      // GIVEN the example .tfvars with a pipeline's values
-      const example = readFileSync(join(__dirname, "..", "..", "koaapp.tfvars.example"), "utf8");
-      const varFile = join(root.dir, "..", "deploy.tfvars");
-      writeFileSync(varFile, example.replace('image_tag       = "0.1.0"', 'image_tag       = "sha-77aa01"'));
-      // WHEN the convenience script plans the stack
-      const result = spawnSync(
-        "bash",
-        [join(__dirname, "..", "..", "scripts", "plan.sh"), varFile, "-no-color", "-lock=false"],
-        {
-          env: { ...root.env, STACK_DIR: root.dir },
-          encoding: "utf8",
-          timeout: 300_000,
-        },
-      );
+    it("plans through `npm run plan` with a .tfvars file", async () => {
+      // GIVEN the example .tfvars with a pipeline's values WHEN the convenience script plans the stack
+      const { result, dir, saved } = await runs.planScript;
       // THEN it initialises, plans with the file's values and saves the plan for apply
       expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
       expect(result.stdout).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy\./);
-      expect(existsSync(join(root.dir, "tfplan"))).toBe(true);
-      const saved = JSON.parse(root.runOk(["show", "-json", "tfplan"])) as TerraformPlan;
-      expect(saved.variables?.image_tag.value).toBe("sha-77aa01");
+      expect(existsSync(join(dir, "tfplan"))).toBe(true);
+      expect(saved?.variables?.image_tag.value).toBe("sha-77aa01");
     }, 300_000);
 
-    it("fails to plan without the secret variables rather than writing empty secrets", () => {
-      const result = root.run(["plan", "-input=false", "-no-color", "-lock=false"]);
+    it("fails to plan without the secret variables rather than writing empty secrets", async () => {
+      const result = await runs.withoutSecrets;
       expect(result.status).not.toBe(0);
       expect(result.stderr).toMatch(/No value for required variable/);
     }, 300_000);
   });
 
   describe("as a child module of plain HCL", () => {
-    let child: TerraformWorkdir;
-
-    beforeAll(() => {
-      child = new TerraformWorkdir(
-        { koaapp: stackDir, root: join(__dirname, "..", "fixtures", "child-module") },
-        "root",
-        mirror,
-        { overrideAlias: "main" },
-      );
-      child.runOk(["init", "-input=false", "-no-color"]);
-    }, 300_000);
-
-    afterAll(() => child?.destroy());
-
-    it("plans with the caller's provider, variables and outputs", () => {
+    it("plans with the caller's provider, variables and outputs", async () => {
       // GIVEN an HCL root passing its own aliased provider, the variables and reading outputs
-      const childPlan = child.planJson(SECRET_VALUES);
+      const childPlan = await runs.child;
       // THEN the module's resources are planned with the caller's values
       const service = childPlan.resource_changes.find((r) =>
         r.address.startsWith("module.koaapp.aws_ecs_service."),
@@ -263,26 +291,12 @@ describeWithTerraform("the synthesized koaapp stack with the real AWS provider 5
   });
 
   describe("against a provider configured for another region", () => {
-    it("stops at the network's precondition with a message saying what to do", () => {
-      const elsewhere = new TerraformWorkdir({ koaapp: stackDir }, "koaapp", mirror, {
-        region: "us-east-1",
-      });
-      try {
-        elsewhere.runOk(["init", "-input=false", "-no-color"]);
-        const result = elsewhere.run([
-          "plan",
-          "-input=false",
-          "-no-color",
-          "-lock=false",
-          ...varArgs(SECRET_VALUES),
-        ]);
-        expect(result.status).not.toBe(0);
-        expect(result.stderr.replace(/\s+/g, " ")).toContain(
-          "The network was synthesized for eu-west-2 (zones eu-west-2a, eu-west-2b); configure the AWS provider for eu-west-2, e.g. AWS_REGION=eu-west-2, or synthesize again for your region.",
-        );
-      } finally {
-        elsewhere.destroy();
-      }
+    it("stops at the network's precondition with a message saying what to do", async () => {
+      const result = await runs.elsewhere;
+      expect(result.status).not.toBe(0);
+      expect(oneLine(result)).toContain(
+        "The network was synthesized for eu-west-2 (zones eu-west-2a, eu-west-2b); configure the AWS provider for eu-west-2, e.g. AWS_REGION=eu-west-2, or synthesize again for your region.",
+      );
     }, 300_000);
   });
 });

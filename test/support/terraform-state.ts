@@ -49,8 +49,8 @@ export interface PlanWithValues {
 }
 
 /** The AWS provider's resource schemas, read from an initialised working directory (offline). */
-export function awsResourceSchemas(workdir: TerraformWorkdir): ResourceSchemas {
-  const schemas = JSON.parse(workdir.runOk(["providers", "schema", "-json"])) as {
+export async function awsResourceSchemas(workdir: TerraformWorkdir): Promise<ResourceSchemas> {
+  const schemas = JSON.parse(await workdir.runOkAsync(["providers", "schema", "-json"])) as {
     provider_schemas: Record<string, { resource_schemas: ResourceSchemas }>;
   };
   const aws = schemas.provider_schemas["registry.terraform.io/hashicorp/aws"];
@@ -318,17 +318,17 @@ function knownOver(after: unknown, unknown: unknown, prior: unknown): unknown {
  *
  * @returns the settled state, written to `terraform.tfstate` in the working directory
  */
-export function settleState(
+export async function settleState(
   workdir: TerraformWorkdir,
   state: Record<string, unknown>,
   vars: Readonly<Record<string, string>>,
   rounds = 6,
-): { state: Record<string, unknown>; remaining: string[] } {
+): Promise<{ state: Record<string, unknown>; remaining: string[] }> {
   let current = state;
   let remaining: string[] = [];
   for (let round = 1; round <= rounds; round++) {
     writeFileSync(join(workdir.dir, "terraform.tfstate"), JSON.stringify(current));
-    const plan = workdir.planJson(vars, "settle.bin", ["-refresh=false"]) as unknown as {
+    const plan = (await workdir.planJsonAsync(vars, "settle.bin", ["-refresh=false"])) as unknown as {
       resource_changes: {
         address: string;
         type: string;
