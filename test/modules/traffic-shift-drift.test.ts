@@ -49,7 +49,7 @@ describeWithTerraform(
     let afterDeployment: string[];
     let weights: number[][];
 
-    beforeAll(() => {
+    beforeAll(async () => {
       // GIVEN a created load balancer for a blue/green service with a test listener, and a control rule of the same
       // shape that Terraform owns entirely
       const app = new App({ outdir });
@@ -88,7 +88,11 @@ describeWithTerraform(
       });
       workdir.runOk(["init", "-input=false", "-no-color"]);
       const created = workdir.planJson({}, "create.bin");
-      const settled = settleState(workdir, stateFromPlan(created as never, awsResourceSchemas(workdir)), {});
+      const settled = await settleState(
+        workdir,
+        stateFromPlan(created as never, await awsResourceSchemas(workdir)),
+        {},
+      );
       remaining = settled.remaining;
       // WHEN ECS has completed a deployment (every rule's weights swapped) and the same configuration is planned
       const swapped = swapWeights(settled.state);

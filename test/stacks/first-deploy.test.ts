@@ -25,7 +25,7 @@ describeWithTerraform("the koaapp stack's first deploy: the registry phase, then
   let remaining: string[];
   let servicePlan: TerraformPlan;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // GIVEN the registry phase, synthesized and planned as a pipeline's first deploy would
     synthProject(registryOut, { KOAAPP_PHASE: "registry", KOAAPP_BACKEND: "none" });
     synthProject(serviceOut, { KOAAPP_BACKEND: "none" });
@@ -35,9 +35,9 @@ describeWithTerraform("the koaapp stack's first deploy: the registry phase, then
     workdir.runOk(["init", "-input=false", "-no-color"]);
     registryPlan = workdir.planJson({}, "registry.bin");
     // WHEN it is applied (the state an apply leaves, built offline) and the full stack is planned against it
-    const settled = settleState(
+    const settled = await settleState(
       workdir,
-      stateFromPlan(registryPlan as never, awsResourceSchemas(workdir)),
+      stateFromPlan(registryPlan as never, await awsResourceSchemas(workdir)),
       {},
     );
     remaining = settled.remaining;

@@ -132,7 +132,7 @@ describeWithTerraform(
       // GIVEN the state an apply of that plan leaves: one round folds in what only a second plan knows (values
       // built from ARNs AWS assigns, such as the container definitions); the drifted plan below shows it settled,
       // AND a pipeline that rolled a new revision out to each service since
-      ({ state: deployed } = settleState(workdir, stateFromPlan(created as never, schemas), {}, 1));
+      ({ state: deployed } = await settleState(workdir, stateFromPlan(created as never, schemas), {}, 1));
       const resources = (
         deployed.resources as { type: string; instances: { attributes: Record<string, unknown> }[] }[]
       ).map((r) => {

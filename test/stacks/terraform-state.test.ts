@@ -9,13 +9,7 @@ import {
   TerraformWorkdir,
   terraformSuite,
 } from "../support/terraform";
-import {
-  awsResourceSchemas,
-  changesOf,
-  settleState,
-  stateFromPlan,
-  withFormerAddresses,
-} from "../support/terraform-state";
+import { awsResourceSchemas, changesOf, settleState, stateFromPlan } from "../support/terraform-state";
 
 const { mirror, describe: describeWithTerraform } = terraformSuite(
   "terraform plans against an existing state",
@@ -55,7 +49,6 @@ describeWithTerraform("the koaapp stack planned against the state an apply would
   const spotOutdir = mkdtempSync(join(tmpdir(), "emf-fargate-spot-"));
   const workdirs: TerraformWorkdir[] = [];
   const pending: Promise<unknown>[] = [];
-  let settled: Record<string, unknown>;
   let remaining: string[];
   /**
    * The plans against the settled state, started in beforeAll so they share the cores, each in its own copy
@@ -66,7 +59,6 @@ describeWithTerraform("the koaapp stack planned against the state an apply would
     control: Promise<TerraformPlan>;
     image: Promise<TerraformPlan>;
     spot: Promise<TerraformPlan>;
-    moved: Promise<{ plan: TerraformPlan; moved: { from: string; to: string }[] }>;
   };
 
   beforeAll(async () => {
@@ -91,7 +83,7 @@ describeWithTerraform("the koaapp stack planned against the state an apply would
       workdir.planJsonAsync(SECRET_VALUES, "create.bin"),
       awsResourceSchemas(workdir),
     ]);
-    ({ state: settled, remaining } = await settleState(
+    ({ remaining } = await settleState(
       workdir,
       stateFromPlan(created as never, schemas),
       SECRET_VALUES,
@@ -112,7 +104,6 @@ describeWithTerraform("the koaapp stack planned against the state an apply would
       pending.push(run);
       return started(run);
     };
-    let moved: { from: string; to: string }[] = [];
     plans = {
       count: planAgainstState({ desired_count: "3" }, "count.bin"),
       control: planAgainstState({ desired_count: "3" }, "control.bin", (dir) => {
@@ -129,18 +120,6 @@ describeWithTerraform("the koaapp stack planned against the state an apply would
       spot: planAgainstState({}, "spot.bin", async (dir) => {
         writeFileSync(join(dir, "cdk.tf.json"), readFileSync(join(await spotStack, "cdk.tf.json")));
       }),
-      moved: started(
-        planAgainstState({}, "moved.bin", (dir) => {
-          // The roles and task definition at the addresses they had before the split.
-          moved = (
-            JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")) as {
-              moved: { from: string; to: string }[];
-            }
-          ).moved;
-          const former = new Map(moved.map((m) => [m.to, m.from]));
-          writeFileSync(join(dir, "terraform.tfstate"), JSON.stringify(withFormerAddresses(settled, former)));
-        }).then((plan) => ({ plan, moved })),
-      ),
     };
   }, 300_000);
 
@@ -196,19 +175,5 @@ describeWithTerraform("the koaapp stack planned against the state an apply would
         `${addressOf(plan, "aws_ecs_service")} delete+create`,
       ].sort(),
     );
-  }, 300_000);
-
-  it("a state written before the service was split into constructs moves to the new addresses, replacing nothing", async () => {
-    // GIVEN the deployed stack with the roles and task definition at the addresses they had before
-    // WHEN planned with the current configuration
-    const { plan, moved } = await plans.moved;
-    // THEN each is moved in the state, and nothing is created, replaced or destroyed
-    expect(
-      changes(plan)
-        .filter((r) => r.previous_address !== undefined)
-        .map((r) => [r.previous_address, r.address, r.change.actions.join("+")])
-        .sort(),
-    ).toEqual(moved.map((m) => [m.from, m.to, "no-op"]).sort());
-    expect(changesOf(plan)).toEqual([]);
   }, 300_000);
 });

@@ -19,10 +19,13 @@ const SECRET_VALUES = { db_password: "plan-test-password-7f3a", app_secret: "pla
 /** The variants of the issue's "Tests and figures", by their configuration. */
 const VARIANTS = {
   "with a certificate": { KOAAPP_CERTIFICATE_ARN: CERTIFICATE },
-  "with Spot": { KOAAPP_ON_DEMAND_BASE: "1", KOAAPP_SPOT_WEIGHT: "3" },
+  // The on-demand base of one task is the default with Spot.
+  "with Spot": { KOAAPP_SPOT_WEIGHT: "3" },
   "in an existing VPC": {
     KOAAPP_VPC_ID: "vpc-0123456789abcdef0",
     KOAAPP_SUBNET_IDS: "subnet-0aaaa1111bbbb2222,subnet-0cccc3333dddd4444",
+    KOAAPP_OUTBOUND: "nat",
+    KOAAPP_LB_SUBNET_IDS: "subnet-0aaaa9999bbbb0000,subnet-0cccc1111dddd2222",
     KOAAPP_DB_SUBNET_IDS: "subnet-0eeee5555ffff6666,subnet-0aaaa7777bbbb8888",
   },
   // Names, not ARNs: before issue 13 this added aws_caller_identity, which cannot be read offline.
@@ -124,7 +127,7 @@ describeWithTerraform("the koaapp stack's variants with the real AWS provider, o
     expect(service?.capacity_provider_strategy).toEqual(
       expect.arrayContaining([
         { capacity_provider: "FARGATE", base: 1, weight: 1 },
-        { capacity_provider: "FARGATE_SPOT", base: null, weight: 3 },
+        { capacity_provider: "FARGATE_SPOT", base: 0, weight: 3 },
       ]),
     );
     expect(after(plan, "aws_ecs_cluster_capacity_providers")).toEqual([
@@ -132,11 +135,11 @@ describeWithTerraform("the koaapp stack's variants with the real AWS provider, o
     ]);
   }, 300_000);
 
-  it("in an existing VPC: no VPC is created, the load balancer and the tasks use the given subnets", async () => {
+  it("in an existing VPC: no VPC is created, the load balancer and the tasks use the subnets given to each", async () => {
     const plan = await planOf("in an existing VPC");
     expect(after(plan, "aws_vpc")).toEqual([]);
     expect(after(plan, "aws_lb")).toEqual([
-      expect.objectContaining({ subnets: ["subnet-0aaaa1111bbbb2222", "subnet-0cccc3333dddd4444"] }),
+      expect.objectContaining({ subnets: ["subnet-0aaaa9999bbbb0000", "subnet-0cccc1111dddd2222"] }),
     ]);
     expect(after(plan, "aws_lb_target_group")).toEqual([
       expect.objectContaining({ vpc_id: "vpc-0123456789abcdef0", target_type: "ip", port: 5000 }),

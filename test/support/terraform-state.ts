@@ -256,18 +256,6 @@ export function stateFromPlan(plan: PlanWithValues, schemas: ResourceSchemas): R
   };
 }
 
-/** `state` with the resources at the addresses `renames` maps from (new address → old address) moved back. */
-export function withFormerAddresses(
-  state: Record<string, unknown>,
-  renames: ReadonlyMap<string, string>,
-): Record<string, unknown> {
-  const resources = (state.resources as { type: string; name: string }[]).map((r) => {
-    const former = renames.get(`${r.type}.${r.name}`);
-    return former ? { ...r, name: former.slice(former.indexOf(".") + 1) } : r;
-  });
-  return { ...state, resources };
-}
-
 /** The resource changes of a plan, as `address actions` lines, for comparing plans. */
 export function changesOf(plan: {
   readonly resource_changes: readonly {
