@@ -269,7 +269,9 @@ describe("error handling", () => {
       RDS_PASSWORD: "unused",
     });
     const { logger, lines } = captureLogger();
-    const db = new Database({ config: config.database, logger });
+    // A generous connect timeout: the refusal must be what fails the request, not the 2-s timeout firing first on a
+    // machine busy with the other test files' terraform runs.
+    const db = new Database({ config: config.database, logger, connectTimeoutMs: 30_000 });
     const app = createApp({ config, logger, db });
 
     try {

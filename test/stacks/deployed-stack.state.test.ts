@@ -83,11 +83,7 @@ describeWithTerraform("the koaapp stack planned against the state an apply would
       workdir.planJsonAsync(SECRET_VALUES, "create.bin"),
       awsResourceSchemas(workdir),
     ]);
-    ({ remaining } = await settleState(
-      workdir,
-      stateFromPlan(created as never, schemas),
-      SECRET_VALUES,
-    ));
+    ({ remaining } = await settleState(workdir, stateFromPlan(created as never, schemas), SECRET_VALUES));
 
     /** Plans `vars` against the settled state in a copy of the work directory, after `change` to that copy. */
     const planAgainstState = (
