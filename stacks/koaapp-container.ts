@@ -27,6 +27,12 @@ export type KoaAppSecretName = keyof typeof KOAAPP_SECRETS;
 /** The names of {@link KOAAPP_SECRETS}, in order. */
 export const KOAAPP_SECRET_NAMES = Object.keys(KOAAPP_SECRETS) as KoaAppSecretName[];
 
+/**
+ * The image's own non-root user (Dockerfile: `USER 1000:1000`). The construct would run the image's user anyway; the
+ * stack states it so SecurityPolicyChecks can see it, and the Docker end-to-end test checks the two agree.
+ */
+export const KOAAPP_USER = "1000:1000";
+
 /** Seconds between SIGTERM and SIGKILL the stack gives the app. */
 export const KOAAPP_STOP_TIMEOUT_SECONDS = 30;
 

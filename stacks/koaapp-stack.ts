@@ -5,6 +5,7 @@ import type { KoaAppConfig } from "./koaapp-config";
 import {
   KOAAPP_SECRETS,
   KOAAPP_STOP_TIMEOUT_SECONDS,
+  KOAAPP_USER,
   koaAppEnvironment,
   koaAppHealthCheck,
 } from "./koaapp-container";
@@ -115,8 +116,7 @@ export class KoaAppStack extends TerraformStack {
         }),
         secrets: parameters.secrets,
         stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
-        // The image's own non-root user (Dockerfile: USER 1000:1000), stated so SecurityPolicyChecks can see it.
-        user: "1000:1000",
+        user: KOAAPP_USER,
         // The container's check and the load balancer's request the same path.
         healthCheck: koaAppHealthCheck(containerPort, config.healthCheckPath),
       },

@@ -19,6 +19,7 @@ import { EmfFargateService } from "../../modules/emf-fargate-service";
 import {
   KOAAPP_SECRET_NAMES,
   KOAAPP_STOP_TIMEOUT_SECONDS,
+  KOAAPP_USER,
   koaAppEnvironment,
   koaAppHealthCheck,
 } from "../../stacks/koaapp-container";
@@ -97,6 +98,7 @@ function taskDefinitionApp(): ContainerDefinition {
         stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
       }),
       stopTimeoutSeconds: KOAAPP_STOP_TIMEOUT_SECONDS,
+      user: KOAAPP_USER,
       healthCheck: koaAppHealthCheck(5000),
       secrets: KOAAPP_SECRET_NAMES.map((name) => ({
         name,
