@@ -5,6 +5,7 @@ import {
   LOG_GROUP_NAME,
   LOG_STREAM_NAME,
 } from "../../contract/cloudwatch-names";
+import { didYouMean, unknownKeys } from "../../contract/known-keys";
 import { DEFAULT_METRICS_MODE, HIGH_RESOLUTION_MAX_FLUSH_SECONDS } from "../../contract/metrics";
 import { Reader } from "../../contract/parsers";
 import { Problems, show } from "../../contract/problems";
@@ -45,22 +46,8 @@ export function parseEndpoint(value: string): AgentEndpoint | undefined {
   return { protocol, host, port };
 }
 
-/** Edit distance of two short strings, to suggest the option a misspelt key meant. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(substitution, (previous[j] as number) + 1, (current[j - 1] as number) + 1);
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
-
 function unknownKeyProblem(key: string): string {
-  const near = OPTION_NAMES.find((name) => distance(key.toLowerCase(), name.toLowerCase()) <= 2);
+  const near = didYouMean(key, OPTION_NAMES);
   const hint = near ? ` (did you mean ${near}?)` : "";
   return `unknown option ${JSON.stringify(key)}${hint}; known options: ${OPTION_NAMES.join(", ")}`;
 }
@@ -99,9 +86,7 @@ function check(
     problems.add(`options ${show(options)} are not valid; allowed: an object`);
     return undefined;
   }
-  for (const key of Object.keys(options)) {
-    if (!(OPTION_NAMES as readonly string[]).includes(key)) problems.add(unknownKeyProblem(key));
-  }
+  for (const key of unknownKeys(options, OPTION_NAMES)) problems.add(unknownKeyProblem(key));
   const env = options.env ?? process.env;
   if (typeof env !== "object" || env === null) {
     problems.add(`env ${show(env)} is not valid; allowed: an object of environment variables`);
