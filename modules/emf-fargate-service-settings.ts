@@ -69,7 +69,8 @@ export interface ServiceSettings {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-const SERVICE_KEYS = keysOf<EmfFargateServiceProps>({
+/** The props of {@link EmfFargateServiceProps}, complete by construction (`keysOf`); the docs test reads them too. */
+export const SERVICE_KEYS = keysOf<EmfFargateServiceProps>({
   serviceName: true,
   container: true,
   network: true,

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { EmfFargateService, type EmfFargateServiceProps } from "../modules";
+import { SERVICE_KEYS } from "../modules/emf-fargate-service-settings";
 import { SETTINGS } from "../stacks/koaapp-config";
 import { RECORDED_RUN_FILE, readRecordedRun } from "./faults/support/summary";
 import { newStack } from "./modules/support";
@@ -107,29 +108,8 @@ describe("docs/constructs.md", () => {
   const page = read("docs/constructs.md");
 
   it("names every prop of EmfFargateService in its table of concerns", () => {
-    // The compiler keeps this list complete: a prop added to EmfFargateServiceProps without an entry fails typecheck.
-    const props = Object.keys({
-      serviceName: true,
-      container: true,
-      network: true,
-      task: true,
-      cluster: true,
-      loadBalancer: true,
-      scaling: true,
-      capacity: true,
-      deployment: true,
-      metrics: true,
-      logs: true,
-      agent: true,
-      iam: true,
-      alarms: true,
-      dashboard: true,
-      queryDefinitions: true,
-      exec: true,
-      serviceConnect: true,
-      kmsKeyArn: true,
-      tags: true,
-    } satisfies Record<keyof EmfFargateServiceProps, true>);
+    // keysOf makes the compiler keep this list complete: a prop added without an entry fails typecheck.
+    const props = SERVICE_KEYS;
     const firstCells = tableRows(page).map((cells) => cells[0] ?? "");
     for (const prop of props) {
       expect({ prop, documented: firstCells.some((cell) => cell.includes(`\`${prop}\``)) }).toEqual({
