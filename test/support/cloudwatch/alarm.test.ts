@@ -1,55 +1,21 @@
-import { LATENCY_METRIC } from "../../../contract/metrics";
 import { EmfFargateService } from "../../../modules/emf-fargate-service";
 import { resourcesOf, SERVICE_PROPS, synthStack } from "../../modules/support";
 import { type AlarmTimeline, asMetricAlarm, type MetricAlarmJson, runAlarm, stateAt } from "./alarm";
+import { p99LatencyAlarm, slowShareAlarm } from "./latency-alarms";
 import { phases } from "./traffic";
 
 const NS = "acme/koaapp";
 const SLOW_MS = 2000;
 const FAST_MS = 50;
 
+/** The gate's shape: a request slower than 1 s is slow, 3 of 5 minutes. */
+const GATE = { namespace: NS, thresholdMs: 1000, evaluationPeriods: 5, datapointsToAlarm: 3 };
+
 /** A p99 alarm in the shape ServiceAlarms synthesized before 0.2.0, with the low-sample setting under test. */
-function p99Alarm(lowSamples: "ignore" | "evaluate"): MetricAlarmJson {
-  return {
-    alarm_name: `p99-${lowSamples}`,
-    namespace: NS,
-    metric_name: LATENCY_METRIC.name,
-    dimensions: {},
-    extended_statistic: "p99",
-    unit: LATENCY_METRIC.unit,
-    period: 60,
-    evaluation_periods: 5,
-    datapoints_to_alarm: 3,
-    comparison_operator: "GreaterThanThreshold",
-    threshold: 1000,
-    treat_missing_data: "notBreaching",
-    evaluate_low_sample_count_percentiles: lowSamples,
-  };
-}
+const p99Alarm = (lowSamples: "ignore" | "evaluate"): MetricAlarmJson => p99LatencyAlarm(GATE, lowSamples);
 
 /** A metric-math alarm on the share of requests slower than 1 s, read as 0 below 10 requests a minute. */
-const SLOW_SHARE: MetricAlarmJson = {
-  alarm_name: "slow-share",
-  comparison_operator: "GreaterThanThreshold",
-  threshold: 5,
-  evaluation_periods: 5,
-  datapoints_to_alarm: 3,
-  treat_missing_data: "notBreaching",
-  metric_query: [
-    { id: "requests", metric: latency("SampleCount"), return_data: false },
-    { id: "fast", metric: latency("PR(:1000)"), return_data: false },
-    {
-      id: "slow",
-      expression: "IF(requests >= 10, 100 - fast, 0)",
-      label: "% slower than 1 s",
-      return_data: true,
-    },
-  ],
-};
-
-function latency(stat: string) {
-  return { namespace: NS, metric_name: LATENCY_METRIC.name, dimensions: {}, stat, period: 60 };
-}
+const SLOW_SHARE = slowShareAlarm(GATE);
 
 /** Transitions as [seconds, new state]. */
 function changes(timeline: AlarmTimeline): [number, string][] {

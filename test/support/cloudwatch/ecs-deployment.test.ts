@@ -1,4 +1,3 @@
-import { LATENCY_METRIC } from "../../../contract/metrics";
 import { type MetricAlarmJson, runAlarm } from "./alarm";
 import type { AlarmState } from "./alarm-evaluation";
 import {
@@ -7,6 +6,7 @@ import {
   deploymentOutcome,
   type StateHistory,
 } from "./ecs-deployment";
+import { p99LatencyAlarm, slowShareAlarm } from "./latency-alarms";
 import { phases } from "./traffic";
 
 /** A state history: the initial state, then [seconds, state] changes. */
@@ -112,38 +112,9 @@ describe("ECS deployment alarms", () => {
       { minutes: 7, ratePerSecond: 1, latencyMs: 50 },
       { minutes: 10, ratePerSecond: 1, latencyMs: 2000 },
     ]);
-    const base = {
-      comparison_operator: "GreaterThanThreshold",
-      evaluation_periods: 5,
-      datapoints_to_alarm: 3,
-      treat_missing_data: "notBreaching",
-    };
-    const metric = (stat: string) => ({
-      namespace: ns,
-      metric_name: LATENCY_METRIC.name,
-      dimensions: {},
-      stat,
-      period: 60,
-    });
-    const p99: MetricAlarmJson = {
-      ...base,
-      namespace: ns,
-      metric_name: LATENCY_METRIC.name,
-      dimensions: {},
-      extended_statistic: "p99",
-      period: 60,
-      threshold: 1000,
-      evaluate_low_sample_count_percentiles: "ignore",
-    };
-    const slowShare: MetricAlarmJson = {
-      ...base,
-      threshold: 5,
-      metric_query: [
-        { id: "requests", metric: metric("SampleCount") },
-        { id: "fast", metric: metric("PR(:1000)") },
-        { id: "slow", expression: "IF(requests >= 10, 100 - fast, 0)", return_data: true },
-      ],
-    };
+    const shape = { namespace: ns, thresholdMs: 1000, evaluationPeriods: 5, datapointsToAlarm: 3 };
+    const p99 = p99LatencyAlarm(shape, "ignore");
+    const slowShare = slowShareAlarm(shape);
     const gate = (alarm: MetricAlarmJson) =>
       deploymentOutcome({
         alarms: { alarm_names: ["gate"], enable: true, rollback: true },

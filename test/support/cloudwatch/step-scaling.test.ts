@@ -1,6 +1,6 @@
-import { LATENCY_METRIC } from "../../../contract/metrics";
 import { type AlarmEvaluation, type AlarmTimeline, type MetricAlarmJson, runAlarm } from "./alarm";
 import type { AlarmState } from "./alarm-evaluation";
+import { p99LatencyAlarm, slowShareAlarm } from "./latency-alarms";
 import { type StepScalingPolicyJson, type StepScalingScenario, simulateStepScaling } from "./step-scaling";
 import { phases } from "./traffic";
 
@@ -189,37 +189,9 @@ describe("Application Auto Scaling step scaling", () => {
       { minutes: 3, ratePerSecond: 100, latencyMs: 2000 },
       { minutes: 20, ratePerSecond: 1, latencyMs: 50 },
     ]);
-    const base = {
-      comparison_operator: "GreaterThanThreshold",
-      evaluation_periods: 3,
-      datapoints_to_alarm: 3,
-      treat_missing_data: "notBreaching",
-    };
-    const metric = (stat: string) => ({
-      namespace: ns,
-      metric_name: LATENCY_METRIC.name,
-      dimensions: {},
-      stat,
-      period: 60,
-    });
-    const p99: MetricAlarmJson = {
-      ...base,
-      namespace: ns,
-      metric_name: LATENCY_METRIC.name,
-      extended_statistic: "p99",
-      period: 60,
-      threshold: 500,
-      evaluate_low_sample_count_percentiles: "ignore",
-    };
-    const slowShare: MetricAlarmJson = {
-      ...base,
-      threshold: 5,
-      metric_query: [
-        { id: "requests", metric: metric("SampleCount") },
-        { id: "fast", metric: metric("PR(:500)") },
-        { id: "slow", expression: "IF(requests >= 10, 100 - fast, 0)", return_data: true },
-      ],
-    };
+    const shape = { namespace: ns, thresholdMs: 500, evaluationPeriods: 3, datapointsToAlarm: 3 };
+    const p99 = p99LatencyAlarm(shape, "ignore");
+    const slowShare = slowShareAlarm(shape);
     const finalDesired = (json: MetricAlarmJson) =>
       scale({ alarm: runAlarm(json, traffic, { untilSeconds: 23 * 60 }), maxCapacity: 10 }).finalDesired;
     expect(finalDesired(p99)).toBe(10);
