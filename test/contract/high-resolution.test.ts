@@ -1,17 +1,8 @@
-/**
- * `metrics.highResolution` end to end: the sample app started with the AWS_EMF_* variables of a synthesized
- * EmfFargateService's app container (the high-resolution one included, which app/config.ts passes through as it
- * does the others) publishes `Latency` at resolution 1 under every dimension set that a 10-second alarm reads.
- * PutMetricAlarm: a 10-, 20- or 30-second period on a metric "that does not have sub-minute resolution ... might
- * often lapse into INSUFFICIENT_DATA", so a 10-s alarm must read nothing else.
- */
-import pino from "pino";
 import { loadConfig } from "../../app/config";
-import { startServer } from "../../app/server";
 import { latencyDocumentProblems } from "../../contract/metric-contract";
 import { EMF_VARIABLES, LATENCY_METRIC } from "../../contract/metrics";
 import { EmfFargateService } from "../../modules/emf-fargate-service";
-import { type EmfDocument, eventually, parseValid } from "../app/metrics/emf-helpers";
+import { type EmfDocument, parseValid } from "../app/metrics/emf-helpers";
 import {
   containerDefinitionsOf,
   containerNamed,
@@ -20,7 +11,8 @@ import {
   SERVICE_PROPS,
   synthStack,
 } from "../modules/support";
-import { FakeAgent } from "../support/fake-agent";
+import type { FakeAgent } from "../support/fake-agent";
+import { sampleAppAgainstFakeAgent } from "../support/sample-app";
 
 interface MetricRead {
   readonly alarm: string;
@@ -61,27 +53,11 @@ describe("metrics.highResolution from the construct to the app's documents", () 
   let documents: EmfDocument[];
 
   beforeAll(async () => {
-    // GIVEN the app with the container's AWS_EMF_* variables, the endpoint moved to a fake agent and the log group
-    // (a reference until applied) named
-    agent = await FakeAgent.start();
-    const config = loadConfig({
-      ...Object.fromEntries(Object.entries(environment).filter(([name]) => name.startsWith("AWS_EMF_"))),
-      METRICS_MODE: "aggregate",
-      AWS_EMF_AGENT_ENDPOINT: agent.endpoint,
-      AWS_EMF_LOG_GROUP_NAME: "/ecs/koaapp/emf",
-      ENV_TYPE: "test",
-      LOG_LEVEL: "silent",
-    });
-    const server = await startServer(config, {
-      logger: pino({ level: "silent" }),
-      host: "127.0.0.1",
-      port: 0,
-    });
-
+    // GIVEN the app with the container's AWS_EMF_* variables
     // WHEN it answers a few requests (2xx and 4xx), then shuts down, flushing everything
-    for (const path of ["/", "/items", "/no/such/route"]) await fetch(`${server.url}${path}`);
-    expect(await server.shutdown("test")).toBe(0);
-    await eventually(() => agent.lines.length > 0, "EMF documents at the agent");
+    agent = await sampleAppAgainstFakeAgent(environment, async (url) => {
+      for (const path of ["/", "/items", "/no/such/route"]) await fetch(`${url}${path}`);
+    });
     documents = parseValid(agent.lines);
   }, 60_000);
 

@@ -1,11 +1,9 @@
-import pino from "pino";
-import { loadConfig } from "../../app/config";
-import { startServer } from "../../app/server";
 import { latencyDocumentProblems, METRIC_CONTRACT } from "../../contract/metric-contract";
 import { EMF_VARIABLES } from "../../contract/metrics";
-import { eventually, parseValid } from "../app/metrics/emf-helpers";
-import { FakeAgent } from "../support/fake-agent";
+import { parseValid } from "../app/metrics/emf-helpers";
+import type { FakeAgent } from "../support/fake-agent";
 import { synthKoaApp } from "../support/koaapp";
+import { sampleAppAgainstFakeAgent } from "../support/sample-app";
 
 /** A metric identity: namespace, name and dimensions; a `*` value stands for "every value" (SEARCH). */
 interface Identity {
@@ -124,34 +122,15 @@ describe("the metric contract across the app and the infrastructure", () => {
 
     // WHEN the real app, with the task definition's AWS_EMF_* variables (the agent's endpoint moved to a fake
     // agent; the log group is a reference until applied), serves requests of every status class
-    agent = await FakeAgent.start();
-    const emfVariables = Object.fromEntries(
-      Object.entries(environment).filter(([name]) => name.startsWith("AWS_EMF_")),
-    );
-    const config = loadConfig({
-      ...emfVariables,
-      METRICS_MODE: "aggregate",
-      AWS_EMF_AGENT_ENDPOINT: agent.endpoint,
-      AWS_EMF_LOG_GROUP_NAME: "/ecs/koaapp/emf",
-      ENV_TYPE: "test",
-      LOG_LEVEL: "silent",
+    agent = await sampleAppAgainstFakeAgent(environment, async (url) => {
+      for (const path of ["/", "/items", "/items/7", "/no/such/route", "/ready"])
+        await fetch(`${url}${path}`);
+      await fetch(`${url}/items`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{",
+      });
     });
-    const server = await startServer(config, {
-      logger: pino({ level: "silent" }),
-      host: "127.0.0.1",
-      port: 0,
-    });
-    for (const path of ["/", "/items", "/items/7", "/no/such/route", "/ready"])
-      await fetch(`${server.url}${path}`);
-    await fetch(`${server.url}/items`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{",
-    });
-    // Shutdown flushes every buffered document to the agent.
-    expect(await server.shutdown("test")).toBe(0);
-    // Delivered means written to the kernel; the agent reads it a moment later.
-    await eventually(() => agent.lines.length > 0, "EMF documents at the agent");
     identities = emitted(agent.lines);
     documents = parseValid(agent.lines);
   }, 60_000);
