@@ -14,10 +14,11 @@
  */
 
 import { EmfFargateService, type EmfFargateServiceProps } from "../../modules/emf-fargate-service";
-import { type AlarmTimeline, asMetricAlarm, runAlarm } from "../support/cloudwatch/alarm";
-import { type DeploymentAlarmsJson, deploymentOutcome } from "../support/cloudwatch/ecs-deployment";
-import { type PublishedTraffic, phases, type TrafficPhase } from "../support/cloudwatch/traffic";
-import { onlyResource, resourcesOf, SERVICE_PROPS, synthStack } from "./support";
+import { alarmsAt, runAlarm } from "../support/cloudwatch/alarm";
+import { deploymentOutcome } from "../support/cloudwatch/ecs-deployment";
+import { deploymentAlarmsOf, synthesizedAlarm } from "../support/cloudwatch/synthesized";
+import { HEALTHY, type PublishedTraffic, phase, phases } from "../support/cloudwatch/traffic";
+import { SERVICE_PROPS, synthStack } from "./support";
 
 const NAMESPACE = "koaapp";
 const GATE_MS = 1000;
@@ -33,41 +34,20 @@ function deploymentAlarms(metrics: EmfFargateServiceProps["metrics"]) {
         alarms: { latencyP99ThresholdMs: GATE_MS },
       }),
   );
-  const alarms = resourcesOf(synth.json, "aws_cloudwatch_metric_alarm");
-  const named = (name: string) => asMetricAlarm(alarms.find((alarm) => alarm.alarm_name === name) ?? {});
-  const block = onlyResource(synth.json, "aws_ecs_service").alarms as DeploymentAlarmsJson;
-  const names = Object.fromEntries(
-    Object.entries(synth.json.resource?.aws_cloudwatch_metric_alarm ?? {}).map(([id, alarm]) => [
-      `\${aws_cloudwatch_metric_alarm.${id}.alarm_name}`,
-      String(alarm.alarm_name),
-    ]),
-  );
   return {
-    gate: named("koaapp-latency-p99"),
-    errorRate: named("koaapp-5xx-rate"),
-    ecs: { ...block, alarm_names: block.alarm_names.map((name) => names[name] ?? name) },
+    gate: synthesizedAlarm(synth.json, "koaapp-latency-p99"),
+    errorRate: synthesizedAlarm(synth.json, "koaapp-5xx-rate"),
+    ecs: deploymentAlarmsOf(synth.json),
   };
 }
 
 const high = deploymentAlarms({ highResolution: true });
 const standard = deploymentAlarms({});
 
-const HEALTHY = (_: number, random: () => number) => 20 + 60 * random();
-const phase = (
-  minutes: number,
-  ratePerSecond: number,
-  latencyMs: TrafficPhase["latencyMs"],
-): TrafficPhase => ({
-  minutes,
-  ratePerSecond,
-  latencyMs,
-});
 const run = (alarms: typeof high, traffic: PublishedTraffic, minutes: number) => ({
   gate: runAlarm(alarms.gate, traffic, { untilSeconds: minutes * 60 }),
   errorRate: runAlarm(alarms.errorRate, traffic, { untilSeconds: minutes * 60 }),
 });
-const alarmsAt = (timeline: AlarmTimeline) =>
-  timeline.transitions.filter((t) => t.to === "ALARM").map((t) => t.time);
 
 /** ECS's decision for a deployment that starts at 5 min, runs new tasks from 6 min and completes at 7 min. */
 const outcome = (alarms: typeof high, r: ReturnType<typeof run>) =>

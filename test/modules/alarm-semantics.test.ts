@@ -6,11 +6,12 @@
  */
 
 import { EmfFargateService } from "../../modules/emf-fargate-service";
-import { type AlarmTimeline, asMetricAlarm, runAlarm } from "../support/cloudwatch/alarm";
-import { type DeploymentAlarmsJson, deploymentOutcome } from "../support/cloudwatch/ecs-deployment";
+import { type AlarmTimeline, alarmsAt, runAlarm } from "../support/cloudwatch/alarm";
+import { deploymentOutcome } from "../support/cloudwatch/ecs-deployment";
 import { type StepScalingPolicyJson, simulateStepScaling } from "../support/cloudwatch/step-scaling";
-import { type PublishedTraffic, phases, type TrafficPhase } from "../support/cloudwatch/traffic";
-import { type Block, onlyResource, resourcesOf, SERVICE_PROPS, synthStack } from "./support";
+import { deploymentAlarmsOf, synthesizedAlarm } from "../support/cloudwatch/synthesized";
+import { HEALTHY, type PublishedTraffic, phase, phases } from "../support/cloudwatch/traffic";
+import { resourcesOf, SERVICE_PROPS, synthStack } from "./support";
 
 const NAMESPACE = "koaapp";
 const GATE_MS = 1000;
@@ -26,46 +27,21 @@ const synth = synthStack(
       alarms: { latencyP99ThresholdMs: GATE_MS },
     }),
 );
-const alarms = resourcesOf(synth.json, "aws_cloudwatch_metric_alarm");
-const alarmNamed = (name: string): Block => {
-  const found = alarms.find((alarm) => alarm.alarm_name === name);
-  if (!found) throw new Error(`no alarm ${name}; have ${alarms.map((a) => a.alarm_name).join(", ")}`);
-  return found;
-};
-const gate = asMetricAlarm(alarmNamed("koaapp-latency-p99"));
-const errorRate = asMetricAlarm(alarmNamed("koaapp-5xx-rate"));
-const scaleOut = asMetricAlarm(alarmNamed("koaapp-latency-p99-scale-out"));
+const gate = synthesizedAlarm(synth.json, "koaapp-latency-p99");
+const errorRate = synthesizedAlarm(synth.json, "koaapp-5xx-rate");
+const scaleOut = synthesizedAlarm(synth.json, "koaapp-latency-p99-scale-out");
 /** The ECS service's deployment alarms, their names resolved from the references cdk.tf.json holds. */
-const deploymentAlarms = ((): DeploymentAlarmsJson => {
-  const block = onlyResource(synth.json, "aws_ecs_service").alarms as DeploymentAlarmsJson;
-  const byReference = Object.entries(synth.json.resource?.aws_cloudwatch_metric_alarm ?? {}).map(
-    ([id, alarm]) => [`\${aws_cloudwatch_metric_alarm.${id}.alarm_name}`, alarm.alarm_name] as const,
-  );
-  const named = (reference: string) => byReference.find(([ref]) => ref === reference)?.[1] ?? reference;
-  return { ...block, alarm_names: block.alarm_names.map((name) => String(named(name))) };
-})();
+const deploymentAlarms = deploymentAlarmsOf(synth.json);
 const stepPolicy = resourcesOf(synth.json, "aws_appautoscaling_policy").find(
   (policy) => policy.policy_type === "StepScaling",
 )?.step_scaling_policy_configuration as StepScalingPolicyJson;
 
-const HEALTHY = (_: number, random: () => number) => 20 + 60 * random();
-const phase = (
-  minutes: number,
-  ratePerSecond: number,
-  latencyMs: TrafficPhase["latencyMs"],
-): TrafficPhase => ({
-  minutes,
-  ratePerSecond,
-  latencyMs,
-});
 const run = (traffic: PublishedTraffic, minutes: number) =>
   ({
     gate: runAlarm(gate, traffic, { untilSeconds: minutes * 60 }),
     errorRate: runAlarm(errorRate, traffic, { untilSeconds: minutes * 60 }),
     scaleOut: runAlarm(scaleOut, traffic, { untilSeconds: minutes * 60 }),
   }) as const;
-const alarmsAt = (timeline: AlarmTimeline) =>
-  timeline.transitions.filter((t) => t.to === "ALARM").map((t) => t.time);
 const histories = (r: ReturnType<typeof run>) => ({
   [String(gate.alarm_name)]: r.gate,
   [String(errorRate.alarm_name)]: r.errorRate,

@@ -212,6 +212,11 @@ export function runAlarm(
   };
 }
 
+/** The times, in seconds, at which the alarm went into ALARM. */
+export function alarmsAt(timeline: Pick<AlarmTimeline, "transitions">): number[] {
+  return timeline.transitions.filter((t) => t.to === "ALARM").map((t) => t.time);
+}
+
 /** The alarm's state at a time: its state after the last transition at or before it. */
 export function stateAt(
   timeline: Pick<AlarmTimeline, "initialState" | "transitions">,

@@ -80,6 +80,18 @@ export interface TrafficPhase extends Omit<TrafficOptions, "seconds" | "startSec
   readonly ratePerSecond: number;
 }
 
+/** A phase as a row: `minutes` at `ratePerSecond`, each request taking `latencyMs`. */
+export function phase(
+  minutes: number,
+  ratePerSecond: number,
+  latencyMs: TrafficPhase["latencyMs"],
+): TrafficPhase {
+  return { minutes, ratePerSecond, latencyMs };
+}
+
+/** Latency of a healthy service: 20 to 80 ms, evenly spread. */
+export const HEALTHY = (_: number, random: () => number): number => 20 + 60 * random();
+
 /**
  * Consecutive phases from time 0, e.g. a burst then a trickle:
  * `phases(ns, [{ minutes: 3, ratePerSecond: 100, latencyMs: 2000 }, { minutes: 20, ratePerSecond: 1, latencyMs: 50 }])`.
