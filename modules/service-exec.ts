@@ -102,13 +102,12 @@ export function checkExec(c: Checker, raw: unknown, s: ResolvedExec): void {
   const given = c.object(raw, EXEC_KEYS, "ExecOptions");
   c.at("enabled").boolean(s.enabled);
   if (s.enabled !== true) {
-    for (const key of EXEC_KEYS.filter((k) => k !== "enabled"))
-      c.at(key).check(
-        given[key] !== undefined,
-        given[key],
-        "is set without exec.enabled",
-        "this prop with exec.enabled true (without ECS Exec there are no sessions to log or encrypt)",
-      );
+    c.setWithout(
+      given,
+      EXEC_KEYS.filter((k) => k !== "enabled"),
+      "exec.enabled",
+      "this prop with exec.enabled true (without ECS Exec there are no sessions to log or encrypt)",
+    );
     return;
   }
   // Judged only as given: the default derives from serviceName, which is judged (once) at its own path.

@@ -241,14 +241,12 @@ export function checkCapacity(c: Checker, raw: unknown, options: CapacityOptions
   c.at("allowSpotOnly").boolean(options.allowSpotOnly);
   const spot = isKnown(options.spotWeight) && (options.spotWeight as number) > 0;
   if (!spot && isKnown(options.spotWeight ?? 0)) {
-    for (const prop of ["onDemandWeight", "onDemandBase", "allowSpotOnly"] as const) {
-      c.at(prop).check(
-        options[prop] !== undefined,
-        options[prop],
-        "is set without Spot",
-        "this prop with capacity.spotWeight above 0 (without Spot every task is on-demand)",
-      );
-    }
+    c.setWithout(
+      options,
+      ["onDemandWeight", "onDemandBase", "allowSpotOnly"],
+      "Spot",
+      "this prop with capacity.spotWeight above 0 (without Spot every task is on-demand)",
+    );
     return;
   }
   const base = options.onDemandBase ?? 1;

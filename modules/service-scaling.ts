@@ -109,15 +109,12 @@ export function checkScaling(
   c.at("desiredCount").integer(given.desiredCount, 0, 5000);
   const auto = s.auto;
   if (!auto) {
-    for (const key of AUTO_ONLY) {
-      const value = given[key as keyof ScalingOptions];
-      c.at(key).check(
-        value !== undefined,
-        value,
-        "is set without autoscaling",
-        "this prop with scaling.maxCapacity, which turns autoscaling on",
-      );
-    }
+    c.setWithout(
+      given,
+      AUTO_ONLY,
+      "autoscaling",
+      "this prop with scaling.maxCapacity, which turns autoscaling on",
+    );
     return;
   }
   const { minCapacity: min, maxCapacity: max } = auto;

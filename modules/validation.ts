@@ -69,6 +69,17 @@ export class Checker {
     this.problems.add(`${this.path} ${text}`);
   }
 
+  /**
+   * Props that mean nothing without another choice: records `<path>.<key> <value> is set without <missing>; allowed:
+   * <allowed>` for each of `keys` that `given` sets.
+   */
+  setWithout(given: object, keys: readonly string[], missing: string, allowed: string): void {
+    for (const key of keys) {
+      const value = (given as Readonly<Record<string, unknown>>)[key];
+      this.at(key).check(value !== undefined, value, `is set without ${missing}`, allowed);
+    }
+  }
+
   /** A required prop: records `<path> is required; allowed: <allowed>` when absent. Returns whether present. */
   required(value: unknown, allowed: string): boolean {
     if (value !== undefined && value !== null) return true;
