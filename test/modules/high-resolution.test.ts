@@ -29,6 +29,20 @@ function synthService(extra: Partial<EmfFargateServiceProps> = {}) {
   return synthStack((stack) => new EmfFargateService(stack, "Service", { ...SERVICE_PROPS, ...extra }));
 }
 
+/** The high-resolution service with alarms.minRequestsPerMinute from the Terraform variable `min_requests`. */
+function synthWithVariableMinimum() {
+  return synthStack(
+    (stack) =>
+      new EmfFargateService(stack, "Service", {
+        ...SERVICE_PROPS,
+        ...HIGH,
+        alarms: {
+          minRequestsPerMinute: new TerraformVariable(stack, "min_requests", { type: "number" }).numberValue,
+        },
+      }),
+  );
+}
+
 const alarmsByName = (json: Parameters<typeof resourcesOf>[0]): Record<string, Block> =>
   Object.fromEntries(
     resourcesOf(json, "aws_cloudwatch_metric_alarm").map((alarm) => [String(alarm.alarm_name), alarm]),
@@ -136,17 +150,7 @@ describe("high-resolution minimum requests per period", () => {
   );
 
   it("GIVEN minRequestsPerMinute from a variable WHEN synthesized THEN Terraform rounds the sixth of it up", () => {
-    const synth = synthStack(
-      (stack) =>
-        new EmfFargateService(stack, "Service", {
-          ...SERVICE_PROPS,
-          ...HIGH,
-          alarms: {
-            minRequestsPerMinute: new TerraformVariable(stack, "min_requests", { type: "number" })
-              .numberValue,
-          },
-        }),
-    );
+    const synth = synthWithVariableMinimum();
 
     expect(shape(alarmsByName(synth.json)["koaapp-latency-p99"]).expression).toBe(
       "IF(requests >= ${ceil((var.min_requests / 6))}, 100 - fast, 0)",
@@ -247,17 +251,7 @@ describeWithTerraform(
     let plan: TerraformPlan;
 
     beforeAll(() => {
-      const tf = synthStack(
-        (stack) =>
-          new EmfFargateService(stack, "Service", {
-            ...SERVICE_PROPS,
-            ...HIGH,
-            alarms: {
-              minRequestsPerMinute: new TerraformVariable(stack, "min_requests", { type: "number" })
-                .numberValue,
-            },
-          }),
-      ).json as Record<string, unknown>;
+      const tf = synthWithVariableMinimum().json as Record<string, unknown>;
       delete tf.provider;
       writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(tf));
       workdir = new TerraformWorkdir({ service: dir }, "service", mirror, { region: "eu-west-1" });
