@@ -1,7 +1,8 @@
-import { AGENT_EMF_PORT, EMF_SERVICE_TYPE, EMF_VARIABLE_PREFIX, EMF_VARIABLES } from "../contract/metrics";
+import { AGENT_EMF_PORT, EMF_VARIABLE_PREFIX } from "../contract/metrics";
 import { checkImage, isEnvironmentVariableName } from "./aws-rules";
 import type { ContainerDefinition, HealthCheck, LogConfiguration, MountPoint } from "./container-definition";
 import { SECRET_LIKE_NAME } from "./security-policy";
+import { type EmfSettings, emfEnvironment } from "./service-logging";
 import { checkServiceSecrets, type ResolvedSecret, type ServiceSecret } from "./service-secrets";
 import { type Checker, isKnown, keysOf } from "./validation";
 
@@ -307,40 +308,6 @@ function checkEnvironment(c: Checker, s: ResolvedContainer): void {
         `any name but ${Object.keys(RESERVED_VARIABLES).join(", ")} and ${EMF_VARIABLE_PREFIX}*`,
       );
   });
-}
-
-/** The metric settings the app container and the rest of the service share. */
-export interface EmfSettings {
-  /** CloudWatch namespace of the service's metrics. */
-  readonly namespace: string;
-  /** Log group the agent writes EMF documents to (`_aws.LogGroupName`). */
-  readonly logGroupName: string;
-  /** Log stream of the EMF documents. */
-  readonly logStreamName: string;
-  /** `ServiceName` the documents carry. */
-  readonly serviceName: string;
-  /** Agent endpoint as the app sees it. */
-  readonly agentEndpoint: string;
-  /** Whether the app publishes `Latency` at high resolution (`AWS_EMF_LATENCY_HIGH_RESOLUTION=true`). */
-  readonly highResolution: boolean;
-}
-
-/**
- * The `AWS_EMF_*` variables the app reads its EMF settings from (the contract's names, which the middleware and
- * aws-embedded-metrics read). `AWS_EMF_ENVIRONMENT` is left unset: the libraries' default, `Agent` on ECS with an
- * endpoint, sends to it. `AWS_EMF_LATENCY_HIGH_RESOLUTION` is set with high resolution only, so a service without it
- * keeps its task definition as it was.
- */
-export function emfEnvironment(emf: EmfSettings): Record<string, string> {
-  return {
-    [EMF_VARIABLES.endpoint]: emf.agentEndpoint,
-    [EMF_VARIABLES.serviceName]: emf.serviceName,
-    [EMF_VARIABLES.serviceType]: EMF_SERVICE_TYPE,
-    [EMF_VARIABLES.logGroupName]: emf.logGroupName,
-    [EMF_VARIABLES.logStreamName]: emf.logStreamName,
-    [EMF_VARIABLES.namespace]: emf.namespace,
-    ...(emf.highResolution ? { [EMF_VARIABLES.highResolution]: "true" } : {}),
-  };
 }
 
 /** What the app container is rendered from, beyond its resolved options. */

@@ -4,13 +4,15 @@
  * relate concerns to each other (container and agent sizes against the task's, images against the network).
  */
 
+import type { IConstruct } from "constructs";
 import { show } from "../contract/problems";
-import { checkContainer, type EmfSettings, type ResolvedContainer, resolveContainer } from "./app-container";
+import { checkContainer, type ResolvedContainer, resolveContainer } from "./app-container";
 import { ARN, checkArn, isPrivateEcrImage } from "./aws-rules";
 import { checkAgent, type ResolvedAgent, resolveAgent } from "./cloudwatch-agent-sidecar";
 import type { StrategyContext } from "./deployment-strategy";
 import type { EmfFargateServiceProps } from "./emf-fargate-service";
 import { deploymentAlarmTimeToFire } from "./metric-math";
+import { exemptFromPolicy } from "./policy-exemptions";
 import { checkAlarms, type ResolvedAlarms, resolveAlarms } from "./service-alarms";
 import { checkServiceConnect, type ResolvedServiceConnect, resolveServiceConnect } from "./service-connect";
 import { checkExec, type ResolvedExec, resolveExec } from "./service-exec";
@@ -19,6 +21,7 @@ import {
   checkHighResolutionAgent,
   checkLogs,
   checkMetrics,
+  type EmfSettings,
   type ResolvedLogs,
   resolveLogs,
   resolveMetrics,
@@ -266,4 +269,35 @@ export function settingsWarnings(s: ServiceSettings): string[] {
       `deployment.strategy.bakeTimeMinutes ${shift.bakeTimeMinutes} is shorter than the ${toFire.text} the deployment alarms need to fire after the last shift: a regression found later is not rolled back by traffic shift`,
     );
   return warnings;
+}
+
+/** Opt-outs the user chose are warnings under SecurityPolicyChecks, not errors: recorded on the service `scope`. */
+export function exemptChosenOptOuts(scope: IConstruct, s: ServiceSettings): void {
+  const app = { container: s.container.name };
+  if (!s.container.readonlyRootFilesystem)
+    exemptFromPolicy(scope, "read-only-root", "container.readonlyRootFilesystem: false was set", app);
+  if (s.network.allowIngressFromAnywhere)
+    exemptFromPolicy(scope, "no-open-ingress", "network.allowIngressFromAnywhere was set");
+  if (s.container.allowLatestImage)
+    exemptFromPolicy(scope, "pinned-images", "container.allowLatestImage was set", app);
+  if (s.container.plaintextAllowed.length > 0)
+    exemptFromPolicy(
+      scope,
+      "no-plaintext-secrets",
+      `container.plaintextAllowed lists ${s.container.plaintextAllowed.join(", ")}`,
+      app,
+    );
+  if (s.exec.enabled) exemptFromPolicy(scope, "no-exec-in-production", "exec.enabled was set");
+  if (s.capacity.length > 0 && s.capacity[0]?.base === 0)
+    exemptFromPolicy(scope, "spot-with-on-demand-base", "capacity.allowSpotOnly was set");
+  const agent = { container: s.agent.containerName };
+  exemptFromPolicy(
+    scope,
+    "read-only-root",
+    "the CloudWatch agent image writes its generated configuration",
+    agent,
+  );
+  exemptFromPolicy(scope, "non-root-user", "the CloudWatch agent image runs as root", agent);
+  if (s.agent.allowLatestImage)
+    exemptFromPolicy(scope, "pinned-images", "agent.allowLatestImage was set", agent);
 }

@@ -3,7 +3,7 @@ import type { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { Construct } from "constructs";
-import { appContainer, type ContainerOptions, type EmfSettings } from "./app-container";
+import { appContainer, type ContainerOptions } from "./app-container";
 import { Annotations } from "./cdktf";
 import { type AgentOptions, CloudWatchAgentSidecar } from "./cloudwatch-agent-sidecar";
 import type { ContainerDefinition } from "./container-definition";
@@ -12,13 +12,12 @@ import { operationsWarnings } from "./deployment-warnings";
 import {
   checkServiceSettings,
   type ExecOptions,
+  exemptChosenOptOuts,
   resolveServiceSettings,
-  type ServiceSettings,
   settingsWarnings,
 } from "./emf-fargate-service-settings";
 import { EmfQueryDefinitions } from "./emf-query-definitions";
 import { FargateService } from "./fargate-service";
-import { exemptFromPolicy } from "./policy-exemptions";
 import { awsProviderVersion } from "./provider-bindings";
 import {
   type AlarmSummary,
@@ -30,7 +29,12 @@ import { ServiceConnect, type ServiceConnectOptions } from "./service-connect";
 import { ServiceDashboard } from "./service-dashboard";
 import { createExecLogging } from "./service-exec";
 import { createFrontDoor, type LoadBalancerOptions } from "./service-front-door";
-import { createServiceLogging, type LogsOptions, type MetricsOptions } from "./service-logging";
+import {
+  createServiceLogging,
+  type EmfSettings,
+  type LogsOptions,
+  type MetricsOptions,
+} from "./service-logging";
 import type { CapacityOptions, ClusterOptions, DeploymentOptions, NetworkOptions } from "./service-options";
 import { type IamOptions, ServiceRoles } from "./service-roles";
 import { type ScalingOptions, ServiceScaling } from "./service-scaling";
@@ -206,7 +210,7 @@ export class EmfFargateService extends Construct {
       portMapping: server && { name: server.portName, appProtocol: server.appProtocol },
     });
     this.containers = [rendered.container, agent.container];
-    this.exemptChosenOptOuts(s);
+    exemptChosenOptOuts(this, s);
 
     const roles = new ServiceRoles(this, "Roles", {
       serviceName,
@@ -368,36 +372,5 @@ export class EmfFargateService extends Construct {
     if (s.queryDefinitions) {
       new EmfQueryDefinitions(this, "Queries", { folder: serviceName, logGroupName: emfLogGroup.name });
     }
-  }
-
-  /** Opt-outs the user chose are warnings under SecurityPolicyChecks. */
-  private exemptChosenOptOuts(s: ServiceSettings): void {
-    const app = { container: s.container.name };
-    if (!s.container.readonlyRootFilesystem)
-      exemptFromPolicy(this, "read-only-root", "container.readonlyRootFilesystem: false was set", app);
-    if (s.network.allowIngressFromAnywhere)
-      exemptFromPolicy(this, "no-open-ingress", "network.allowIngressFromAnywhere was set");
-    if (s.container.allowLatestImage)
-      exemptFromPolicy(this, "pinned-images", "container.allowLatestImage was set", app);
-    if (s.container.plaintextAllowed.length > 0)
-      exemptFromPolicy(
-        this,
-        "no-plaintext-secrets",
-        `container.plaintextAllowed lists ${s.container.plaintextAllowed.join(", ")}`,
-        app,
-      );
-    if (s.exec.enabled) exemptFromPolicy(this, "no-exec-in-production", "exec.enabled was set");
-    if (s.capacity.length > 0 && s.capacity[0]?.base === 0)
-      exemptFromPolicy(this, "spot-with-on-demand-base", "capacity.allowSpotOnly was set");
-    const agent = { container: s.agent.containerName };
-    exemptFromPolicy(
-      this,
-      "read-only-root",
-      "the CloudWatch agent image writes its generated configuration",
-      agent,
-    );
-    exemptFromPolicy(this, "non-root-user", "the CloudWatch agent image runs as root", agent);
-    if (s.agent.allowLatestImage)
-      exemptFromPolicy(this, "pinned-images", "agent.allowLatestImage was set", agent);
   }
 }

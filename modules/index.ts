@@ -8,7 +8,7 @@ export {
   latencyDocumentProblems,
   METRIC_CONTRACT,
 } from "../contract/metric-contract";
-export type { ContainerOptions, EmfSettings } from "./app-container";
+export type { ContainerOptions } from "./app-container";
 export { AppParameters, type AppParametersProps, type ParameterKind } from "./app-parameters";
 export {
   type AgentOptions,
@@ -66,7 +66,7 @@ export type {
   LoadBalancerOptions,
 } from "./service-front-door";
 export { type CreateLoadBalancerOptions, DEFAULT_SSL_POLICY } from "./service-load-balancer";
-export type { LogsOptions, MetricsOptions } from "./service-logging";
+export type { EmfSettings, LogsOptions, MetricsOptions } from "./service-logging";
 export type {
   CapacityOptions,
   ClusterOptions,

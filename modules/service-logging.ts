@@ -3,10 +3,11 @@ import type { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import type { Construct } from "constructs";
 import {
   DEFAULT_AGENT_ENDPOINT,
+  EMF_SERVICE_TYPE,
+  EMF_VARIABLES,
   HIGH_RESOLUTION_MAX_FLUSH_SECONDS,
   HIGH_RESOLUTION_PERIOD_SECONDS,
 } from "../contract/metrics";
-import type { EmfSettings } from "./app-container";
 import {
   CLOUDWATCH_NAMESPACE,
   checkName,
@@ -62,6 +63,40 @@ const METRICS_KEYS = keysOf<MetricsOptions>({
   highResolution: true,
 });
 const LOGS_KEYS = keysOf<LogsOptions>({ logGroupName: true, retentionDays: true });
+
+/** The metric settings the app container and the rest of the service share. */
+export interface EmfSettings {
+  /** CloudWatch namespace of the service's metrics. */
+  readonly namespace: string;
+  /** Log group the agent writes EMF documents to (`_aws.LogGroupName`). */
+  readonly logGroupName: string;
+  /** Log stream of the EMF documents. */
+  readonly logStreamName: string;
+  /** `ServiceName` the documents carry. */
+  readonly serviceName: string;
+  /** Agent endpoint as the app sees it. */
+  readonly agentEndpoint: string;
+  /** Whether the app publishes `Latency` at high resolution (`AWS_EMF_LATENCY_HIGH_RESOLUTION=true`). */
+  readonly highResolution: boolean;
+}
+
+/**
+ * The `AWS_EMF_*` variables the app reads its EMF settings from (the contract's names, which the middleware and
+ * aws-embedded-metrics read). `AWS_EMF_ENVIRONMENT` is left unset: the libraries' default, `Agent` on ECS with an
+ * endpoint, sends to it. `AWS_EMF_LATENCY_HIGH_RESOLUTION` is set with high resolution only, so a service without it
+ * keeps its task definition as it was.
+ */
+export function emfEnvironment(emf: EmfSettings): Record<string, string> {
+  return {
+    [EMF_VARIABLES.endpoint]: emf.agentEndpoint,
+    [EMF_VARIABLES.serviceName]: emf.serviceName,
+    [EMF_VARIABLES.serviceType]: EMF_SERVICE_TYPE,
+    [EMF_VARIABLES.logGroupName]: emf.logGroupName,
+    [EMF_VARIABLES.logStreamName]: emf.logStreamName,
+    [EMF_VARIABLES.namespace]: emf.namespace,
+    ...(emf.highResolution ? { [EMF_VARIABLES.highResolution]: "true" } : {}),
+  };
+}
 
 /** The EMF settings of a service from its metric options, with the log group still by name. */
 export function resolveMetrics(options: MetricsOptions, serviceName: string): EmfSettings {
