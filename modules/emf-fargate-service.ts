@@ -363,8 +363,7 @@ export class EmfFargateService extends Construct {
         clusterName: this.clusterName,
         // The name, not the service resource: a new image must not touch the dashboard.
         serviceName,
-        minRequestsPerMinute:
-          s.alarms === false ? DEFAULT_MIN_REQUESTS_PER_MINUTE : s.alarms.minRequestsPerMinute,
+        minRequestsPerMinute,
         alarmArns: alarms?.alarms.map((alarm) => alarm.arn) ?? [],
       });
       this.dashboardName = dashboard.dashboard.dashboardName;
