@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PLAN_SECRET_VALUES } from "../support/koaapp";
 import {
   addressOf,
   started,
@@ -14,8 +15,6 @@ import { awsResourceSchemas, changesOf, settleState, stateFromPlan } from "../su
 const { mirror, describe: describeWithTerraform } = terraformSuite(
   "terraform plans against an existing state",
 );
-
-const SECRET_VALUES = { db_password: "plan-test-password-7f3a", app_secret: "plan-test-app-secret-91bc" };
 
 interface Change {
   readonly address: string;
@@ -80,10 +79,14 @@ describeWithTerraform("the koaapp stack planned against the state an apply would
     workdirs.push(workdir);
     await workdir.runOkAsync(["init", "-input=false", "-no-color"]);
     const [created, schemas] = await Promise.all([
-      workdir.planJsonAsync(SECRET_VALUES, "create.bin"),
+      workdir.planJsonAsync(PLAN_SECRET_VALUES, "create.bin"),
       awsResourceSchemas(workdir),
     ]);
-    ({ remaining } = await settleState(workdir, stateFromPlan(created as never, schemas), SECRET_VALUES));
+    ({ remaining } = await settleState(
+      workdir,
+      stateFromPlan(created as never, schemas),
+      PLAN_SECRET_VALUES,
+    ));
 
     /** Plans `vars` against the settled state in a copy of the work directory, after `change` to that copy. */
     const planAgainstState = (
@@ -95,7 +98,7 @@ describeWithTerraform("the koaapp stack planned against the state an apply would
         const copy = workdir.fork({ state: true });
         workdirs.push(copy);
         await change(copy.dir);
-        return copy.planJsonAsync({ ...SECRET_VALUES, ...vars }, file, ["-refresh=false"]);
+        return copy.planJsonAsync({ ...PLAN_SECRET_VALUES, ...vars }, file, ["-refresh=false"]);
       })();
       pending.push(run);
       return started(run);

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CERTIFICATE, EXISTING_PARAMETERS_BY_NAME } from "../support/koaapp";
+import { CERTIFICATE, EXISTING_PARAMETERS_BY_NAME, PLAN_SECRET_VALUES } from "../support/koaapp";
 import {
   started,
   synthProjectAsync,
@@ -13,8 +13,6 @@ import {
 const { mirror, describe: describeWithTerraform } = terraformSuite(
   "terraform plan tests of the stack's variants",
 );
-
-const SECRET_VALUES = { db_password: "plan-test-password-7f3a", app_secret: "plan-test-app-secret-91bc" };
 
 /** The variants of the issue's "Tests and figures", by their configuration. */
 const VARIANTS = {
@@ -65,7 +63,9 @@ describeWithTerraform("the koaapp stack's variants with the real AWS provider, o
           const declared = Object.keys(
             JSON.parse(readFileSync(join(dir, "cdk.tf.json"), "utf8")).variable ?? {},
           );
-          const secrets = Object.entries(SECRET_VALUES).filter(([variable]) => declared.includes(variable));
+          const secrets = Object.entries(PLAN_SECRET_VALUES).filter(([variable]) =>
+            declared.includes(variable),
+          );
           const [validation, plan] = await Promise.all([
             workdir.runOkAsync(["validate", "-no-color"]),
             workdir.planJsonAsync(Object.fromEntries(secrets), `${name.replace(/\W+/g, "-")}.bin`),

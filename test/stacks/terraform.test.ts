@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PLAN_SECRET_VALUES } from "../support/koaapp";
 import {
   addressOf,
   type ProcessResult,
@@ -17,13 +18,11 @@ import {
 // In CI this suite must run: a missing terraform or provider mirror is a failure there, not a skip.
 const { mirror, describe: describeWithTerraform } = terraformSuite("terraform plan tests");
 
-const SECRET_VALUES = { db_password: "plan-test-password-7f3a", app_secret: "plan-test-app-secret-91bc" };
-
 const PROJECT_ROOT = join(__dirname, "..", "..");
 
 /** One bad value for each variable validation; Terraform reports every failed validation of a run. */
 const BAD_VALUES = {
-  ...SECRET_VALUES,
+  ...PLAN_SECRET_VALUES,
   image_tag: "latest",
   db_password: "short",
   desired_count: "-1",
@@ -131,20 +130,29 @@ describeWithTerraform("the synthesized koaapp stack with the real AWS provider 5
     );
     const elsewhere = workdir({ koaapp: stackDir }, "koaapp", mirror, { region: "us-east-1" });
     runs = {
-      plan: start(root.planJsonAsync(SECRET_VALUES)),
+      plan: start(root.planJsonAsync(PLAN_SECRET_VALUES)),
       validation: start(root.runOkAsync(["validate", "-no-color"])),
       next: start(
-        root.planJsonAsync({ ...SECRET_VALUES, image_tag: "sha-4f2a9c1", desired_count: "3" }, "next.bin"),
+        root.planJsonAsync(
+          { ...PLAN_SECRET_VALUES, image_tag: "sha-4f2a9c1", desired_count: "3" },
+          "next.bin",
+        ),
       ),
       badValues: start(
         root.runAsync(["plan", "-input=false", "-no-color", "-lock=false", ...varArgs(BAD_VALUES)]),
       ),
       planScript: start(planThroughScript(fresh)),
       withoutSecrets: start(root.runAsync(["plan", "-input=false", "-no-color", "-lock=false"])),
-      child: start(init(child).then(() => child.planJsonAsync(SECRET_VALUES))),
+      child: start(init(child).then(() => child.planJsonAsync(PLAN_SECRET_VALUES))),
       elsewhere: start(
         init(elsewhere).then(() =>
-          elsewhere.runAsync(["plan", "-input=false", "-no-color", "-lock=false", ...varArgs(SECRET_VALUES)]),
+          elsewhere.runAsync([
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-lock=false",
+            ...varArgs(PLAN_SECRET_VALUES),
+          ]),
         ),
       ),
     };
@@ -214,7 +222,7 @@ describeWithTerraform("the synthesized koaapp stack with the real AWS provider 5
       const plan = await runs.plan;
       const planFile = readFileSync(join(root.dir, "plan.bin"));
       const planText = JSON.stringify(plan);
-      for (const value of Object.values(SECRET_VALUES)) {
+      for (const value of Object.values(PLAN_SECRET_VALUES)) {
         expect(planFile.includes(value)).toBe(false);
         expect(planText.includes(value)).toBe(false);
       }

@@ -2,6 +2,15 @@ import { type App, Testing } from "cdktf";
 import { loadKoaAppConfig } from "../../stacks/koaapp-config";
 import { KoaAppStack } from "../../stacks/koaapp-stack";
 
+/**
+ * Values for the sample stack's sensitive variables in plans (the database password, the app's secret): distinctive,
+ * so a test can search the plan's output for them and find that Terraform redacted them.
+ */
+export const PLAN_SECRET_VALUES: Readonly<Record<"db_password" | "app_secret", string>> = {
+  db_password: "plan-test-password-7f3a",
+  app_secret: "plan-test-app-secret-91bc",
+};
+
 /** An ACM certificate ARN of the right form, for stacks configured with HTTPS. */
 export const CERTIFICATE =
   "arn:aws:acm:eu-west-2:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
