@@ -357,7 +357,7 @@ export const SETTINGS: readonly Setting[] = [
     env: "KOAAPP_RELEASED_BY",
     default: "terraform",
     description:
-      "Who rolls out new task definition revisions: terraform (image_tag is an input of apply) or pipeline (Terraform never reverts the running revision; see docs/operations.md)",
+      "Who rolls out new task definition revisions: terraform (apply rolls out image_tag) or pipeline (Terraform never reverts the running revision; see operations.md)",
   },
   {
     key: "agentImage",
