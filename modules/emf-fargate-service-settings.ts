@@ -11,7 +11,6 @@ import { ARN, checkArn, isPrivateEcrImage } from "./aws-rules";
 import { checkAgent, type ResolvedAgent, resolveAgent } from "./cloudwatch-agent-sidecar";
 import type { StrategyContext } from "./deployment-strategy";
 import type { EmfFargateServiceProps } from "./emf-fargate-service";
-import { deploymentAlarmTimeToFire } from "./metric-math";
 import { exemptFromPolicy } from "./policy-exemptions";
 import { checkAlarms, type ResolvedAlarms, resolveAlarms } from "./service-alarms";
 import { checkServiceConnect, type ResolvedServiceConnect, resolveServiceConnect } from "./service-connect";
@@ -45,6 +44,7 @@ import { checkTask, type ResolvedTask, resolveTask } from "./service-task-defini
 import { type Checker, isKnown, isObject, keysOf } from "./validation";
 
 export type { ExecOptions } from "./service-exec";
+export { settingsWarnings } from "./service-warnings";
 
 /** The props of {@link EmfFargateService} with every default resolved. */
 export interface ServiceSettings {
@@ -227,6 +227,19 @@ function checkRelations(c: Checker, s: ServiceSettings): void {
         "false (CPU and latency still scale the service)",
       );
   checkHighResolutionAgent(c, s.metrics, agent);
+  checkIngressSources(c, s);
+  const { minimumHealthyPercent: min, maximumPercent: max } = s.deployment;
+  // ECS keeps ceil(n × min / 100) tasks and runs at most floor(n × max / 100) (ECS API reference,
+  // DeploymentConfiguration): equal bounds, which within their ranges (0-100, 100-200) means 100 and 100, leave a
+  // rolling deployment of any count no task to start or stop. Out-of-range values are reported on their own.
+  if (!s.deployment.trafficShift && min === 100 && max === 100)
+    c.at("deployment")
+      .at("maximumPercent")
+      .fail(
+        max,
+        `with deployment.minimumHealthyPercent ${min} leaves a rolling deployment no room: ECS may not start a replacement before stopping a task, nor stop one before its replacement runs, so no release completes`,
+        "a maximumPercent above minimumHealthyPercent (200, the default), or a lower minimumHealthyPercent",
+      );
   if (isKnown(container.name) && container.name === agent.containerName)
     c.at("container")
       .at("name")
@@ -247,28 +260,43 @@ function checkRelations(c: Checker, s: ServiceSettings): void {
 }
 
 /**
- * What the props allow but a reviewer should hear about: a canary share too small to breach the error-rate alarm
- * on its own, and a bake time shorter than the alarms need to fire.
+ * Each security group admitted to the container port once. Every source below becomes its own
+ * `aws_vpc_security_group_ingress_rule` (tcp, the container port, the group): `Ecs/IngressGroup<i>`,
+ * `ServiceConnect/Ingress<i>`, `Ecs/IngressLoadBalancer`. Two of them for the same group are the same permission, and
+ * EC2 refuses the second (`InvalidPermission.Duplicate: the specified rule "peer: sg-…, TCP, from port: 5000, to port:
+ * 5000, ALLOW" already exists`, hashicorp/terraform-provider-aws#12450), so the apply fails halfway. Unresolved tokens
+ * cannot be compared and are skipped.
  */
-export function settingsWarnings(s: ServiceSettings): string[] {
-  const shift = s.deployment.trafficShift;
-  if (!shift || s.alarms === false || !s.deployment.alarmRollback) return [];
-  const warnings: string[] = [];
-  const { errorRateThresholdPercent } = s.alarms;
-  if (
-    shift.type === "canary" &&
-    isKnown(errorRateThresholdPercent) &&
-    shift.canaryPercent <= errorRateThresholdPercent
-  )
-    warnings.push(
-      `deployment.strategy.canaryPercent ${shift.canaryPercent} is not above alarms.errorRateThresholdPercent ${errorRateThresholdPercent}: a canary that fails every request moves the service-wide 5xx rate to ${shift.canaryPercent}% only, so the error-rate alarm cannot stop it before the full shift`,
-    );
-  const toFire = deploymentAlarmTimeToFire(s.metrics.highResolution);
-  if (shift.bakeTimeMinutes < toFire.minutes)
-    warnings.push(
-      `deployment.strategy.bakeTimeMinutes ${shift.bakeTimeMinutes} is shorter than the ${toFire.text} the deployment alarms need to fire after the last shift: a regression found later is not rolled back by traffic shift`,
-    );
-  return warnings;
+function checkIngressSources(c: Checker, s: ServiceSettings): void {
+  const door = s.frontDoor.existingListener ?? s.frontDoor.existingTargetGroup;
+  const doorPath = s.frontDoor.existingListener ? "existingListener" : "existingTargetGroup";
+  const sources: (readonly [Checker, unknown])[] = [
+    ...listed(c.at("network").at("ingressSecurityGroupIds"), s.network.ingressSecurityGroupIds),
+    ...(door
+      ? [[c.at("loadBalancer").at(doorPath).at("securityGroupId"), door.securityGroupId] as const]
+      : []),
+    ...listed(
+      c.at("serviceConnect").at("server").at("ingressSecurityGroupIds"),
+      s.serviceConnect?.server?.ingressSecurityGroupIds,
+    ),
+  ];
+  const first = new Map<string, string>();
+  for (const [at, id] of sources) {
+    if (typeof id !== "string" || !isKnown(id)) continue;
+    const earlier = first.get(id);
+    if (earlier === undefined) first.set(id, at.path);
+    else
+      at.fail(
+        id,
+        `is also ${earlier}: both admit it to container port ${s.container.port}, and EC2 refuses the second identical rule (InvalidPermission.Duplicate), so the apply fails`,
+        `each security group once (${earlier} already admits it, for every purpose)`,
+      );
+  }
+}
+
+/** The elements of a list prop with their checkers; none when the list is absent or itself a token. */
+function listed(at: Checker, list: unknown): (readonly [Checker, unknown])[] {
+  return Array.isArray(list) && isKnown(list) ? list.map((id, i) => [at.at(i), id] as const) : [];
 }
 
 /** Opt-outs the user chose are warnings under SecurityPolicyChecks, not errors: recorded on the service `scope`. */

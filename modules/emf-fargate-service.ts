@@ -43,7 +43,15 @@ import { ServiceTaskDefinition, type TaskOptions } from "./service-task-definiti
 import { TrafficShiftRoles } from "./traffic-shift-roles";
 import { validatedBy, validateProps } from "./validation";
 
-/** Paths ECS Exec's SSM agent writes to: writable volumes under a read-only root filesystem. */
+/**
+ * Paths ECS Exec's SSM agent writes to, mounted as writable task volumes when the root filesystem is read-only. AWS
+ * does not support ECS Exec with a read-only root filesystem ("making the root file system read-only using the
+ * `readonlyRootFilesystem` task definition parameter, or any other method, isn't supported": ECS developer guide,
+ * "Using Amazon ECS Exec for debugging", Considerations; aws-containers/amazon-ecs-exec-checker#21, which made it a
+ * red check in #24). These three paths are a community workaround AWS does not document: aws/containers-roadmap#1359
+ * (open; the paths are its reporter's) and aws/containers-roadmap#2824 (asking AWS to document them). Not verified on
+ * real ECS here; if sessions fail, set `container.readonlyRootFilesystem: false` (see docs/operations.md).
+ */
 const EXEC_PATHS = ["/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"];
 
 /** Props of {@link EmfFargateService}, grouped by concern. */

@@ -151,6 +151,8 @@ export class FargateService extends Construct {
         cidrIpv4: cidr,
       });
     });
+    // Each group once across these rules and ServiceConnect/Ingress<i> (checked with the service's props): EC2
+    // refuses an identical second rule with InvalidPermission.Duplicate.
     network.ingressSecurityGroupIds.forEach((groupId, i) => {
       new VpcSecurityGroupIngressRule(this, `IngressGroup${i}`, {
         securityGroupId: securityGroup.id,

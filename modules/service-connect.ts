@@ -53,7 +53,11 @@ export interface ServiceConnectServer {
    * @default "http"
    */
   readonly appProtocol?: "http" | "http2" | "grpc";
-  /** Security groups of the namespace's client services, admitted to the container port. @default - none */
+  /**
+   * Security groups of the namespace's client services, admitted to the container port. Each once, and none that
+   * `network.ingressSecurityGroupIds` already admits (the same rule: EC2 refuses a duplicate).
+   * @default - none
+   */
   readonly ingressSecurityGroupIds?: readonly string[];
 }
 
@@ -277,7 +281,11 @@ export class ServiceConnect extends Construct {
     };
   }
 
-  /** Admits the namespace's client services to the container port of the tasks' security group. */
+  /**
+   * Admits the namespace's client services to the container port of the tasks' security group. The service's
+   * validation refused a group admitted twice (here or in `network.ingressSecurityGroupIds`): EC2 would refuse the
+   * second identical rule.
+   */
   allowClientsIn(securityGroupId: string, containerPort: number): void {
     (this.options.server?.ingressSecurityGroupIds ?? []).forEach((groupId, i) => {
       new VpcSecurityGroupIngressRule(this, `Ingress${i}`, {

@@ -36,7 +36,7 @@ export interface NetworkOptions {
   readonly outbound: Outbound;
   /** CIDR blocks admitted to the container port. @default - none */
   readonly ingressCidrs?: readonly string[];
-  /** Security groups admitted to the container port. @default - none */
+  /** Security groups admitted to the container port, each once (EC2 refuses a duplicate rule). @default - none */
   readonly ingressSecurityGroupIds?: readonly string[];
   /** Accept 0.0.0.0/0 in `ingressCidrs`. @default false */
   readonly allowIngressFromAnywhere?: boolean;
@@ -290,7 +290,12 @@ export interface DeploymentOptions {
    * @default 100
    */
   readonly minimumHealthyPercent?: number;
-  /** Tasks allowed during a rollout, in percent of the desired count (100-200). @default 200 */
+  /**
+   * Tasks allowed during a rollout, in percent of the desired count (100-200); ECS rounds the count down. Above
+   * minimumHealthyPercent for a rolling update (100 with 100 leaves no room to replace a task; a synth warning names
+   * task counts where the rounding does the same).
+   * @default 200
+   */
   readonly maximumPercent?: number;
   /** Roll back a deployment whose tasks fail to start (circuit breaker). @default true */
   readonly circuitBreakerRollback?: boolean;

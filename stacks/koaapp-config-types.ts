@@ -139,6 +139,8 @@ export interface KoaAppConfig {
   readonly scaling: ScalingConfig;
   /** Apply waits for the rollout and fails when it was rolled back. */
   readonly waitForSteadyState: boolean;
+  /** Who rolls out new task definition revisions: the service's `deployment.releasedBy`. */
+  readonly releasedBy: "terraform" | "pipeline";
   /** Network. */
   readonly network: NetworkConfig;
   /** Database. */

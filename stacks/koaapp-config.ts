@@ -202,6 +202,7 @@ export function loadKoaAppConfig(
     `${nameOf("minCount")} ${show(scaling.minCount)} is above ${nameOf("maxCount")} ${show(scaling.maxCount)}; allowed: ${nameOf("minCount")} at most ${nameOf("maxCount")}`,
   );
   const waitForSteadyState = flag("waitForSteadyState");
+  const releasedBy = read.oneOf("releasedBy", ["terraform", "pipeline"] as const) ?? "terraform";
 
   const phase = read.oneOf("phase", ["registry", "service"] as const) ?? "service";
   problems.check(
@@ -232,6 +233,7 @@ export function loadKoaAppConfig(
     healthCheckPath,
     scaling,
     waitForSteadyState,
+    releasedBy,
     network,
     database,
     backend,

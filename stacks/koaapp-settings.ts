@@ -80,6 +80,7 @@ export type Sources = {
   onDemandWeight: string;
   spotWeight: string;
   waitForSteadyState: string;
+  releasedBy: string;
   phase: string;
   agentImage: string;
 };
@@ -350,6 +351,13 @@ export const SETTINGS: readonly Setting[] = [
     env: "KOAAPP_WAIT_FOR_STEADY_STATE",
     default: "true",
     description: "terraform apply waits for the rollout and fails when ECS rolled it back",
+  },
+  {
+    key: "releasedBy",
+    env: "KOAAPP_RELEASED_BY",
+    default: "terraform",
+    description:
+      "Who rolls out new task definition revisions: terraform (apply rolls out image_tag) or pipeline (Terraform never reverts the running revision; see operations.md)",
   },
   {
     key: "agentImage",

@@ -178,7 +178,7 @@ export class KoaAppStack extends TerraformStack {
             },
           }
         : {}),
-      deployment: { waitForSteadyState: config.waitForSteadyState },
+      deployment: { waitForSteadyState: config.waitForSteadyState, releasedBy: config.releasedBy },
       metrics: { namespace: config.namespace },
       logs: { retentionDays: config.logRetentionDays },
       alarms: {

@@ -1,4 +1,4 @@
-import { minimumHealthyTasks } from "../../modules/deployment-warnings";
+import { countsWithoutRoom, maximumTasks, minimumHealthyTasks } from "../../modules/deployment-warnings";
 import { EmfFargateService, type EmfFargateServiceProps } from "../../modules/emf-fargate-service";
 import {
   blockOf,
@@ -100,6 +100,58 @@ describe("a deployment that may stop every task", () => {
     ["one task at 50% (rounded up to 1)", { deployment: { minimumHealthyPercent: 50 } }],
     ["the default 100%", {}],
     ["a service scaled to zero", { scaling: { desiredCount: 0 }, deployment: { minimumHealthyPercent: 0 } }],
+  ])("GIVEN %s WHEN built THEN no warning", (_case, overrides) => {
+    expect(warningsOf(overrides)).toEqual([]);
+  });
+});
+
+describe("a rolling deployment with no room to replace a task", () => {
+  // ECS API reference, DeploymentConfiguration: the most tasks is desiredCount × maximumPercent / 100 rounded down,
+  // the fewest desiredCount × minimumHealthyPercent / 100 rounded up; when they meet, nothing can start or stop.
+  it.each([
+    [4, 200, 8],
+    [1, 150, 1],
+    [3, 120, 3],
+    [5, 120, 6],
+  ])(
+    "GIVEN %i tasks at maximumPercent %i WHEN rounded as ECS does THEN at most %i run",
+    (count, percent, most) => {
+      expect(maximumTasks(count, percent)).toBe(most);
+    },
+  );
+
+  it("GIVEN 100/150 WHEN counted THEN 1 task has no room (1.5 rounds down) and 2 or more do", () => {
+    expect(countsWithoutRoom(1, 4, 100, 150)).toEqual([1]);
+  });
+
+  it("GIVEN 50/100 WHEN counted THEN 1 task has no room (0.5 rounds up) and 2 or more do", () => {
+    expect(countsWithoutRoom(1, 3, 50, 100)).toEqual([1]);
+  });
+
+  it("GIVEN one task at 100/150 WHEN built THEN a warning says the release never completes", () => {
+    expect(warningsOf({ deployment: { maximumPercent: 150 } })).toEqual([
+      "deployment.minimumHealthyPercent 100 and maximumPercent 150 with scaling.desiredCount 1 leave a rolling deployment of 1 task no room (ECS may run floor(1 × 150 / 100) = 1 and must keep ceil(1 × 100 / 100) = 1): it can neither start a replacement nor stop an old task, and the release never completes; allowed: a maximumPercent that adds a task (200, the default) or a lower minimumHealthyPercent",
+    ]);
+  });
+
+  it("GIVEN autoscaling from 1 to 4 at 100/120 WHEN built THEN the warning names the range and the other counts", () => {
+    expect(
+      warningsOf({
+        scaling: { minCapacity: 1, maxCapacity: 4, requestsPerTargetPerMinute: false },
+        deployment: { maximumPercent: 120 },
+      }),
+    ).toEqual([
+      "deployment.minimumHealthyPercent 100 and maximumPercent 120 with scaling.minCapacity 1 to maxCapacity 4 leave a rolling deployment of e.g. 1 task no room (ECS may run floor(1 × 120 / 100) = 1 and must keep ceil(1 × 100 / 100) = 1; also at 3 other counts): it can neither start a replacement nor stop an old task, and the release never completes; allowed: a maximumPercent that adds a task (200, the default) or a lower minimumHealthyPercent",
+    ]);
+  });
+
+  it.each<[string, Partial<EmfFargateServiceProps>]>([
+    ["the defaults 100/200", {}],
+    ["two tasks at 100/150", { scaling: { desiredCount: 2 }, deployment: { maximumPercent: 150 } }],
+    [
+      "two tasks at 50/100",
+      { scaling: { desiredCount: 2 }, deployment: { minimumHealthyPercent: 50, maximumPercent: 100 } },
+    ],
   ])("GIVEN %s WHEN built THEN no warning", (_case, overrides) => {
     expect(warningsOf(overrides)).toEqual([]);
   });

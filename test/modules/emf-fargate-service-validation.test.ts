@@ -392,3 +392,97 @@ describe("EmfFargateService with token inputs", () => {
     ).toContain("${var.secret_arn}");
   });
 });
+
+describe("a security group admitted to the container port twice", () => {
+  // Each source is its own aws_vpc_security_group_ingress_rule (tcp 5000 from the group); EC2 refuses the second
+  // identical one with InvalidPermission.Duplicate (hashicorp/terraform-provider-aws#12450), failing the apply.
+  const [a, b] = IDS.securityGroups;
+  const network = (ingressSecurityGroupIds: readonly string[]): NetworkOptions => ({
+    ...NETWORK,
+    ingressSecurityGroupIds,
+  });
+  const connect = (ingressSecurityGroupIds: readonly string[]) => ({
+    namespace: { create: { name: "shop.internal" } },
+    server: { ingressSecurityGroupIds },
+  });
+  const why =
+    "both admit it to container port 5000, and EC2 refuses the second identical rule (InvalidPermission.Duplicate), so the apply fails";
+
+  it("GIVEN one group in network.ingressSecurityGroupIds and serviceConnect.server.ingressSecurityGroupIds WHEN built THEN it is refused naming both paths and the ID", () => {
+    expect(problemsOf(() => build({ network: network([a, b]), serviceConnect: connect([b]) }))).toEqual([
+      `serviceConnect.server.ingressSecurityGroupIds[0] "${b}" is also network.ingressSecurityGroupIds[1]: ${why}; allowed: each security group once (network.ingressSecurityGroupIds[1] already admits it, for every purpose)`,
+    ]);
+  });
+
+  it("GIVEN a group twice in one list WHEN built THEN the second is refused", () => {
+    expect(problemsOf(() => build({ serviceConnect: connect([a, b, a]) }))).toEqual([
+      `serviceConnect.server.ingressSecurityGroupIds[2] "${a}" is also serviceConnect.server.ingressSecurityGroupIds[0]: ${why}; allowed: each security group once (serviceConnect.server.ingressSecurityGroupIds[0] already admits it, for every purpose)`,
+    ]);
+  });
+
+  it("GIVEN an existing listener's load balancer group also in network.ingressSecurityGroupIds WHEN built THEN it is refused", () => {
+    const loadBalancer = {
+      existingListener: {
+        listenerArn:
+          "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shared/0123456789abcdef/0123456789abcdef",
+        priority: 10,
+        pathPatterns: ["/orders/*"],
+        securityGroupId: a,
+      },
+    };
+    expect(problemsOf(() => build({ network: network([a]), loadBalancer }))).toEqual([
+      `loadBalancer.existingListener.securityGroupId "${a}" is also network.ingressSecurityGroupIds[0]: ${why}; allowed: each security group once (network.ingressSecurityGroupIds[0] already admits it, for every purpose)`,
+    ]);
+  });
+
+  it("GIVEN different groups in the two lists WHEN synthesized THEN each gets its one rule", () => {
+    const { json } = synthStack(
+      (stack) =>
+        new EmfFargateService(stack, "Service", {
+          ...SERVICE_PROPS,
+          network: network([a]),
+          serviceConnect: connect([b]),
+        }),
+    );
+    const rules = Object.values(json.resource?.aws_vpc_security_group_ingress_rule ?? {}).map(
+      (rule) => rule.referenced_security_group_id,
+    );
+    expect(rules.sort()).toEqual([a, b].sort());
+  });
+
+  it("GIVEN the same variable in both lists WHEN built THEN it is not judged (a token cannot be compared)", () => {
+    const stack = newStack();
+    const group = new TerraformVariable(stack, "client_group", { type: "string" }).stringValue;
+    const service = new EmfFargateService(stack, "Service", {
+      ...SERVICE_PROPS,
+      network: network([group]),
+      serviceConnect: connect([group]),
+    });
+    expect(service.securityGroupId).toMatch(/\$\{TfToken\[/);
+  });
+});
+
+describe("a rolling deployment with no room", () => {
+  it("GIVEN minimumHealthyPercent 100 and maximumPercent 100 WHEN built THEN it is refused: no count leaves room", () => {
+    expect(
+      problemsOf(() => build({ deployment: { minimumHealthyPercent: 100, maximumPercent: 100 } })),
+    ).toEqual([
+      "deployment.maximumPercent 100 with deployment.minimumHealthyPercent 100 leaves a rolling deployment no room: ECS may not start a replacement before stopping a task, nor stop one before its replacement runs, so no release completes; allowed: a maximumPercent above minimumHealthyPercent (200, the default), or a lower minimumHealthyPercent",
+    ]);
+  });
+
+  it("GIVEN maximumPercent 100 with a lower minimumHealthyPercent WHEN built THEN it is accepted", () => {
+    const s = synthStack(
+      (stack) =>
+        new EmfFargateService(stack, "Service", {
+          ...SERVICE_PROPS,
+          scaling: { desiredCount: 2 },
+          deployment: { minimumHealthyPercent: 50, maximumPercent: 100 },
+        }).service,
+    );
+    expect(blockOf(s, s.built)).toMatchObject({
+      deployment_minimum_healthy_percent: 50,
+      deployment_maximum_percent: 100,
+    });
+  });
+});

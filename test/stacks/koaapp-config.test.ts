@@ -61,6 +61,7 @@ describe("loadKoaAppConfig", () => {
         spotWeight: 0,
       },
       waitForSteadyState: true,
+      releasedBy: "terraform",
       network: { create: true, cidrBlock: "10.0.0.0/16", availabilityZones: ["eu-west-2a", "eu-west-2b"] },
       database: { create: true, instanceClass: "db.t4g.micro", deletionProtection: true },
       backend: { type: "local" },
@@ -346,6 +347,17 @@ describe("loadKoaAppConfig", () => {
     ).toEqual([
       "loadBalancerSubnetIds (KOAAPP_LB_SUBNET_IDS) is empty while vpcId is set; allowed: two or more subnets in different zones for the load balancer — public ones (a route to an internet gateway) for loadBalancer=public",
       "ingressCidrs (KOAAPP_INGRESS_CIDRS) is empty for an internal load balancer in an existing VPC; allowed: the CIDRs of the clients that call it",
+    ]);
+  });
+
+  it("reads who releases revisions, and refuses anyone but terraform or a pipeline", () => {
+    // GIVEN KOAAPP_RELEASED_BY WHEN loaded THEN it is the service's deployment.releasedBy, checked here
+    expect(loadKoaAppConfig(noContext, { KOAAPP_RELEASED_BY: "pipeline" }).releasedBy).toBe("pipeline");
+    expect(loadKoaAppConfig((key) => (key === "releasedBy" ? "pipeline" : undefined), {}).releasedBy).toBe(
+      "pipeline",
+    );
+    expect(problemsOf({ KOAAPP_RELEASED_BY: "github-actions" })).toEqual([
+      'releasedBy (KOAAPP_RELEASED_BY) "github-actions" is not valid; allowed: terraform, pipeline',
     ]);
   });
 

@@ -91,6 +91,12 @@ describe("koaapp stack with the default configuration", () => {
     );
   });
 
+  it("leaves the running revision to Terraform by default: apply rolls out image_tag and checks it runs", () => {
+    const service = only(tf, "aws_ecs_service");
+    expect(service.lifecycle.ignore_changes).toEqual(["desired_count"]);
+    expect(service.lifecycle.postcondition).toHaveLength(1);
+  });
+
   it("keeps the state local, in the project root, by a relative path", () => {
     expect(tf.terraform.backend).toEqual({ local: { path: "../../../terraform.koaapp.tfstate" } });
   });
@@ -644,5 +650,28 @@ describe("koaapp stack's outbound path for the tasks", () => {
     expect(() => koaAppStack({ ...EXISTING_NETWORK, KOAAPP_OUTBOUND: "vpcEndpoints" })).toThrow(
       /^koaapp\/Service: invalid props:\n- agent\.image "public\.ecr\.aws\/cloudwatch-agent\/cloudwatch-agent:[^"]+" is not in private ECR, which network\.outbound "vpcEndpoints" needs/,
     );
+  });
+});
+
+describe("koaapp stack released by a pipeline (KOAAPP_RELEASED_BY=pipeline)", () => {
+  const tf = synth({ KOAAPP_RELEASED_BY: "pipeline" });
+
+  it("never reverts the revision a pipeline rolled out, and leaves checking the release to the pipeline", () => {
+    // GIVEN releasedBy pipeline WHEN synthesized THEN the service ignores task_definition and has no postcondition
+    const service = only(tf, "aws_ecs_service");
+    expect(service.lifecycle).toEqual({ ignore_changes: ["desired_count", "task_definition"] });
+  });
+
+  it("outputs the names the pipeline recipe reads (docs/operations.md)", () => {
+    const service = Object.keys(tf.resource.aws_ecs_service)[0];
+    const cluster = Object.keys(tf.resource.aws_ecs_cluster)[0];
+    const family = Object.keys(tf.resource.aws_ecs_task_definition)[0];
+    expect(tf.output.cluster_name.value).toBe(`\${aws_ecs_cluster.${cluster}.name}`);
+    expect(tf.output.service_name.value).toBe(`\${aws_ecs_service.${service}.name}`);
+    expect(tf.output.task_definition_family.value).toBe(`\${aws_ecs_task_definition.${family}.family}`);
+    const recipe = readFileSync(join(__dirname, "..", "..", "docs", "operations.md"), "utf8");
+    const read = [...recipe.matchAll(/terraform output -raw (\w+)/g)].map(([, name]) => name);
+    expect(read).toEqual(["cluster_name", "service_name", "task_definition_family"]);
+    for (const name of read) expect(Object.keys(tf.output)).toContain(name);
   });
 });
