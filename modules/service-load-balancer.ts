@@ -23,6 +23,13 @@ import { type Checker, isKnown, isObject, keysOf } from "./validation";
 /** TLS policy of HTTPS listeners: TLS 1.3 and 1.2, the ALB's recommended policy. */
 export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
+/**
+ * Seconds a deregistering task keeps its in-flight requests, for a created load balancer and an existing listener
+ * alike. Shorter than the target group's own 300 s (hashicorp/aws docs, aws_lb_target_group `deregistration_delay`:
+ * "The default value is 300 seconds"), which every rollout and scale-in would wait per task.
+ */
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 15;
+
 /** An Application Load Balancer created for the service. */
 export interface CreateLoadBalancerOptions {
   /**
@@ -126,7 +133,7 @@ export function resolveLoadBalancer(
     idleTimeoutSeconds: options.idleTimeoutSeconds ?? 60,
     deletionProtection: options.deletionProtection ?? false,
     healthCheck: resolveTargetHealthCheck(isObject(options.healthCheck) ? options.healthCheck : {}),
-    deregistrationDelaySeconds: options.deregistrationDelaySeconds ?? 15,
+    deregistrationDelaySeconds: options.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS,
   };
 }
 

@@ -4,6 +4,7 @@ import { checkFrontDoor, type LoadBalancerOptions, resolveFrontDoor } from "../.
 import {
   type CreateLoadBalancerOptions,
   checkLoadBalancer,
+  DEFAULT_DEREGISTRATION_DELAY_SECONDS,
   DEFAULT_SSL_POLICY,
   resolveLoadBalancer,
   ServiceLoadBalancer,
@@ -420,6 +421,16 @@ describe("checkFrontDoor", () => {
     ],
   ])("GIVEN %s WHEN checked THEN there is no problem", (_case, door) => {
     expect(doorProblems(door)).toEqual([]);
+  });
+
+  it("GIVEN no deregistration delay WHEN a created load balancer or an existing listener is resolved THEN both drain for the one default, 15 s", () => {
+    const door = resolveFrontDoor({ create: PUBLIC, existingListener: listener }, "koaapp");
+
+    expect([
+      door.create?.deregistrationDelaySeconds,
+      door.existingListener?.deregistrationDelaySeconds,
+    ]).toEqual([DEFAULT_DEREGISTRATION_DELAY_SECONDS, DEFAULT_DEREGISTRATION_DELAY_SECONDS]);
+    expect(DEFAULT_DEREGISTRATION_DELAY_SECONDS).toBe(15);
   });
 
   it("GIVEN no front door or two WHEN checked THEN exactly one is asked for", () => {
