@@ -64,7 +64,15 @@ export interface CreateLoadBalancerOptions {
   /** Refuse deletion of the load balancer (turn off before `terraform destroy`). @default false */
   readonly deletionProtection?: boolean;
   /** Access logs to an S3 bucket that allows the regional ELB account to write. @default - none */
-  readonly accessLogs?: { readonly bucket: string; readonly prefix?: string };
+  readonly accessLogs?: {
+    /** Name of the bucket. */
+    readonly bucket: string;
+    /**
+     * Key prefix of the log objects, before `AWSLogs/<account>/elasticloadbalancing/…`.
+     * @default - none: the objects start at the bucket's root with `AWSLogs/`
+     */
+    readonly prefix?: string;
+  };
   /** Health check of the tasks. @default - see TargetHealthCheck */
   readonly healthCheck?: TargetHealthCheck;
   /**
