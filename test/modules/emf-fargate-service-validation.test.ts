@@ -4,6 +4,8 @@
  * container's rules: emf-fargate-service-container.test.ts; the production props' rules:
  * emf-fargate-service-production.test.ts.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { TerraformVariable } from "cdktf";
 import type { ContainerOptions } from "../../modules/app-container";
 import { LOG_RETENTION_DAYS } from "../../modules/aws-rules";
@@ -186,6 +188,24 @@ describe("EmfFargateService validation of the whole props tree", () => {
     const notFrom01 = Object.keys(MOVED_SERVICE_PROPS).filter((k) => !V01.includes(k));
 
     expect({ neither, both, notFrom01 }).toEqual({ neither: [], both: [], notFrom01: [] });
+  });
+
+  it("GIVEN the moved props WHEN the package's CHANGELOG is read THEN its 0.1 -> 0.2 table has a row for each", () => {
+    const changelog = readFileSync(
+      join(__dirname, "..", "..", "packages", "constructs", "CHANGELOG.md"),
+      "utf8",
+    );
+    const firstCells = changelog
+      .split("\n")
+      .filter((line) => line.startsWith("| "))
+      .map((line) => line.split("|")[1] ?? "");
+
+    const missing = Object.keys(MOVED_SERVICE_PROPS).filter(
+      // `key`, or `key: { … }` / `key.*` for a whole concern
+      (key) => !firstCells.some((cell) => new RegExp(`\`${key}[\`:.]`).test(cell)),
+    );
+
+    expect(missing).toEqual([]);
   });
 
   it("GIVEN a misspelt container prop WHEN built THEN the key meant is suggested and the missing image is named", () => {
