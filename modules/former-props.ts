@@ -1,8 +1,8 @@
 /**
- * Where each top-level prop of `EmfFargateServiceProps` 0.1 went in 0.2, for the refusal of an unknown prop: code
- * written for 0.1 (from JavaScript, or cast) names the new path instead of getting no hint, since the props moved
- * under other names (`taskCpu` → `task.cpu`) that no edit-distance guess finds. The same mapping is the table in
- * packages/constructs/CHANGELOG.md (0.2.0). Internal to the package.
+ * Where the props of 0.1 went in 0.2, for the refusal of an unknown prop: code written for 0.1 (from JavaScript, or
+ * cast) names the new path instead of getting no hint, since the props moved under other names (`taskCpu` →
+ * `task.cpu`) that no edit-distance guess finds. The same mapping is the table in packages/constructs/CHANGELOG.md
+ * (0.2.0). Internal to the package.
  */
 
 const MOVED: Readonly<Record<string, string>> = {
@@ -49,3 +49,8 @@ const MOVED: Readonly<Record<string, string>> = {
 export const MOVED_SERVICE_PROPS: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(MOVED).map(([key, now]) => [key, `in 0.2 it is ${now}`]),
 );
+
+/** The 0.1 props of a created load balancer (`loadBalancer.create`) that changed, each with where it is in 0.2. */
+export const MOVED_CREATE_LOAD_BALANCER_PROPS: Readonly<Record<string, string>> = {
+  internal: 'in 0.2 it is scheme ("internal" for true, "internet-facing" for false)',
+};

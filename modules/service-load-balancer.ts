@@ -8,6 +8,7 @@ import { Construct } from "constructs";
 import { ARN, checkArn, checkCidrs, checkResourceIds, isTls12OrNewerPolicy } from "./aws-rules";
 import type { ITerraformDependable } from "./cdktf";
 import type { ResolvedTrafficShift } from "./deployment-strategy";
+import { MOVED_CREATE_LOAD_BALANCER_PROPS } from "./former-props";
 import { exemptFromPolicy } from "./policy-exemptions";
 import {
   checkDeregistrationDelay,
@@ -147,7 +148,7 @@ export function resolveLoadBalancer(
 
 /** Checks a created load balancer's options (`c` is the `loadBalancer.create` prop's checker). */
 export function checkLoadBalancer(c: Checker, raw: CreateLoadBalancerOptions, s: ResolvedLoadBalancer): void {
-  c.object(raw, CREATE_KEYS, "CreateLoadBalancerOptions");
+  c.object(raw, CREATE_KEYS, "CreateLoadBalancerOptions", MOVED_CREATE_LOAD_BALANCER_PROPS);
   if (c.at("scheme").required(s.scheme, '"internet-facing" (public subnets) or "internal"'))
     c.at("scheme").oneOf(s.scheme, ["internet-facing", "internal"]);
   if (

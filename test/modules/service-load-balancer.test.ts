@@ -303,7 +303,7 @@ describe("checkLoadBalancer", () => {
     [
       "the 0.1.0 internal flag",
       { internal: true } as Partial<CreateLoadBalancerOptions>,
-      "loadBalancer.create.internal true is not a prop of CreateLoadBalancerOptions; allowed: scheme, subnetIds, name, certificateArn, sslPolicy, ingressCidrs, ingressSecurityGroupIds, idleTimeoutSeconds, deletionProtection, accessLogs, healthCheck, deregistrationDelaySeconds",
+      'loadBalancer.create.internal true is not a prop of CreateLoadBalancerOptions: in 0.2 it is scheme ("internal" for true, "internet-facing" for false); allowed: scheme, subnetIds, name, certificateArn, sslPolicy, ingressCidrs, ingressSecurityGroupIds, idleTimeoutSeconds, deletionProtection, accessLogs, healthCheck, deregistrationDelaySeconds',
     ],
     [
       "a scheme that is neither",
