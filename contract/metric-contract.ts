@@ -46,7 +46,10 @@ export const METRIC_CONTRACT = {
 export interface ExpectedDocument {
   /** `AWS_EMF_NAMESPACE`. */
   readonly namespace: string;
-  /** `AWS_EMF_LOG_GROUP_NAME`: the agent drops documents that do not name a log group. */
+  /**
+   * `AWS_EMF_LOG_GROUP_NAME`: the agent drops documents that do not name a log group.
+   * @default - not checked: a document naming any log group, or none, passes
+   */
   readonly logGroupName?: string;
 }
 

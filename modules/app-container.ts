@@ -39,8 +39,9 @@ export interface ContainerOptions {
   readonly healthCheck: HealthCheck | false;
   /**
    * The app's own plain variables. The construct sets `PORT` and the `AWS_EMF_*` variables itself; neither may be
-   * set here. Names that look like secrets (PASSWORD, SECRET, TOKEN, PRIVATE_KEY, CREDENTIAL, API_KEY) are refused
-   * unless listed in `plaintextAllowed`: a secret belongs in `secrets`.
+   * set here. Names that look like secrets (PASSWORD, PASSWD, SECRET, TOKEN, CREDENTIAL, API_KEY, PRIVATE_KEY and
+   * their joined forms, `DB_PASS`, `MYSQL_PWD`) are refused unless listed in `plaintextAllowed`: a secret belongs in
+   * `secrets`.
    * @default - none
    */
   readonly environment?: Readonly<Record<string, string>>;

@@ -5,6 +5,10 @@
  * Field names and shapes follow the ECS API so the rendered JSON reads like the ECS documentation.
  * Values may be cdktf tokens (ARNs, names); they are kept inside string values so the result stays a
  * readable JSON string in cdk.tf.json and Terraform resolves only the references.
+ *
+ * Every optional field is left out of the JSON when not given, so its `@default` is what ECS does then, as the ECS
+ * API reference states it (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html
+ * and the pages of its member types: HealthCheck, PortMapping, ContainerRestartPolicy, MountPoint).
  */
 
 /** A name/value environment variable. */
@@ -27,13 +31,16 @@ export interface ContainerSecret {
 export interface PortMapping {
   /** Port the container listens on. */
   readonly containerPort: number;
-  /** Host port; on awsvpc the same as `containerPort`. */
+  /** Host port; on awsvpc the same as `containerPort`. @default - the container port (awsvpc) */
   readonly hostPort?: number;
-  /** Transport protocol. */
+  /** Transport protocol. @default "tcp" */
   readonly protocol?: "tcp" | "udp";
-  /** Name for Service Connect; optional. */
+  /** Name for Service Connect. @default - none: Service Connect cannot refer to the port */
   readonly name?: string;
-  /** Application protocol for Service Connect's protocol handling and metrics; optional. */
+  /**
+   * Application protocol for Service Connect's protocol handling and metrics.
+   * @default - none: Service Connect proxies plain TCP
+   */
   readonly appProtocol?: "http" | "http2" | "grpc";
 }
 
@@ -41,9 +48,9 @@ export interface PortMapping {
 export interface LogConfiguration {
   /** The log driver; Fargate supports awslogs, splunk and awsfirelens. */
   readonly logDriver: string;
-  /** Driver options, e.g. awslogs-group, awslogs-region, awslogs-stream-prefix. */
+  /** Driver options, e.g. awslogs-group, awslogs-region, awslogs-stream-prefix. @default - none: the driver's own */
   readonly options?: Readonly<Record<string, string>>;
-  /** Secret driver options. */
+  /** Secret driver options. @default - none */
   readonly secretOptions?: readonly ContainerSecret[];
 }
 
@@ -51,13 +58,13 @@ export interface LogConfiguration {
 export interface HealthCheck {
   /** `["CMD", ...]`, `["CMD-SHELL", "..."]` or `["NONE"]`. */
   readonly command: readonly string[];
-  /** Seconds between checks (5–300). */
+  /** Seconds between checks (5–300). @default 30 */
   readonly interval?: number;
-  /** Seconds before a check counts as failed (2–60). */
+  /** Seconds before a check counts as failed (2–60; less than `interval`). @default 5 */
   readonly timeout?: number;
-  /** Consecutive failures before the container is unhealthy (1–10). */
+  /** Consecutive failures before the container is unhealthy (1–10). @default 3 */
   readonly retries?: number;
-  /** Grace period in seconds before failures count (0–300). */
+  /** Grace period in seconds before failures count (0–300). @default - none: failures count from the start */
   readonly startPeriod?: number;
 }
 
@@ -73,15 +80,15 @@ export interface ContainerDependency {
 export interface RestartPolicy {
   /** Whether ECS restarts the container when it exits. */
   readonly enabled: boolean;
-  /** Exit codes that do not trigger a restart. */
+  /** Exit codes that do not trigger a restart. @default - none: every exit code does */
   readonly ignoredExitCodes?: readonly number[];
-  /** Seconds a container must run before a restart is attempted again (60–1800). */
+  /** Seconds a container must run before a restart is attempted again (60–1800). @default 300 */
   readonly restartAttemptPeriod?: number;
 }
 
 /** Linux-specific settings. */
 export interface LinuxParameters {
-  /** Runs an init process as PID 1 that forwards signals and reaps zombies. */
+  /** Runs an init process as PID 1 that forwards signals and reaps zombies. @default false */
   readonly initProcessEnabled?: boolean;
 }
 
@@ -91,7 +98,7 @@ export interface MountPoint {
   readonly sourceVolume: string;
   /** Path inside the container. */
   readonly containerPath: string;
-  /** Mount read-only. */
+  /** Mount read-only. @default false */
   readonly readOnly?: boolean;
 }
 
@@ -101,47 +108,47 @@ export interface ContainerDefinition {
   readonly name: string;
   /** Image reference, pinned by tag or digest. */
   readonly image: string;
-  /** Whether ECS resolves the image's tag to a digest once per deployment. ECS default: enabled. */
+  /** Whether ECS resolves the image's tag to a digest once per deployment. @default "enabled" */
   readonly versionConsistency?: "enabled" | "disabled";
-  /** CPU units reserved for the container. */
+  /** CPU units reserved for the container. @default - none reserved: it shares the task's CPU */
   readonly cpu?: number;
-  /** Hard memory limit in MiB. */
+  /** Hard memory limit in MiB. @default - none: the task's memory bounds it */
   readonly memory?: number;
-  /** Soft memory reservation in MiB. */
+  /** Soft memory reservation in MiB. @default - none */
   readonly memoryReservation?: number;
-  /** Whether the task stops when this container stops. ECS default: true. */
+  /** Whether the task stops when this container stops. @default true */
   readonly essential?: boolean;
-  /** Ports the container listens on. */
+  /** Ports the container listens on. @default - none */
   readonly portMappings?: readonly PortMapping[];
-  /** Plain environment variables. */
+  /** Plain environment variables. @default - none */
   readonly environment?: readonly EnvironmentVariable[];
-  /** Secrets injected as environment variables. */
+  /** Secrets injected as environment variables. @default - none */
   readonly secrets?: readonly ContainerSecret[];
-  /** Logging driver and options. */
+  /** Logging driver and options. @default - none: the container's output is not kept */
   readonly logConfiguration?: LogConfiguration;
-  /** Start-order dependencies. */
+  /** Start-order dependencies. @default - none */
   readonly dependsOn?: readonly ContainerDependency[];
-  /** Container health check. */
+  /** Container health check. @default - none: ECS reports the container's health as UNKNOWN */
   readonly healthCheck?: HealthCheck;
-  /** Linux settings such as the init process. */
+  /** Linux settings such as the init process. @default - none */
   readonly linuxParameters?: LinuxParameters;
-  /** Seconds ECS waits after SIGTERM before SIGKILL (Fargate: up to 120). */
+  /** Seconds ECS waits after SIGTERM before SIGKILL (Fargate: up to 120). @default 30 */
   readonly stopTimeout?: number;
-  /** Seconds ECS waits for dependencies to reach their condition. */
+  /** Seconds ECS waits for dependencies to reach their condition. @default - none: the ECS agent's own limit */
   readonly startTimeout?: number;
-  /** Mount the root filesystem read-only. */
+  /** Mount the root filesystem read-only. @default false */
   readonly readonlyRootFilesystem?: boolean;
-  /** User (name or uid[:gid]) the process runs as. */
+  /** User (name or uid[:gid]) the process runs as. @default - the image's USER */
   readonly user?: string;
-  /** Restart policy for the container. */
+  /** Restart policy for the container. @default - none: an exited container is not restarted */
   readonly restartPolicy?: RestartPolicy;
-  /** Task volumes mounted into the container. */
+  /** Task volumes mounted into the container. @default - none */
   readonly mountPoints?: readonly MountPoint[];
-  /** Overrides the image's CMD. */
+  /** Overrides the image's CMD. @default - the image's CMD */
   readonly command?: readonly string[];
-  /** Overrides the image's ENTRYPOINT. */
+  /** Overrides the image's ENTRYPOINT. @default - the image's ENTRYPOINT */
   readonly entryPoint?: readonly string[];
-  /** Working directory. */
+  /** Working directory. @default - the image's WORKDIR */
   readonly workingDirectory?: string;
 }
 

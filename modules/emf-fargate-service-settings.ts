@@ -11,6 +11,7 @@ import { ARN, checkArn, isPrivateEcrImage } from "./aws-rules";
 import { checkAgent, type ResolvedAgent, resolveAgent } from "./cloudwatch-agent-sidecar";
 import type { StrategyContext } from "./deployment-strategy";
 import type { EmfFargateServiceProps } from "./emf-fargate-service";
+import { MOVED_SERVICE_PROPS } from "./former-props";
 import { exemptFromPolicy } from "./policy-exemptions";
 import { checkAlarms, type ResolvedAlarms, resolveAlarms } from "./service-alarms";
 import { checkServiceConnect, type ResolvedServiceConnect, resolveServiceConnect } from "./service-connect";
@@ -159,7 +160,7 @@ export function checkServiceSettings(
   s: ServiceSettings,
   providerVersion: string,
 ): void {
-  c.object(props, SERVICE_KEYS, "EmfFargateServiceProps");
+  c.object(props, SERVICE_KEYS, "EmfFargateServiceProps", MOVED_SERVICE_PROPS);
   if (c.at("serviceName").required(s.serviceName, "an ECS service name"))
     c.at("serviceName").matches(
       s.serviceName,

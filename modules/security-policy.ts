@@ -33,8 +33,26 @@ export const POLICY_RULES = [
 /** One of {@link POLICY_RULES}. */
 export type PolicyRule = (typeof POLICY_RULES)[number];
 
-/** Variable and parameter names that look like secrets: plain values under them are refused or reported. */
-export const SECRET_LIKE_NAME = /PASSWORD|SECRET|TOKEN|PRIVATE_KEY|CREDENTIAL|API_KEY/i;
+/** `word` in any case, as a pattern: the source of {@link SECRET_LIKE_NAME} stays readable without the `i` flag. */
+function anyCase(word: string): string {
+  return word.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`);
+}
+
+/**
+ * Variable and parameter names that look like secrets: plain values under them are refused or reported. Anywhere
+ * in the name: PASSWORD, PASSWD, PASSPHRASE, SECRET, TOKEN, CREDENTIAL, CREDS, and API, PRIVATE or PRIV then KEY
+ * (joined or by `_`, `-`, `.`: `APIKEY`, `private-key`, `privateKey`). PASS and PWD only as the last word after
+ * another (`DB_PASS`, `smtpPass`, `MYSQL_PWD`, `/app/db/pass`): inside or at the start of a word they are something
+ * else (`PASSENGER_COUNT`, `BYPASS_CACHE`, `PASS_THROUGH`), and `PWD` alone is the shell's working directory. Case
+ * matters only at a camelCase boundary (`dbPass` is two words, `bypass` one), so the pattern has no `i` flag.
+ */
+export const SECRET_LIKE_NAME = new RegExp(
+  [
+    ...["password", "passwd", "passphrase", "secret", "token", "credential", "creds"].map(anyCase),
+    `(?:${anyCase("api")}|${anyCase("private")}|${anyCase("priv")})[-_.]?${anyCase("key")}`,
+    `(?:[-_./](?:${anyCase("pass")}|${anyCase("pwd")})|[a-z0-9](?:P${anyCase("ass")}|P${anyCase("wd")}))$`,
+  ].join("|"),
+);
 const SECRET_READ_ACTION =
   /^(ssm:GetParameters?|ssm:GetParametersByPath|ssm:\*|secretsmanager:GetSecretValue|secretsmanager:\*|kms:Decrypt|kms:\*)$/i;
 const ADMIN_POLICIES = /:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess)$/;

@@ -6,6 +6,7 @@ import type { LoadBalancerTarget } from "./fargate-service";
 import {
   type CreateLoadBalancerOptions,
   checkLoadBalancer,
+  DEFAULT_DEREGISTRATION_DELAY_SECONDS,
   type ResolvedLoadBalancer,
   resolveLoadBalancer,
   ServiceLoadBalancer,
@@ -86,7 +87,8 @@ export function resolveFrontDoor(door: LoadBalancerOptions, serviceName: string)
           existingListener: {
             ...listener,
             healthCheck: resolveTargetHealthCheck(isObject(listener.healthCheck) ? listener.healthCheck : {}),
-            deregistrationDelaySeconds: listener.deregistrationDelaySeconds ?? 15,
+            deregistrationDelaySeconds:
+              listener.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS,
           },
         }
       : {}),

@@ -8,6 +8,7 @@ import { Construct } from "constructs";
 import { ARN, checkArn, checkCidrs, checkResourceIds, isTls12OrNewerPolicy } from "./aws-rules";
 import type { ITerraformDependable } from "./cdktf";
 import type { ResolvedTrafficShift } from "./deployment-strategy";
+import { MOVED_CREATE_LOAD_BALANCER_PROPS } from "./former-props";
 import { exemptFromPolicy } from "./policy-exemptions";
 import {
   checkDeregistrationDelay,
@@ -22,6 +23,13 @@ import { type Checker, isKnown, isObject, keysOf } from "./validation";
 
 /** TLS policy of HTTPS listeners: TLS 1.3 and 1.2, the ALB's recommended policy. */
 export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/**
+ * Seconds a deregistering task keeps its in-flight requests, for a created load balancer and an existing listener
+ * alike. Shorter than the target group's own 300 s (hashicorp/aws docs, aws_lb_target_group `deregistration_delay`:
+ * "The default value is 300 seconds"), which every rollout and scale-in would wait per task.
+ */
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 15;
 
 /** An Application Load Balancer created for the service. */
 export interface CreateLoadBalancerOptions {
@@ -57,7 +65,15 @@ export interface CreateLoadBalancerOptions {
   /** Refuse deletion of the load balancer (turn off before `terraform destroy`). @default false */
   readonly deletionProtection?: boolean;
   /** Access logs to an S3 bucket that allows the regional ELB account to write. @default - none */
-  readonly accessLogs?: { readonly bucket: string; readonly prefix?: string };
+  readonly accessLogs?: {
+    /** Name of the bucket. */
+    readonly bucket: string;
+    /**
+     * Key prefix of the log objects, before `AWSLogs/<account>/elasticloadbalancing/…`.
+     * @default - none: the objects start at the bucket's root with `AWSLogs/`
+     */
+    readonly prefix?: string;
+  };
   /** Health check of the tasks. @default - see TargetHealthCheck */
   readonly healthCheck?: TargetHealthCheck;
   /**
@@ -126,13 +142,13 @@ export function resolveLoadBalancer(
     idleTimeoutSeconds: options.idleTimeoutSeconds ?? 60,
     deletionProtection: options.deletionProtection ?? false,
     healthCheck: resolveTargetHealthCheck(isObject(options.healthCheck) ? options.healthCheck : {}),
-    deregistrationDelaySeconds: options.deregistrationDelaySeconds ?? 15,
+    deregistrationDelaySeconds: options.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS,
   };
 }
 
 /** Checks a created load balancer's options (`c` is the `loadBalancer.create` prop's checker). */
 export function checkLoadBalancer(c: Checker, raw: CreateLoadBalancerOptions, s: ResolvedLoadBalancer): void {
-  c.object(raw, CREATE_KEYS, "CreateLoadBalancerOptions");
+  c.object(raw, CREATE_KEYS, "CreateLoadBalancerOptions", MOVED_CREATE_LOAD_BALANCER_PROPS);
   if (c.at("scheme").required(s.scheme, '"internet-facing" (public subnets) or "internal"'))
     c.at("scheme").oneOf(s.scheme, ["internet-facing", "internal"]);
   if (

@@ -136,22 +136,27 @@ export class Checker {
 
   /**
    * A props object: records that it is not one, or each key not in `known` with the key probably meant.
-   * Returns the object, or `{}` when the value is absent or not an object (its problem recorded), so checks
-   * of its props can go on without special cases.
+   * `moved` names keys a former release had, each with where that setting is now (`{ taskCpu: "in 0.2 it is
+   * task.cpu" }`): such a key is refused with that text instead of a guess, since an edit-distance guess cannot
+   * find a prop that moved under another name. Returns the object, or `{}` when the value is absent or not an
+   * object (its problem recorded), so checks of its props can go on without special cases.
    */
-  object(value: unknown, known: readonly string[], what: string): Readonly<Record<string, unknown>> {
+  object(
+    value: unknown,
+    known: readonly string[],
+    what: string,
+    moved: Readonly<Record<string, string>> = {},
+  ): Readonly<Record<string, unknown>> {
     if (value === undefined) return {};
     if (!isObject(value)) {
       this.fail(value, "is not an object", what);
       return {};
     }
     for (const key of unknownKeys(value, known)) {
-      const near = didYouMean(key, known);
-      this.at(key).fail(
-        value[key],
-        `is not a prop of ${what}${near ? ` (did you mean ${near}?)` : ""}`,
-        known.join(", "),
-      );
+      const now = Object.hasOwn(moved, key) ? moved[key] : undefined;
+      const near = now === undefined ? didYouMean(key, known) : undefined;
+      const hint = now !== undefined ? `: ${now}` : near ? ` (did you mean ${near}?)` : "";
+      this.at(key).fail(value[key], `is not a prop of ${what}${hint}`, known.join(", "));
     }
     return value;
   }

@@ -1,11 +1,15 @@
-export { METRICS_MODES, type MetricsMode } from "../../contract/metrics";
+/**
+ * The public API of `@emf-fargate/koa-latency`: the middleware, its options and what it reports, and
+ * `latencyMetricsProblems` for an app that lists the middleware's configuration problems with its own before it
+ * starts. Parsers and error helpers stay internal.
+ */
+
 export type { Clock, Timer } from "./clock";
 export { EMF_ENVIRONMENT_VARIABLES } from "./environment";
 export {
   type LatencyMetricsMiddleware,
   type LatencyMetricsStats,
   latencyMetrics,
-  statusOfError,
 } from "./latency-middleware";
 export {
   DEFAULT_BUFFER_BYTES,
@@ -18,5 +22,5 @@ export {
   MAX_TCP_DOCUMENT_BYTES,
   MAX_UDP_DOCUMENT_BYTES,
 } from "./options";
-export { latencyMetricsProblems, parseEndpoint } from "./resolve-options";
-export type { AgentEndpoint, LineOutput, TransportCounters } from "./transport";
+export { latencyMetricsProblems } from "./resolve-options";
+export type { LineOutput, TransportCounters } from "./transport";

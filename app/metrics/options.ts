@@ -1,14 +1,14 @@
 import type Koa from "koa";
 import type { Logger } from "pino";
-import { DEFAULT_AGENT_ENDPOINT, METRICS_MODES, type MetricsMode } from "../../contract/metrics";
+import { DEFAULT_AGENT_ENDPOINT, METRICS_MODES } from "../../contract/metrics";
 import type { Clock } from "./clock";
 import type { AgentEndpoint, LineOutput } from "./transport/transport";
 
 /** How latency samples become documents; `off` installs a pass-through that records nothing. */
 export const LATENCY_METRICS_MODES = METRICS_MODES;
 
-/** A value of `mode`. */
-export type LatencyMetricsMode = MetricsMode;
+/** A value of `mode`: `off`, `aggregate` or `request`. */
+export type LatencyMetricsMode = (typeof LATENCY_METRICS_MODES)[number];
 
 /**
  * The values of aws-embedded-metrics' `AWS_EMF_ENVIRONMENT`. `Local` and `Lambda` write the documents to

@@ -4,10 +4,13 @@
  * container's rules: emf-fargate-service-container.test.ts; the production props' rules:
  * emf-fargate-service-production.test.ts.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { TerraformVariable } from "cdktf";
 import type { ContainerOptions } from "../../modules/app-container";
 import { LOG_RETENTION_DAYS } from "../../modules/aws-rules";
 import { EmfFargateService, type EmfFargateServiceProps } from "../../modules/emf-fargate-service";
+import { MOVED_SERVICE_PROPS } from "../../modules/former-props";
 import type { NetworkOptions } from "../../modules/service-options";
 import {
   blockOf,
@@ -113,6 +116,96 @@ describe("EmfFargateService validation of the whole props tree", () => {
     expect(problemsOf(() => buildFromJavaScript({ ...SERVICE_PROPS, maxTasks: 6 }))).toEqual([
       `maxTasks 6 is not a prop of EmfFargateServiceProps; allowed: ${SERVICE_KEYS}`,
     ]);
+  });
+
+  it("GIVEN 0.1 props at the top WHEN built THEN each is refused with its 0.2 path, beside the other problems", () => {
+    expect(
+      problemsOf(() =>
+        buildFromJavaScript({ ...SERVICE_PROPS, taskCpu: 333, desiredCount: -1, imageUri: "app:1" }),
+      ),
+    ).toEqual([
+      `taskCpu 333 is not a prop of EmfFargateServiceProps: in 0.2 it is task.cpu; allowed: ${SERVICE_KEYS}`,
+      `desiredCount -1 is not a prop of EmfFargateServiceProps: in 0.2 it is scaling.desiredCount; allowed: ${SERVICE_KEYS}`,
+      `imageUri "app:1" is not a prop of EmfFargateServiceProps: in 0.2 it is container.image; allowed: ${SERVICE_KEYS}`,
+    ]);
+  });
+
+  it("GIVEN every top-level prop of 0.1.0 WHEN compared with 0.2 THEN each is still a prop or has its 0.2 path, never both", () => {
+    // EmfFargateServiceProps at 0.1.0 (git show 1137f2b:modules/emf-fargate-service.ts).
+    const V01 = [
+      "serviceName",
+      "vpcId",
+      "subnetIds",
+      "healthCheck",
+      "secrets",
+      "imageUri",
+      "imageTag",
+      "repositoryName",
+      "allowLatestImage",
+      "existingCluster",
+      "containerInsights",
+      "desiredCount",
+      "taskCpu",
+      "taskMemoryMiB",
+      "ephemeralStorageGiB",
+      "cpuArchitecture",
+      "containerName",
+      "appCpu",
+      "appMemoryMiB",
+      "containerPort",
+      "environment",
+      "healthCheckPath",
+      "stopTimeoutSeconds",
+      "readonlyRootFilesystem",
+      "user",
+      "metrics",
+      "logGroupName",
+      "logRetentionDays",
+      "kmsKeyArn",
+      "agent",
+      "taskRoleStatements",
+      "loadBalancer",
+      "ingressCidrs",
+      "ingressSecurityGroupIds",
+      "allowIngressFromAnywhere",
+      "extraSecurityGroupIds",
+      "assignPublicIp",
+      "enableExecuteCommand",
+      "autoScaling",
+      "deployment",
+      "circuitBreakerRollback",
+      "capacityProviderStrategy",
+      "platformVersion",
+      "alarms",
+      "dashboard",
+      "queryDefinitions",
+      "tags",
+    ];
+
+    const now = SERVICE_KEYS.split(", ");
+    const neither = V01.filter((k) => !now.includes(k) && !(k in MOVED_SERVICE_PROPS));
+    const both = V01.filter((k) => now.includes(k) && k in MOVED_SERVICE_PROPS);
+    const notFrom01 = Object.keys(MOVED_SERVICE_PROPS).filter((k) => !V01.includes(k));
+
+    expect({ neither, both, notFrom01 }).toEqual({ neither: [], both: [], notFrom01: [] });
+  });
+
+  it("GIVEN the moved props WHEN the package's CHANGELOG is read THEN its 0.1 -> 0.2 table has a row for each", () => {
+    const changelog = readFileSync(
+      join(__dirname, "..", "..", "packages", "constructs", "CHANGELOG.md"),
+      "utf8",
+    );
+    const firstCells = changelog
+      .split("\n")
+      .filter((line) => line.startsWith("| "))
+      .map((line) => line.split("|")[1] ?? "");
+
+    const missing = Object.keys(MOVED_SERVICE_PROPS).filter(
+      // `key`, or `key: { … }` / `key.*` for a whole concern
+      (key) => !firstCells.some((cell) => new RegExp(`\`${key}[\`:.]`).test(cell)),
+    );
+
+    expect(missing).toEqual([]);
   });
 
   it("GIVEN a misspelt container prop WHEN built THEN the key meant is suggested and the missing image is named", () => {

@@ -13,7 +13,7 @@ import { type App, Aspects, TerraformStack, Testing } from "cdktf";
 import type { EmfFargateServiceProps } from "../../modules/emf-fargate-service";
 import { EmfFargateService } from "../../modules/emf-fargate-service";
 import { exemptFromPolicy } from "../../modules/policy-exemptions";
-import { SecurityPolicyChecks } from "../../modules/security-policy";
+import { SECRET_LIKE_NAME, SecurityPolicyChecks } from "../../modules/security-policy";
 import { CERTIFICATE, koaAppStack } from "../support/koaapp";
 import { CONTAINER, NETWORK, SERVICE_PROPS } from "./support";
 
@@ -46,6 +46,58 @@ const container = (overrides: Record<string, unknown> = {}) => ({
 function taskDefinition(stack: TerraformStack, containers: unknown[]) {
   new EcsTaskDefinition(stack, "Task", { family: "t", containerDefinitions: JSON.stringify(containers) });
 }
+
+describe("SECRET_LIKE_NAME", () => {
+  it.each([
+    "DB_PASSWORD",
+    "PASSWORD",
+    "MYSQL_PASSWD",
+    "GPG_PASSPHRASE",
+    "DB_PASS",
+    "SMTP_PASS",
+    "dbPass",
+    "db-pass",
+    "/app/db/pass",
+    "MYSQL_PWD",
+    "adminPwd",
+    "CLIENT_SECRET",
+    "github_token",
+    "AWS_CREDENTIALS_FILE",
+    "DB_CREDS",
+    "API_KEY",
+    "APIKEY",
+    "STRIPE_APIKEY",
+    "x-api-key",
+    "apiKey",
+    "PRIVATE_KEY",
+    "PRIVATEKEY",
+    "JWT_PRIVATE_KEY_PEM",
+    "private-key",
+    "privateKey",
+    "SSH_PRIV_KEY",
+  ])("GIVEN %s WHEN judged THEN it looks like a secret", (name) => {
+    expect(SECRET_LIKE_NAME.test(name)).toBe(true);
+  });
+
+  it.each([
+    "PASSENGER_COUNT",
+    "BYPASS_CACHE",
+    "bypass",
+    "COMPASS_HEADING",
+    "PASS_THROUGH_HEADERS",
+    "PASSPORT_COUNTRY",
+    "SURPASS_LIMIT",
+    "PWD",
+    "OLDPWD",
+    "KEYCLOAK_URL",
+    "PRIVATE_SUBNETS",
+    "API_URL",
+    "PORT",
+    "NODE_ENV",
+  ])("GIVEN %s WHEN judged THEN it does not look like a secret", (name) => {
+    expect(SECRET_LIKE_NAME.test(name)).toBe(false);
+  });
+});
 
 describe("SecurityPolicyChecks on the koaapp stack", () => {
   it("GIVEN the sample stack without a certificate WHEN synthesized THEN no error, only the documented exemptions as warnings: the agent image, the public load balancer, HTTP", () => {

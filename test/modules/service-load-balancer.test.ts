@@ -4,6 +4,7 @@ import { checkFrontDoor, type LoadBalancerOptions, resolveFrontDoor } from "../.
 import {
   type CreateLoadBalancerOptions,
   checkLoadBalancer,
+  DEFAULT_DEREGISTRATION_DELAY_SECONDS,
   DEFAULT_SSL_POLICY,
   resolveLoadBalancer,
   ServiceLoadBalancer,
@@ -302,7 +303,7 @@ describe("checkLoadBalancer", () => {
     [
       "the 0.1.0 internal flag",
       { internal: true } as Partial<CreateLoadBalancerOptions>,
-      "loadBalancer.create.internal true is not a prop of CreateLoadBalancerOptions; allowed: scheme, subnetIds, name, certificateArn, sslPolicy, ingressCidrs, ingressSecurityGroupIds, idleTimeoutSeconds, deletionProtection, accessLogs, healthCheck, deregistrationDelaySeconds",
+      'loadBalancer.create.internal true is not a prop of CreateLoadBalancerOptions: in 0.2 it is scheme ("internal" for true, "internet-facing" for false); allowed: scheme, subnetIds, name, certificateArn, sslPolicy, ingressCidrs, ingressSecurityGroupIds, idleTimeoutSeconds, deletionProtection, accessLogs, healthCheck, deregistrationDelaySeconds',
     ],
     [
       "a scheme that is neither",
@@ -420,6 +421,16 @@ describe("checkFrontDoor", () => {
     ],
   ])("GIVEN %s WHEN checked THEN there is no problem", (_case, door) => {
     expect(doorProblems(door)).toEqual([]);
+  });
+
+  it("GIVEN no deregistration delay WHEN a created load balancer or an existing listener is resolved THEN both drain for the one default, 15 s", () => {
+    const door = resolveFrontDoor({ create: PUBLIC, existingListener: listener }, "koaapp");
+
+    expect([
+      door.create?.deregistrationDelaySeconds,
+      door.existingListener?.deregistrationDelaySeconds,
+    ]).toEqual([DEFAULT_DEREGISTRATION_DELAY_SECONDS, DEFAULT_DEREGISTRATION_DELAY_SECONDS]);
+    expect(DEFAULT_DEREGISTRATION_DELAY_SECONDS).toBe(15);
   });
 
   it("GIVEN no front door or two WHEN checked THEN exactly one is asked for", () => {

@@ -206,6 +206,42 @@ describe("Checker.object", () => {
     expect(returned).toBe(value);
   });
 
+  it("GIVEN a key listed as moved WHEN checked THEN it is refused with where it went, not with a guess", () => {
+    const moved = { imageUri: "in 0.2 it is container.image", nme: "in 0.2 it is container.name" };
+
+    const problems = problemsOf((c) => {
+      c.at("container").object(
+        { imageUri: "app:1", nme: "web", imge: "app:2" },
+        KNOWN,
+        "ContainerOptions",
+        moved,
+      );
+    });
+
+    // "nme" is one edit from "name": the moved text wins over the guess.
+    expect(problems).toEqual([
+      'container.imageUri "app:1" is not a prop of ContainerOptions: in 0.2 it is container.image; allowed: image, port, name',
+      'container.nme "web" is not a prop of ContainerOptions: in 0.2 it is container.name; allowed: image, port, name',
+      'container.imge "app:2" is not a prop of ContainerOptions (did you mean image?); allowed: image, port, name',
+    ]);
+  });
+
+  it("GIVEN a moved map WHEN a known key is also listed in it THEN the known key is accepted", () => {
+    expect(
+      problemsOf((c) => {
+        c.object({ image: "app:1" }, KNOWN, "ContainerOptions", { image: "in 0.2 it is elsewhere" });
+      }),
+    ).toEqual([]);
+  });
+
+  it("GIVEN a moved map WHEN a key is only inherited from Object.prototype THEN it is no moved prop", () => {
+    expect(
+      problemsOf((c) => {
+        c.object({ toString: 1 }, KNOWN, "ContainerOptions", {});
+      }),
+    ).toEqual(["toString 1 is not a prop of ContainerOptions; allowed: image, port, name"]);
+  });
+
   it.each([
     ["a string", "app:1", '"app:1"'],
     ["an array", ["app:1"], '["app:1"]'],

@@ -1,8 +1,8 @@
 import fc from "fast-check";
-import { type LatencyMetricsOptions, parseEndpoint } from "../../../app/metrics";
+import type { LatencyMetricsOptions } from "../../../app/metrics";
 import { MetricsContext } from "../../../app/metrics/emf-library";
 import { OPTION_NAMES } from "../../../app/metrics/options";
-import { resolveOptions } from "../../../app/metrics/resolve-options";
+import { parseEndpoint, resolveOptions } from "../../../app/metrics/resolve-options";
 import { CLOUDWATCH_NAMESPACE } from "../../../contract/cloudwatch-names";
 import { EMF_VARIABLES } from "../../../contract/metrics";
 import { FakeClock } from "../../support/fake-clock";
