@@ -21,8 +21,9 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint, type VpcEndpointConfig } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { VpcEndpointRouteTableAssociation } from "@cdktf/provider-aws/lib/vpc-endpoint-route-table-association";
 import type { ITerraformDependable, TerraformStack } from "cdktf";
+import { EmfFargateService } from "../../modules/emf-fargate-service";
 import { check, error } from "./reliability-support";
-import { IDS } from "./support";
+import { IDS, IMAGE, SERVICE_PROPS } from "./support";
 
 /** A VPC of the stack with an internet gateway, a route table and two subnets; what a test adds goes in `network`. */
 class Network {
@@ -457,5 +458,55 @@ describe("ReliabilityChecks load-balancer-after-gateway, other layouts", () => {
     });
 
     expect(annotations).toEqual([lbMessage("aws_internet_gateway.Gateway", "aws_route_table.Public")]);
+  });
+});
+
+describe("ReliabilityChecks with EmfFargateService, network.outbound vpcEndpoints in a VPC of the stack", () => {
+  /** The service in the network's private subnets, both images in private ECR, its secrets in SSM. */
+  const inPrivateSubnets = (withSsm: boolean, dependsOn: (net: Network) => ITerraformDependable[]) => {
+    let address = "";
+    const checked = check((s) => {
+      const net = new Network(s);
+      net.endpoints();
+      if (withSsm) net.endpoint("Ssm", "ssm", { vpcEndpointType: "Interface", privateDnsEnabled: true });
+      const service = new EmfFargateService(s, "Service", {
+        ...SERVICE_PROPS,
+        agent: { image: `${IMAGE.split("/")[0]}/cloudwatch-agent/cloudwatch-agent:1.300062.0b1304` },
+        network: {
+          vpcId: net.vpc.id,
+          subnetIds: net.subnets.map((subnet) => subnet.id),
+          outbound: "vpcEndpoints",
+          dependsOn: dependsOn(net),
+        },
+      });
+      address = `aws_ecs_service.${s.getLogicalId(service.service)}`;
+    });
+    return { ...checked, address };
+  };
+
+  it("GIVEN the endpoints its SSM secrets need, in network.dependsOn WHEN synthesized THEN no rule finds anything", () => {
+    expect(inPrivateSubnets(true, (net) => net.network).findings).toEqual([]);
+  });
+
+  it("GIVEN no ssm endpoint WHEN synthesized THEN an error says the secrets need one", () => {
+    const { annotations, address } = inPrivateSubnets(false, (net) => net.network);
+
+    expect(annotations).toEqual([
+      error(
+        `[tasks-with-a-way-out] test/Service/Ecs/Resource: ${address} runs tasks in ${BOTH_SUBNETS} without a way out to ECR and CloudWatch Logs: aws_route_table.Private has no default route (0.0.0.0/0), and in aws_vpc.Vpc: no ssm endpoint; tasks cannot pull their images (CannotPullContainerError); ${ALLOWED}`,
+      ),
+    ]);
+  });
+
+  it("GIVEN the endpoints left out of network.dependsOn WHEN synthesized THEN an error names each", () => {
+    const { annotations, address } = inPrivateSubnets(true, (net) =>
+      net.network.filter((r) => r instanceof RouteTableAssociation),
+    );
+
+    expect(annotations).toEqual([
+      error(
+        `[tasks-after-network] test/Service/Ecs/Resource: ${address} does not depend on aws_vpc_endpoint.EcrApi, aws_vpc_endpoint.EcrDkr, aws_vpc_endpoint.Logs, aws_vpc_endpoint.S3, aws_vpc_endpoint.Ssm, which give its subnets their way out: ECS may start tasks before they exist (CannotPullContainerError); allowed: depends_on them (EmfFargateService: network.dependsOn)`,
+      ),
+    ]);
   });
 });
