@@ -1,10 +1,14 @@
 import type { IConstruct } from "constructs";
-import { type IAspect, TerraformElement, TerraformStack } from "./cdktf";
+import { type IAspect, TerraformStack } from "./cdktf";
 import { type Finding, reportFinding } from "./policy-exemptions";
+import { type Block, refersTo, StackGraph } from "./reliability-graph";
+import { NetworkChecks } from "./reliability-network";
 
 /** The rules {@link ReliabilityChecks} enforces. */
 export const RELIABILITY_RULES = [
   "load-balancer-after-gateway",
+  "tasks-with-a-way-out",
+  "tasks-after-network",
   "tasks-after-grants",
   "unique-final-snapshot",
   "spot-with-on-demand-base",
@@ -13,23 +17,19 @@ export const RELIABILITY_RULES = [
 /** One of {@link RELIABILITY_RULES}. */
 export type ReliabilityRule = (typeof RELIABILITY_RULES)[number];
 
-type Block = Record<string, unknown>;
-
-/** A resource of the synthesized stack, by its Terraform address. */
-interface Element {
-  readonly address: string;
-  readonly block: Block;
-  readonly construct: IConstruct;
-}
-
-/** Terraform addresses a block refers to, in expressions and `depends_on`. */
-function referencesOf(block: Block): Set<string> {
-  const found = new Set<string>();
-  for (const [, data, address] of JSON.stringify(block).matchAll(
-    /\b(data\.)?(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)/g,
-  ))
-    found.add(`${data ?? ""}${address}`);
-  return found;
+/**
+ * The part of a final snapshot name that differs from one deletion to the next: `timestamp()` or `uuid()` (new on
+ * every plan, so kept with ignore_changes), or a `random_*` resource's value (new when that resource is replaced),
+ * inside an interpolation. A name made only of variables and fixed text (`\${var.env}-final`) repeats.
+ */
+function changingPart(name: string): string | undefined {
+  const start = name.indexOf("${");
+  if (start < 0) return undefined;
+  const expressions = name.slice(start);
+  return (
+    /\b(timestamp|uuid)\(\)/.exec(expressions)?.[0] ??
+    /\brandom_[a-z0-9_]+\.[A-Za-z0-9_-]+/.exec(expressions)?.[0]
+  );
 }
 
 /**
@@ -41,15 +41,29 @@ function referencesOf(block: Block): Set<string> {
  *
  * Rules:
  * - `load-balancer-after-gateway`: an internet-facing `aws_lb` in subnets of a VPC created in the stack depends
- *   on that VPC's internet gateways and the routes to them; otherwise Terraform may create it first and AWS
- *   answers `InvalidSubnet: VPC … has no internet gateway` (hashicorp/terraform-provider-aws's own acceptance
- *   tests declare this dependency for the same reason).
+ *   on that VPC's internet gateways (created in it or attached by `aws_internet_gateway_attachment`), their
+ *   attachments and the routes to them (`aws_route`, or the route table that declares them inline); otherwise
+ *   Terraform may create it first and AWS answers `InvalidSubnet: VPC … has no internet gateway`
+ *   (hashicorp/terraform-provider-aws's own acceptance tests declare this dependency for the same reason).
+ * - `tasks-with-a-way-out`: an `aws_ecs_service` whose tasks run in subnets created in the stack (in a VPC of the
+ *   stack) can reach ECR and CloudWatch Logs: with `assign_public_ip`, a default route (0.0.0.0/0) to an internet
+ *   gateway in the subnet's route table (its association, else the VPC's main route table); with or without, a
+ *   default route to a NAT gateway or another target the check cannot follow (transit gateway, network
+ *   interface, peering); otherwise the VPC's interface endpoints `ecr.api`, `ecr.dkr`, `logs` (and `ssm` or
+ *   `secretsmanager` where the task's secrets come from) with private DNS, and the S3 gateway endpoint on that
+ *   route table. Subnets given as IDs or from another stack, and tables or endpoints created elsewhere, are out
+ *   of reach and not judged.
+ * - `tasks-after-network`: that service depends on what gives its subnets their way out (the route table
+ *   association, the default route or the table declaring it, an internet gateway's attachment, the endpoints
+ *   and their route table association); otherwise ECS may start tasks before it exists.
  * - `tasks-after-grants`: an `aws_ecs_service` depends on every policy and policy attachment of its task
  *   definition's roles; otherwise tasks can start before a new grant exists and fail with
  *   `ResourceInitializationError` (and the circuit breaker rolls the deployment back).
- * - `unique-final-snapshot`: an `aws_db_instance` that takes a final snapshot names it uniquely and keeps the
- *   name (`ignore_changes`); a fixed name fails the second destroy or any replacement with
- *   `DBSnapshotAlreadyExists`, a `timestamp()` without `ignore_changes` changes on every plan.
+ * - `unique-final-snapshot`: an `aws_db_instance` that takes a final snapshot names it with an expression that
+ *   changes per deletion — `timestamp()` or `uuid()` kept with `ignore_changes`, or a `random_*` resource's value
+ *   (give it `keepers` that change when the database is replaced); a fixed name, or one made of variables only
+ *   (`\${var.env}-final`), fails the second destroy or any replacement with `DBSnapshotAlreadyExists`, and
+ *   `timestamp()` or `uuid()` without `ignore_changes` changes on every plan.
  * - `spot-with-on-demand-base`: an `aws_ecs_service` with a FARGATE_SPOT share keeps an on-demand FARGATE base of
  *   at least one task; an all-Spot service is down at the first interruption.
  */
@@ -60,51 +74,9 @@ export class ReliabilityChecks implements IAspect {
   /** Checks the whole stack when cdktf visits it; other constructs are seen through it. */
   visit(node: IConstruct): void {
     if (!(node instanceof TerraformStack)) return;
-    const config = node.toTerraform() as { resource?: Record<string, Record<string, Block>> };
-    const elements = new Map<string, Element>();
-    for (const child of node.node.findAll()) {
-      if (!(child instanceof TerraformElement) || !("terraformResourceType" in child)) continue;
-      const type = (child as unknown as { terraformResourceType: string }).terraformResourceType;
-      const id = node.getLogicalId(child);
-      const block = config.resource?.[type]?.[id];
-      if (block) elements.set(`${type}.${id}`, { address: `${type}.${id}`, block, construct: child });
-    }
-    const graph = new Map([...elements].map(([address, e]) => [address, referencesOf(e.block)]));
-    const reaches = (from: string, to: string): boolean => {
-      const seen = new Set<string>();
-      const stack = [from];
-      while (stack.length > 0) {
-        const at = stack.pop() as string;
-        if (at === to) return true;
-        if (seen.has(at)) continue;
-        seen.add(at);
-        for (const next of graph.get(at) ?? []) stack.push(next);
-      }
-      return false;
-    };
-    const ofType = (type: string) => [...elements.values()].filter((e) => e.address.startsWith(`${type}.`));
-    const refersTo = (value: unknown, address: string) => referencesOf({ value }).has(address);
-
-    for (const lb of ofType("aws_lb")) {
-      if (lb.block.internal === true) continue;
-      const vpcs = new Set(
-        ofType("aws_subnet")
-          .filter((subnet) => refersTo(lb.block.subnets, subnet.address))
-          .flatMap((subnet) => [...referencesOf({ vpc: subnet.block.vpc_id })]),
-      );
-      for (const gateway of ofType("aws_internet_gateway").filter((g) =>
-        [...vpcs].some((v) => refersTo(g.block.vpc_id, v)),
-      )) {
-        const routes = ofType("aws_route").filter((r) => refersTo(r.block.gateway_id, gateway.address));
-        const missing = [gateway, ...routes].filter((needed) => !reaches(lb.address, needed.address));
-        if (missing.length > 0)
-          this.report(
-            lb.construct,
-            "load-balancer-after-gateway",
-            `${lb.address} is internet-facing in subnets of the VPC of ${gateway.address} but does not depend on ${missing.map((m) => m.address).join(", ")}: Terraform may create it before the gateway is attached (InvalidSubnet); allowed: depends_on them (EmfFargateService: network.dependsOn)`,
-          );
-      }
-    }
+    const graph = new StackGraph(node);
+    const ofType = (type: string) => graph.ofType(type);
+    new NetworkChecks(graph, (construct, rule, message) => this.report(construct, rule, message)).run();
 
     for (const service of ofType("aws_ecs_service")) {
       const taskDefinitions = ofType("aws_ecs_task_definition").filter((t) =>
@@ -118,7 +90,7 @@ export class ReliabilityChecks implements IAspect {
       const grants = [...ofType("aws_iam_role_policy"), ...ofType("aws_iam_role_policy_attachment")].filter(
         (grant) => roles.some((role) => refersTo(grant.block.role, role.address)),
       );
-      const missing = grants.filter((grant) => !reaches(service.address, grant.address));
+      const missing = grants.filter((grant) => !graph.reaches(service.address, grant.address));
       if (missing.length > 0)
         this.report(
           service.construct,
@@ -151,18 +123,21 @@ export class ReliabilityChecks implements IAspect {
           "unique-final-snapshot",
           `${db.address} takes a final snapshot (skip_final_snapshot is not true) but names none: destroy fails with "final_snapshot_identifier is required when skip_final_snapshot is false"; allowed: a name with the creation time, e.g. "<id>-final-\${formatdate("YYYYMMDDhhmmss", timestamp())}", kept with ignore_changes, or skip_final_snapshot = true`,
         );
-      else if (typeof name !== "string" || !name.includes("${"))
-        this.report(
-          db.construct,
-          "unique-final-snapshot",
-          `${db.address} names its final snapshot ${JSON.stringify(name)}, the same for every deletion: the second destroy or a replacement fails with DBSnapshotAlreadyExists; allowed: a name with the creation time, e.g. "<id>-final-\${formatdate("YYYYMMDDhhmmss", timestamp())}", kept with ignore_changes`,
-        );
-      else if (name.includes("timestamp()") && !ignored.includes("final_snapshot_identifier"))
-        this.report(
-          db.construct,
-          "unique-final-snapshot",
-          `${db.address} names its final snapshot with timestamp() without ignore_changes: every plan changes it; allowed: lifecycle ignore_changes = [final_snapshot_identifier]`,
-        );
+      else {
+        const changing = typeof name === "string" ? changingPart(name) : undefined;
+        if (changing === undefined)
+          this.report(
+            db.construct,
+            "unique-final-snapshot",
+            `${db.address} names its final snapshot ${JSON.stringify(name)}, the same for every deletion: the second destroy or a replacement fails with DBSnapshotAlreadyExists; allowed: a name with the creation time, e.g. "<id>-final-\${formatdate("YYYYMMDDhhmmss", timestamp())}", kept with ignore_changes, or with a random_* resource's value`,
+          );
+        else if (changing.endsWith("()") && !ignored.includes("final_snapshot_identifier"))
+          this.report(
+            db.construct,
+            "unique-final-snapshot",
+            `${db.address} names its final snapshot with ${changing} without ignore_changes: every plan changes it; allowed: lifecycle ignore_changes = [final_snapshot_identifier]`,
+          );
+      }
     }
   }
 

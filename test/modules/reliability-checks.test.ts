@@ -11,39 +11,18 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import {
-  Aspects,
   Fn,
   type ITerraformDependable,
+  TerraformResource,
   type TerraformStack,
   TerraformVariable,
-  Testing,
 } from "cdktf";
 import type { Construct } from "constructs";
 import { EmfFargateService } from "../../modules/emf-fargate-service";
-import { RELIABILITY_RULES, ReliabilityChecks } from "../../modules/reliability-checks";
+import { RELIABILITY_RULES } from "../../modules/reliability-checks";
 import { SampleNetwork } from "../../stacks/sample-network";
-import { childOf, IDS, newStack, PUBLIC_LOAD_BALANCER, SERVICE_PROPS } from "./support";
-
-interface Annotation {
-  readonly level: string;
-  readonly message: string;
-}
-
-/** Builds a stack under ReliabilityChecks, synthesizes it, and returns the findings and annotations. */
-function check(build: (stack: TerraformStack) => void) {
-  const stack = newStack();
-  const checks = new ReliabilityChecks();
-  Aspects.of(stack).add(checks);
-  build(stack);
-  Testing.synth(stack);
-  const annotations: Annotation[] = stack.node
-    .findAll()
-    .flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/error" || m.type === "@cdktf/warn"))
-    .map((m) => ({ level: m.type, message: String(m.data) }));
-  return { findings: checks.findings, annotations, stack };
-}
-
-const error = (message: string): Annotation => ({ level: "@cdktf/error", message });
+import { check, error } from "./reliability-support";
+import { childOf, IDS, PUBLIC_LOAD_BALANCER, SERVICE_PROPS } from "./support";
 
 /** A VPC with an internet gateway, a default route to it and two public subnets; returns what an LB needs. */
 function publicNetwork(s: TerraformStack) {
@@ -67,9 +46,11 @@ function publicNetwork(s: TerraformStack) {
 }
 
 describe("ReliabilityChecks", () => {
-  it("GIVEN the rules WHEN listed THEN there are exactly four", () => {
+  it("GIVEN the rules WHEN listed THEN there are exactly six", () => {
     expect([...RELIABILITY_RULES]).toEqual([
       "load-balancer-after-gateway",
+      "tasks-with-a-way-out",
+      "tasks-after-network",
       "tasks-after-grants",
       "unique-final-snapshot",
       "spot-with-on-demand-base",
@@ -193,9 +174,53 @@ describe("ReliabilityChecks unique-final-snapshot", () => {
   it("GIVEN a fixed final snapshot name WHEN synthesized THEN an error says the second destroy fails", () => {
     expect(database({ finalSnapshotIdentifier: "orders-final" }).annotations).toEqual([
       error(
-        '[unique-final-snapshot] test/Db: aws_db_instance.Db names its final snapshot "orders-final", the same for every deletion: the second destroy or a replacement fails with DBSnapshotAlreadyExists; allowed: a name with the creation time, e.g. "<id>-final-${formatdate("YYYYMMDDhhmmss", timestamp())}", kept with ignore_changes',
+        '[unique-final-snapshot] test/Db: aws_db_instance.Db names its final snapshot "orders-final", the same for every deletion: the second destroy or a replacement fails with DBSnapshotAlreadyExists; allowed: a name with the creation time, e.g. "<id>-final-${formatdate("YYYYMMDDhhmmss", timestamp())}", kept with ignore_changes, or with a random_* resource\'s value',
       ),
     ]);
+  });
+
+  it("GIVEN a name made of a variable and fixed text WHEN synthesized THEN it is as fixed as a literal: an error", () => {
+    const { annotations } = check((s) => {
+      const env = new TerraformVariable(s, "env", { type: "string" });
+      new DbInstance(s, "Db", {
+        identifier: "orders",
+        instanceClass: "db.t4g.micro",
+        engine: "postgres",
+        allocatedStorage: 20,
+        finalSnapshotIdentifier: `${env.stringValue}-final`,
+        lifecycle: { ignoreChanges: ["final_snapshot_identifier"] },
+      });
+    });
+
+    expect(annotations).toEqual([
+      error(
+        '[unique-final-snapshot] test/Db: aws_db_instance.Db names its final snapshot "${var.env}-final", the same for every deletion: the second destroy or a replacement fails with DBSnapshotAlreadyExists; allowed: a name with the creation time, e.g. "<id>-final-${formatdate("YYYYMMDDhhmmss", timestamp())}", kept with ignore_changes, or with a random_* resource\'s value',
+      ),
+    ]);
+  });
+
+  it("GIVEN a name with uuid() but no ignore_changes WHEN synthesized THEN an error says every plan changes it", () => {
+    expect(database({ finalSnapshotIdentifier: `orders-final-${Fn.uuid()}` }).annotations).toEqual([
+      error(
+        "[unique-final-snapshot] test/Db: aws_db_instance.Db names its final snapshot with uuid() without ignore_changes: every plan changes it; allowed: lifecycle ignore_changes = [final_snapshot_identifier]",
+      ),
+    ]);
+  });
+
+  it("GIVEN a name with a random_id resource's value WHEN synthesized THEN there is no finding: the value is stable until that resource is replaced", () => {
+    const { annotations } = check((s) => {
+      const suffix = new TerraformResource(s, "Suffix", { terraformResourceType: "random_id" });
+      suffix.addOverride("byte_length", 4);
+      new DbInstance(s, "Db", {
+        identifier: "orders",
+        instanceClass: "db.t4g.micro",
+        engine: "postgres",
+        allocatedStorage: 20,
+        finalSnapshotIdentifier: `orders-final-${suffix.getStringAttribute("hex")}`,
+      });
+    });
+
+    expect(annotations).toEqual([]);
   });
 
   // The provider refuses the destroy: "final_snapshot_identifier is required when skip_final_snapshot is false"
@@ -327,24 +352,32 @@ describe("ReliabilityChecks with EmfFargateService", () => {
         addresses.lb = address(service, "LoadBalancer/Resource");
         addresses.gateway = address(network, "InternetGateway");
         addresses.route = address(network, "DefaultRoute");
+        addresses.service = address(service, "Ecs/Resource");
+        addresses.routes0 = address(network, "Public0Routes");
+        addresses.routes1 = address(network, "Public1Routes");
       });
       return { ...checked, addresses };
     };
 
+    // The sample network's public subnets, tasks with public IPs (network.outbound "publicIp"): a way out through
+    // the internet gateway, which the service waits for through network.dependsOn.
     it("WHEN network.dependsOn is the network's internetAccess THEN no rule finds anything", () => {
       expect(inSampleNetwork(true).annotations).toEqual([]);
     });
 
-    it("WHEN network.dependsOn is left out THEN the load balancer is an error naming the gateway and its route", () => {
+    it("WHEN network.dependsOn is left out THEN the load balancer and the tasks are errors naming what they must wait for", () => {
       const { annotations, findings, addresses } = inSampleNetwork(false);
-      const { lb, gateway, route } = addresses;
+      const { lb, gateway, route, service, routes0, routes1 } = addresses;
 
       expect(annotations).toEqual([
         error(
           `[load-balancer-after-gateway] test/Service/LoadBalancer/Resource: ${lb} is internet-facing in subnets of the VPC of ${gateway} but does not depend on ${gateway}, ${route}: Terraform may create it before the gateway is attached (InvalidSubnet); allowed: depends_on them (EmfFargateService: network.dependsOn)`,
         ),
+        error(
+          `[tasks-after-network] test/Service/Ecs/Resource: ${service} does not depend on ${routes0}, ${routes1}, ${route}, which give its subnets their way out: ECS may start tasks before they exist (CannotPullContainerError); allowed: depends_on them (EmfFargateService: network.dependsOn)`,
+        ),
       ]);
-      expect(findings.map((f) => f.rule)).toEqual(["load-balancer-after-gateway"]);
+      expect(findings.map((f) => f.rule)).toEqual(["load-balancer-after-gateway", "tasks-after-network"]);
     });
   });
 });
