@@ -44,9 +44,11 @@ export interface NetworkOptions {
   readonly extraSecurityGroupIds?: readonly string[];
   /**
    * Resources of the network that must exist before the load balancer and the tasks: for a VPC created in the
-   * same stack, its internet gateway and the routes to it (or the NAT gateway and its routes). Without them
-   * Terraform may create the load balancer before the gateway is attached (AWS answers `InvalidSubnet`: the VPC
-   * has no internet gateway) or start tasks that cannot pull their image yet.
+   * same stack, its internet gateway and the routes to it (or the NAT gateway and its routes), the route table
+   * associations of the tasks' subnets, and with `"vpcEndpoints"` the endpoints and the S3 endpoint's route table
+   * association. Without them Terraform may create the load balancer before the gateway is attached (AWS answers
+   * `InvalidSubnet`: the VPC has no internet gateway) or start tasks that cannot pull their image yet.
+   * `ReliabilityChecks` refuses a stack that creates them but leaves them out.
    * @default - none: the network already exists
    */
   readonly dependsOn?: readonly ITerraformDependable[];
