@@ -79,7 +79,11 @@ export interface LinearStrategy extends TrafficShiftOptions {
 export interface CanaryStrategy extends TrafficShiftOptions {
   /** The strategy. */
   readonly type: "canary";
-  /** Percent of traffic the canary gets (0.1-100, in steps of 0.1). @default 5 */
+  /**
+   * Percent of traffic the canary gets (0.1-100, in steps of 0.1). Keep it above alarms.errorRateThresholdPercent:
+   * a canary that fails every request raises the service-wide 5xx rate to this share only.
+   * @default 10 (ECS's own default, 5, equals the default error-rate threshold, so that alarm could not stop it)
+   */
   readonly canaryPercent?: number;
   /** Minutes the canary runs before the rest shifts (0-1440). @default 10 */
   readonly canaryBakeTimeMinutes?: number;
@@ -147,7 +151,7 @@ export function resolveStrategy(strategy: DeploymentStrategy | undefined): Resol
     bakeTimeMinutes: s.bakeTimeMinutes ?? 10,
     stepPercent: s.stepPercent ?? 10,
     stepBakeTimeMinutes: s.stepBakeTimeMinutes ?? 6,
-    canaryPercent: s.canaryPercent ?? 5,
+    canaryPercent: s.canaryPercent ?? 10,
     canaryBakeTimeMinutes: s.canaryBakeTimeMinutes ?? 10,
     testListener: isObject(s.testListener)
       ? { port: s.testListener.port, ingressCidrs: s.testListener.ingressCidrs ?? [] }
