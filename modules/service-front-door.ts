@@ -237,7 +237,7 @@ export function createFrontDoor(
       priority: rule.priority,
       pathPatterns: rule.pathPatterns ?? [],
       hostHeaders: rule.hostHeaders ?? [],
-      targets: { primaryArn: primary.resource.arn, alternateArn: alternate.resource.arn },
+      targets: { primary: primary.resource, alternate: alternate.resource },
       weights: [100, 0],
       tags: wiring.tags,
     });
