@@ -1,6 +1,7 @@
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Construct } from "constructs";
+import { ARN, checkArn } from "./aws-rules";
 import { dependable } from "./cdktf";
 import { type Checker, isKnown, keysOf } from "./validation";
 
@@ -89,6 +90,33 @@ export interface ListenerRuleOptions {
   readonly pathPatterns?: readonly string[];
   /** Host headers, e.g. ["orders.example.com"]. @default - none (pathPatterns then required) */
   readonly hostHeaders?: readonly string[];
+}
+
+/** The props of {@link ListenerRuleOptions}. */
+export const LISTENER_RULE_KEYS = keysOf<ListenerRuleOptions>({
+  listenerArn: true,
+  priority: true,
+  pathPatterns: true,
+  hostHeaders: true,
+});
+
+/** Checks a rule on an existing listener (`c` is its checker, `given` the options as given). */
+export function checkListenerRule(c: Checker, given: Partial<ListenerRuleOptions>): void {
+  if (c.at("listenerArn").required(given.listenerArn, "the ARN of an HTTP or HTTPS listener"))
+    checkArn(c.at("listenerArn"), given.listenerArn, ARN.listener, "listener ARN");
+  if (c.at("priority").required(given.priority, "a rule priority from 1 to 50000, unique on the listener"))
+    c.at("priority").integer(given.priority, 1, 50000);
+  const paths = c.at("pathPatterns").list(given.pathPatterns, 'path patterns, e.g. ["/orders/*"]');
+  const hosts = c.at("hostHeaders").list(given.hostHeaders, 'host names, e.g. ["orders.example.com"]');
+  const unresolved = [given.pathPatterns, given.hostHeaders].some(
+    (list) => list !== undefined && !isKnown(list),
+  );
+  c.check(
+    paths.length === 0 && hosts.length === 0 && !unresolved,
+    { pathPatterns: given.pathPatterns, hostHeaders: given.hostHeaders },
+    "has no condition",
+    "pathPatterns, hostHeaders or both",
+  );
 }
 
 /** Props of {@link ServiceTargetGroup}; every value already resolved and validated by the service. */

@@ -232,6 +232,88 @@ describe("a traffic-shifting service on an existing listener", () => {
   });
 });
 
+describe("a test rule on an existing listener", () => {
+  const TEST_LISTENER = LISTENER.replace("fedcba9876543210", "00000000000000aa");
+  const synth = shifting(
+    {
+      type: "blueGreen",
+      testRule: { listenerArn: TEST_LISTENER, priority: 7, hostHeaders: ["test.orders.example.com"] },
+    },
+    {
+      loadBalancer: {
+        existingListener: {
+          listenerArn: LISTENER,
+          priority: 120,
+          pathPatterns: ["/orders/*"],
+          securityGroupId: "sg-0a1b2c3d4e5f67890",
+        },
+      },
+    },
+  );
+  const { stack, built } = synth;
+  const arnOf = (path: string) => ref(stack, childOf(built, path), "arn");
+
+  it("GIVEN testRule WHEN synthesized THEN a rule like the production one, 0/100, on that listener, named by the service and granted to the role", () => {
+    const groups = ["Targets/Resource", "AlternateTargets/Resource"];
+    expect(blockOf(synth, childOf(built, "TestRule") as LbListenerRule)).toMatchObject({
+      listener_arn: TEST_LISTENER,
+      priority: 7,
+      condition: [{ host_header: { values: ["test.orders.example.com"] } }],
+      action: [
+        {
+          type: "forward",
+          forward: { target_group: groups.map((path, i) => ({ arn: arnOf(path), weight: [0, 100][i] })) },
+        },
+      ],
+      lifecycle: {
+        ignore_changes: ["action"],
+        replace_triggered_by: groups.map(
+          (path) => `aws_lb_target_group.${stack.getLogicalId(childOf(built, path))}.id`,
+        ),
+      },
+    });
+    const service = onlyResource(synth.json, "aws_ecs_service");
+    expect(service.load_balancer).toEqual([
+      expect.objectContaining({
+        advanced_configuration: expect.objectContaining({ test_listener_rule: arnOf("TestRule") }),
+      }),
+    ]);
+    const policy = blockOf(synth, childOf(built, "DeploymentRoles/LoadBalancerRolePolicy"));
+    const statements = statementsOf(synth.json, policy.policy);
+    expect(statements.find((st) => st.sid === "ShiftRules")?.resources).toEqual([
+      arnOf("ProductionRule"),
+      arnOf("TestRule"),
+    ]);
+    expect(statements.find((st) => st.sid === "ModifyListeners")?.resources).toEqual([
+      LISTENER,
+      TEST_LISTENER,
+    ]);
+  });
+
+  it("GIVEN the test rule on the production rule's listener WHEN synthesized THEN the listener is granted once", () => {
+    const same = shifting(
+      {
+        type: "linear",
+        testRule: { listenerArn: LISTENER, priority: 7, hostHeaders: ["test.orders.example.com"] },
+      },
+      {
+        loadBalancer: {
+          existingListener: {
+            listenerArn: LISTENER,
+            priority: 120,
+            pathPatterns: ["/orders/*"],
+            securityGroupId: "sg-0a1b2c3d4e5f67890",
+          },
+        },
+      },
+    );
+    const policy = blockOf(same, childOf(same.built, "DeploymentRoles/LoadBalancerRolePolicy"));
+    expect(
+      statementsOf(same.json, policy.policy).find((st) => st.sid === "ModifyListeners")?.resources,
+    ).toEqual([LISTENER]);
+  });
+});
+
 describe("what a strategy changes around it", () => {
   it("GIVEN blueGreen on the installed hashicorp/aws 5.100 bindings WHEN built THEN it is refused, naming 6.4.0", () => {
     expect(() =>

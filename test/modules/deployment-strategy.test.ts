@@ -35,6 +35,8 @@ import { Checker } from "../../modules/validation";
 import { newStack } from "./support";
 
 const HOOK = "arn:aws:lambda:eu-west-1:123456789012:function:deploy-hook";
+const LISTENER =
+  "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/shared/0123456789abcdef/fedcba9876543210";
 const HOOKS_ROLE = "arn:aws:iam::123456789012:role/koaapp-hooks-1";
 const ON_6X: StrategyContext = { providerVersion: "6.25.0", frontDoor: "create" };
 const STAGES = LIFECYCLE_STAGES.join(", ");
@@ -167,7 +169,7 @@ describe("checkStrategy", () => {
 
   it("GIVEN another strategy's option WHEN checked THEN it is refused, listing the strategy's own", () => {
     expect(problems({ type: "blueGreen", stepPercent: 10 } as DeploymentStrategy)).toEqual([
-      "deployment.strategy.stepPercent 10 is not a prop of BlueGreenStrategy; allowed: type, bakeTimeMinutes, testListener, lifecycleHooks",
+      "deployment.strategy.stepPercent 10 is not a prop of BlueGreenStrategy; allowed: type, bakeTimeMinutes, testListener, testRule, lifecycleHooks",
     ]);
     expect(problems({ type: "rolling", bakeTimeMinutes: 10 } as DeploymentStrategy)).toEqual([
       "deployment.strategy.bakeTimeMinutes 10 is not a prop of RollingStrategy; allowed: type",
@@ -204,6 +206,31 @@ describe("checkStrategy", () => {
       problems({ type: "blueGreen", testListener: { port: 8443 } }, { frontDoor: "existingListener" }),
     ).toEqual([
       'deployment.strategy.testListener {"port":8443} needs a created load balancer; allowed: testListener with loadBalancer.create',
+    ]);
+  });
+
+  it("GIVEN a test rule on an existing listener WHEN checked THEN there is no problem", () => {
+    const testRule = { listenerArn: LISTENER, priority: 121, hostHeaders: ["test.orders.example.com"] };
+    expect(problems({ type: "blueGreen", testRule }, { frontDoor: "existingListener" })).toEqual([]);
+  });
+
+  it("GIVEN a test rule with a bad ARN and priority, misspelt, without conditions or with a created load balancer WHEN checked THEN each is refused", () => {
+    const rule = (testRule: unknown, frontDoor: StrategyContext["frontDoor"] = "existingListener") =>
+      problems({ type: "canary", testRule } as DeploymentStrategy, { frontDoor });
+    expect([
+      ...rule({ listenerArn: `${LISTENER.split("/app/")[0]}/x`, priority: 0, pathPatterns: ["/test/*"] }),
+      ...rule({ listenerArn: LISTENER, piority: 3, pathPatterns: "/test/*" }),
+      ...rule("test.orders.example.com"),
+      ...rule({ listenerArn: LISTENER, priority: 121, hostHeaders: ["t.example.com"] }, "create"),
+    ]).toEqual([
+      'deployment.strategy.testRule.listenerArn "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/x" is not a listener ARN; allowed: arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<lb>/<id>/<id>',
+      "deployment.strategy.testRule.priority 0 is out of range; allowed: an integer from 1 to 50000",
+      "deployment.strategy.testRule.piority 3 is not a prop of ListenerRuleOptions (did you mean priority?); allowed: listenerArn, priority, pathPatterns, hostHeaders",
+      "deployment.strategy.testRule.priority undefined is required; allowed: a rule priority from 1 to 50000, unique on the listener",
+      'deployment.strategy.testRule.pathPatterns "/test/*" is not a list; allowed: path patterns, e.g. ["/orders/*"]',
+      'deployment.strategy.testRule {"pathPatterns":"/test/*"} has no condition; allowed: pathPatterns, hostHeaders or both',
+      'deployment.strategy.testRule "test.orders.example.com" is not an object; allowed: ListenerRuleOptions',
+      `deployment.strategy.testRule {"listenerArn":"${LISTENER}","priority":121,"hostHeaders":["t.example.com"]} needs an existing listener; allowed: testRule with loadBalancer.existingListener (with loadBalancer.create: testListener)`,
     ]);
   });
 
