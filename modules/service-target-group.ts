@@ -154,12 +154,13 @@ export interface ShiftedTargets {
  * the provider keeps the forward targets as a set (hashicorp/terraform-provider-aws#43905).
  *
  * Because the action is ignored, a target group replaced by Terraform (a new container port or VPC) would leave the
- * rule forwarding to the old one, whose deletion then fails while the rule uses it. So the rule is replaced with
+ * rule forwarding to the old one, whose deletion then fails while the rule uses it ("You can delete a target group if
+ * it is not referenced by any actions", ELB API DeleteTargetGroup). So the rule is replaced with
  * either target group (`replace_triggered_by` on their `id`, which changes only on replacement; an in-place change
  * such as a health check leaves the rule alone): the new rule forwards to the new groups at `weights`, and the
  * service's `load_balancer` names the new groups and rule, which starts an ECS deployment onto them. The listener
- * answers 404 for the seconds between the old rule's deletion and the new one's creation (two rules cannot share a
- * priority, so the new one cannot come first).
+ * answers with its default action for the seconds between the old rule's deletion and the new one's creation (two
+ * rules cannot share a priority, so the new one cannot come first).
  */
 export function shiftedRule(
   scope: Construct,
