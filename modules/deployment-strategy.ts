@@ -53,7 +53,7 @@ export interface TrafficShiftOptions {
   /**
    * A rule for test traffic on an existing listener (with loadBalancer.existingListener), built like the production
    * rule: ECS points it at the new tasks before production traffic shifts. Give it conditions production traffic
-   * does not match (a test host name or a header-free path only your tests use), or a listener of its own.
+   * does not match (a test host name, or a path only your tests use), or a listener of its own.
    * @default - none
    */
   readonly testRule?: ListenerRuleOptions;
