@@ -6,6 +6,7 @@
  */
 export {
   Annotations,
+  dependable,
   Fn,
   type IAspect,
   type ITerraformDependable,

@@ -4,6 +4,7 @@
  * target groups, the listener rules ECS rewrites) are built by the front door; the roles ECS assumes, here.
  */
 import { ARN, checkArn, checkCidrs } from "./aws-rules";
+import { checkListenerRule, LISTENER_RULE_KEYS, type ListenerRuleOptions } from "./service-target-group";
 import { type Checker, isKnown, isObject, keysOf } from "./validation";
 
 /** The stages of a deployment at which ECS can call a lifecycle hook. */
@@ -49,6 +50,13 @@ export interface TrafficShiftOptions {
   readonly bakeTimeMinutes?: number;
   /** A test listener on the created load balancer. @default - none */
   readonly testListener?: TestListenerOptions;
+  /**
+   * A rule for test traffic on an existing listener (with loadBalancer.existingListener), built like the production
+   * rule: ECS points it at the new tasks before production traffic shifts. Give it conditions production traffic
+   * does not match (a test host name, or a path only your tests use), or a listener of its own.
+   * @default - none
+   */
+  readonly testRule?: ListenerRuleOptions;
   /** Lambda functions ECS invokes at deployment stages. @default - none */
   readonly lifecycleHooks?: readonly LifecycleHook[];
 }
@@ -79,7 +87,11 @@ export interface LinearStrategy extends TrafficShiftOptions {
 export interface CanaryStrategy extends TrafficShiftOptions {
   /** The strategy. */
   readonly type: "canary";
-  /** Percent of traffic the canary gets (0.1-100, in steps of 0.1). @default 5 */
+  /**
+   * Percent of traffic the canary gets (0.1-100, in steps of 0.1). Keep it above alarms.errorRateThresholdPercent:
+   * a canary that fails every request raises the service-wide 5xx rate to this share only.
+   * @default 10 (ECS's own default, 5, equals the default error-rate threshold, so that alarm could not stop it)
+   */
   readonly canaryPercent?: number;
   /** Minutes the canary runs before the rest shifts (0-1440). @default 10 */
   readonly canaryBakeTimeMinutes?: number;
@@ -97,19 +109,21 @@ export interface ResolvedTrafficShift {
   readonly canaryPercent: number;
   readonly canaryBakeTimeMinutes: number;
   readonly testListener?: { readonly port: number; readonly ingressCidrs: readonly string[] };
+  readonly testRule?: ListenerRuleOptions;
   readonly lifecycleHooks: readonly LifecycleHook[];
 }
 
 /** The hashicorp/aws version each strategy needs (CHANGELOG 6.4.0: #43434; 6.21.0: #44842). */
 export const STRATEGY_PROVIDER_VERSION = { blueGreen: "6.4.0", linear: "6.21.0", canary: "6.21.0" } as const;
 
-const SHIFT_KEYS = ["type", "bakeTimeMinutes", "testListener", "lifecycleHooks"];
+const SHIFT_KEYS = ["type", "bakeTimeMinutes", "testListener", "testRule", "lifecycleHooks"];
 const STRATEGY_KEYS: Readonly<Record<DeploymentStrategy["type"], readonly string[]>> = {
   rolling: keysOf<RollingStrategy>({ type: true }),
   blueGreen: keysOf<BlueGreenStrategy>({
     type: true,
     bakeTimeMinutes: true,
     testListener: true,
+    testRule: true,
     lifecycleHooks: true,
   }),
   linear: [
@@ -147,11 +161,12 @@ export function resolveStrategy(strategy: DeploymentStrategy | undefined): Resol
     bakeTimeMinutes: s.bakeTimeMinutes ?? 10,
     stepPercent: s.stepPercent ?? 10,
     stepBakeTimeMinutes: s.stepBakeTimeMinutes ?? 6,
-    canaryPercent: s.canaryPercent ?? 5,
+    canaryPercent: s.canaryPercent ?? 10,
     canaryBakeTimeMinutes: s.canaryBakeTimeMinutes ?? 10,
     testListener: isObject(s.testListener)
       ? { port: s.testListener.port, ingressCidrs: s.testListener.ingressCidrs ?? [] }
       : undefined,
+    testRule: isObject(s.testRule) ? s.testRule : undefined,
     lifecycleHooks: s.lifecycleHooks ?? [],
   };
 }
@@ -256,6 +271,17 @@ export function checkStrategy(
       given.testListener,
       "needs a created load balancer",
       "testListener with loadBalancer.create",
+    );
+  }
+  if (given.testRule !== undefined) {
+    const t = c.at("testRule");
+    const rule = t.object(given.testRule, LISTENER_RULE_KEYS, "ListenerRuleOptions");
+    if (isObject(given.testRule)) checkListenerRule(t, rule);
+    t.check(
+      context.frontDoor !== "existingListener",
+      given.testRule,
+      "needs an existing listener",
+      "testRule with loadBalancer.existingListener (with loadBalancer.create: testListener)",
     );
   }
   const hooks = c.at("lifecycleHooks");

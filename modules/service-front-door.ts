@@ -13,6 +13,7 @@ import {
 } from "./service-load-balancer";
 import {
   checkDeregistrationDelay,
+  checkListenerRule,
   checkTargetHealthCheck,
   type ListenerRuleOptions,
   type ResolvedHealthCheck,
@@ -21,7 +22,7 @@ import {
   shiftedRule,
   type TargetHealthCheck,
 } from "./service-target-group";
-import { type Checker, isKnown, isObject, keysOf } from "./validation";
+import { type Checker, isObject, keysOf } from "./validation";
 
 /** A target group and a rule on an existing listener, which forwards matching requests to the tasks. */
 export interface ExistingListenerOptions extends ListenerRuleOptions {
@@ -119,18 +120,7 @@ export function checkFrontDoor(c: Checker, raw: LoadBalancerOptions, s: Resolved
       LISTENER_KEYS,
       "ExistingListenerOptions",
     ) as Partial<ExistingListenerOptions>;
-    if (l.at("listenerArn").required(given.listenerArn, "the ARN of an HTTP or HTTPS listener"))
-      checkArn(l.at("listenerArn"), given.listenerArn, ARN.listener, "listener ARN");
-    if (l.at("priority").required(given.priority, "a rule priority from 1 to 50000, unique on the listener"))
-      l.at("priority").integer(given.priority, 1, 50000);
-    const paths = l.at("pathPatterns").list(given.pathPatterns, 'path patterns, e.g. ["/orders/*"]');
-    const hosts = l.at("hostHeaders").list(given.hostHeaders, 'host names, e.g. ["orders.example.com"]');
-    l.check(
-      paths.length === 0 && hosts.length === 0 && !isUnresolvedList(given.pathPatterns, given.hostHeaders),
-      { pathPatterns: given.pathPatterns, hostHeaders: given.hostHeaders },
-      "has no condition",
-      "pathPatterns, hostHeaders or both",
-    );
+    checkListenerRule(l, given);
     if (
       l
         .at("securityGroupId")
@@ -161,10 +151,6 @@ export function checkFrontDoor(c: Checker, raw: LoadBalancerOptions, s: Resolved
     )
       checkResourceId(t.at("securityGroupId"), given.securityGroupId, "securityGroup");
   }
-}
-
-function isUnresolvedList(...lists: unknown[]): boolean {
-  return lists.some((list) => list !== undefined && !isKnown(list));
 }
 
 /** What {@link createFrontDoor} needs beyond the resolved options. */
@@ -234,26 +220,32 @@ export function createFrontDoor(
       });
     const primary = group("Targets");
     const alternate = group("AlternateTargets");
-    const productionRule = shiftedRule(scope, "ProductionRule", {
-      listenerArn: rule.listenerArn,
-      priority: rule.priority,
-      pathPatterns: rule.pathPatterns ?? [],
-      hostHeaders: rule.hostHeaders ?? [],
-      targets: { primaryArn: primary.resource.arn, alternateArn: alternate.resource.arn },
-      weights: [100, 0],
-      tags: wiring.tags,
-    });
+    const targets = { primary: primary.resource, alternate: alternate.resource };
+    const ruleOn = (ruleId: string, on: ListenerRuleOptions, weights: [number, number]) =>
+      shiftedRule(scope, ruleId, {
+        listenerArn: on.listenerArn,
+        priority: on.priority,
+        pathPatterns: on.pathPatterns ?? [],
+        hostHeaders: on.hostHeaders ?? [],
+        targets,
+        weights,
+        tags: wiring.tags,
+      });
+    const productionRule = ruleOn("ProductionRule", rule, [100, 0]);
+    const test = wiring.trafficShift.testRule;
+    const testRule = test ? ruleOn("TestRule", test, [0, 100]) : undefined;
     return {
       target: {
         targetGroupArn: primary.resource.arn,
         securityGroupId,
-        dependsOn: [productionRule],
+        dependsOn: [productionRule, ...(testRule ? [testRule] : [])],
         containerName,
         containerPort,
         shifting: {
           alternateTargetGroupArn: alternate.resource.arn,
           productionRuleArn: productionRule.arn,
-          listenerArns: [rule.listenerArn],
+          testRuleArn: testRule?.arn,
+          listenerArns: [...new Set([rule.listenerArn, ...(test ? [test.listenerArn] : [])])],
         },
       },
     };

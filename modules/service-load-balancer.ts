@@ -352,10 +352,7 @@ export class ServiceLoadBalancer extends Construct {
         deregistrationDelaySeconds: props.options.deregistrationDelaySeconds,
         tags: props.tags,
       });
-      const targets = {
-        primaryArn: this.targetGroup.resource.arn,
-        alternateArn: alternateTargetGroup.resource.arn,
-      };
+      const targets = { primary: this.targetGroup.resource, alternate: alternateTargetGroup.resource };
       const everything = { priority: 1, pathPatterns: ["/*"], hostHeaders: [], targets, tags: props.tags };
       const productionRule = shiftedRule(this, "ProductionRule", {
         ...everything,

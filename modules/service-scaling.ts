@@ -22,8 +22,10 @@ export interface ScalingOptions {
   readonly cpuTargetPercent?: number;
   /**
    * Requests per task per minute that target tracking holds, through the load balancer's
-   * ALBRequestCountPerTarget (needs a created load balancer). `false` for none.
-   * @default - 1000 with a created load balancer, none otherwise
+   * ALBRequestCountPerTarget (needs a created load balancer and a rolling deployment). `false` for none. With a
+   * blue/green, linear or canary strategy it is off and refused if set: the metric is per target group, tracking
+   * follows one of the service's two, and every release moves the traffic to the other.
+   * @default - 1000 with a created load balancer and a rolling deployment, none otherwise
    */
   readonly requestsPerTargetPerMinute?: number | false;
   /**
@@ -75,8 +77,15 @@ const SCALING_KEYS = keysOf<ScalingOptions>({
 /** The props that mean something only with autoscaling. */
 const AUTO_ONLY = SCALING_KEYS.filter((key) => key !== "desiredCount" && key !== "maxCapacity");
 
-/** Resolves the scaling defaults; `createdLoadBalancer` decides the request-tracking default. */
-export function resolveScaling(options: ScalingOptions, createdLoadBalancer: boolean): ResolvedScaling {
+/**
+ * Resolves the scaling defaults. Request tracking defaults on only with a created load balancer and without a
+ * `trafficShift` (a blue/green, linear or canary strategy): ALBRequestCountPerTarget is one target group's metric.
+ */
+export function resolveScaling(
+  options: ScalingOptions,
+  createdLoadBalancer: boolean,
+  trafficShift = false,
+): ResolvedScaling {
   if (options.maxCapacity === undefined) return { desiredCount: options.desiredCount ?? 1 };
   const minCapacity = options.minCapacity ?? 1;
   return {
@@ -85,7 +94,8 @@ export function resolveScaling(options: ScalingOptions, createdLoadBalancer: boo
       minCapacity,
       maxCapacity: options.maxCapacity,
       cpuTargetPercent: options.cpuTargetPercent ?? 60,
-      requestsPerTargetPerMinute: options.requestsPerTargetPerMinute ?? (createdLoadBalancer ? 1000 : false),
+      requestsPerTargetPerMinute:
+        options.requestsPerTargetPerMinute ?? (createdLoadBalancer && !trafficShift ? 1000 : false),
       latencyP99ScaleOutMs: options.latencyP99ScaleOutMs ?? 500,
       latencyScaleOutTasks: options.latencyScaleOutTasks ?? 1,
       scaleInCooldownSeconds: options.scaleInCooldownSeconds ?? 300,

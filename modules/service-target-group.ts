@@ -1,6 +1,8 @@
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { Construct } from "constructs";
+import { ARN, checkArn } from "./aws-rules";
+import { dependable } from "./cdktf";
 import { type Checker, isKnown, keysOf } from "./validation";
 
 /** The load balancer's health check of each task. */
@@ -90,6 +92,33 @@ export interface ListenerRuleOptions {
   readonly hostHeaders?: readonly string[];
 }
 
+/** The props of {@link ListenerRuleOptions}. */
+export const LISTENER_RULE_KEYS = keysOf<ListenerRuleOptions>({
+  listenerArn: true,
+  priority: true,
+  pathPatterns: true,
+  hostHeaders: true,
+});
+
+/** Checks a rule on an existing listener (`c` is its checker, `given` the options as given). */
+export function checkListenerRule(c: Checker, given: Partial<ListenerRuleOptions>): void {
+  if (c.at("listenerArn").required(given.listenerArn, "the ARN of an HTTP or HTTPS listener"))
+    checkArn(c.at("listenerArn"), given.listenerArn, ARN.listener, "listener ARN");
+  if (c.at("priority").required(given.priority, "a rule priority from 1 to 50000, unique on the listener"))
+    c.at("priority").integer(given.priority, 1, 50000);
+  const paths = c.at("pathPatterns").list(given.pathPatterns, 'path patterns, e.g. ["/orders/*"]');
+  const hosts = c.at("hostHeaders").list(given.hostHeaders, 'host names, e.g. ["orders.example.com"]');
+  const unresolved = [given.pathPatterns, given.hostHeaders].some(
+    (list) => list !== undefined && !isKnown(list),
+  );
+  c.check(
+    paths.length === 0 && hosts.length === 0 && !unresolved,
+    { pathPatterns: given.pathPatterns, hostHeaders: given.hostHeaders },
+    "has no condition",
+    "pathPatterns, hostHeaders or both",
+  );
+}
+
 /** Props of {@link ServiceTargetGroup}; every value already resolved and validated by the service. */
 export interface ServiceTargetGroupProps {
   /** VPC of the targets. */
@@ -109,12 +138,12 @@ export interface ServiceTargetGroupProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** The two target groups a traffic-shifting deployment moves traffic between, and the weights of a rule. */
+/** The two target groups a traffic-shifting deployment moves traffic between. */
 export interface ShiftedTargets {
   /** The target group the service registers its tasks with first ("blue"). */
-  readonly primaryArn: string;
+  readonly primary: LbTargetGroup;
   /** The other one ("green"): a deployment starts the new tasks there. */
-  readonly alternateArn: string;
+  readonly alternate: LbTargetGroup;
 }
 
 /**
@@ -123,6 +152,15 @@ export interface ShiftedTargets {
  * conditions, and ignores its action: otherwise the next plan after a completed deployment would send production
  * traffic back to the target group whose tasks were just stopped. Ignoring only the weights is not possible, because
  * the provider keeps the forward targets as a set (hashicorp/terraform-provider-aws#43905).
+ *
+ * Because the action is ignored, a target group replaced by Terraform (a new container port or VPC) would leave the
+ * rule forwarding to the old one, whose deletion then fails while the rule uses it ("You can delete a target group if
+ * it is not referenced by any actions", ELB API DeleteTargetGroup). So the rule is replaced with
+ * either target group (`replace_triggered_by` on their `id`, which changes only on replacement; an in-place change
+ * such as a health check leaves the rule alone): the new rule forwards to the new groups at `weights`, and the
+ * service's `load_balancer` names the new groups and rule, which starts an ECS deployment onto them. The listener
+ * answers with its default action for the seconds between the old rule's deletion and the new one's creation (two
+ * rules cannot share a priority, so the new one cannot come first).
  */
 export function shiftedRule(
   scope: Construct,
@@ -145,15 +183,22 @@ export function shiftedRule(
         type: "forward",
         forward: {
           targetGroup: [
-            { arn: props.targets.primaryArn, weight: props.weights[0] },
-            { arn: props.targets.alternateArn, weight: props.weights[1] },
+            { arn: props.targets.primary.arn, weight: props.weights[0] },
+            { arn: props.targets.alternate.arn, weight: props.weights[1] },
           ],
         },
       },
     ],
     condition: conditionsOf(props.pathPatterns, props.hostHeaders),
     tags: props.tags,
-    lifecycle: { ignoreChanges: ["action"] },
+    lifecycle: {
+      ignoreChanges: ["action"],
+      // Bare addresses: the toolkit writes a construct given here as "${aws_lb_target_group.X}", which Terraform 1.11
+      // refuses in replace_triggered_by ("Invalid character"); dependable() writes "aws_lb_target_group.X".
+      replaceTriggeredBy: [props.targets.primary, props.targets.alternate].map(
+        (group) => `${dependable(group)}.id`,
+      ),
+    },
   });
 }
 

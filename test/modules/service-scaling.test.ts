@@ -256,6 +256,20 @@ describe("resolveScaling", () => {
   it("GIVEN no created load balancer WHEN resolved THEN requests are not tracked by default", () => {
     expect(resolveScaling({ maxCapacity: 6 }, false).auto?.requestsPerTargetPerMinute).toBe(false);
   });
+
+  it("GIVEN a created load balancer and a traffic-shifting strategy WHEN resolved THEN requests are not tracked by default", () => {
+    // ALBRequestCountPerTarget is one target group's metric, and a blue/green, linear or canary release moves the
+    // traffic to the other group: tracking would scale on a group that serves nothing after the first release.
+    expect(resolveScaling({ maxCapacity: 6 }, true, true).auto?.requestsPerTargetPerMinute).toBe(false);
+  });
+
+  it("GIVEN a traffic-shifting strategy and an explicit value WHEN resolved THEN the value is kept, for the service to refuse", () => {
+    // emf-fargate-service-settings.ts refuses it with the strategy's name (test/modules/deployment-strategy-service.test.ts).
+    expect(
+      resolveScaling({ maxCapacity: 6, requestsPerTargetPerMinute: 800 }, true, true).auto
+        ?.requestsPerTargetPerMinute,
+    ).toBe(800);
+  });
 });
 
 describe("checkScaling", () => {

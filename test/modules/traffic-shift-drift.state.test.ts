@@ -5,9 +5,10 @@
  * hashicorp/aws 5.100.0, where the load balancer, its listeners, rules and target groups exist (the ECS service's
  * 6.x-only blocks are checked in the synthesized JSON by the construct's tests): state built from the plan, the rule's
  * weights swapped as ECS leaves them, then planned with -refresh=false. A rule of the same shape without the
- * construct's lifecycle is the control.
+ * construct's lifecycle is the control. Then the container port changes, which replaces both target groups: the
+ * rules whose action Terraform ignores must be replaced with them, or they would keep forwarding to the old groups.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
@@ -40,6 +41,45 @@ function swapWeights(state: Record<string, unknown>): Record<string, unknown> {
   return { ...state, serial: Number(state.serial) + 1, resources };
 }
 
+/**
+ * Synthesizes a created load balancer for a blue/green service with a test listener, targets on `targetPort`, and a
+ * control rule of the same shape that Terraform owns entirely; returns the stack's directory.
+ */
+function synthesizeShift(outdir: string, targetPort: number): string {
+  const app = new App({ outdir });
+  const stack = new TerraformStack(app, "shift");
+  // The work directory adds the offline provider; the state is terraform.tfstate there (no backend block).
+  new AwsProvider(stack, "aws", {});
+  stack.addOverride("provider", undefined);
+  stack.addOverride("terraform.backend", undefined);
+  const lb = new ServiceLoadBalancer(stack, "LoadBalancer", {
+    options: resolveLoadBalancer({ scheme: "internet-facing", subnetIds: IDS.publicSubnets }, "orders"),
+    vpcId: IDS.vpc,
+    targetPort,
+    dependsOn: [],
+    trafficShift: resolveStrategy({ type: "blueGreen", testListener: { port: 8443 } }),
+  });
+  const shifting = lb.shifting as NonNullable<typeof lb.shifting>;
+  new LbListenerRule(stack, "Control", {
+    listenerArn: lb.listeners[0]?.arn as string,
+    priority: 2,
+    condition: [{ pathPattern: { values: ["/control/*"] } }],
+    action: [
+      {
+        type: "forward",
+        forward: {
+          targetGroup: [
+            { arn: lb.targetGroup.resource.arn, weight: 100 },
+            { arn: shifting.alternateTargetGroup.resource.arn, weight: 0 },
+          ],
+        },
+      },
+    ],
+  });
+  app.synth();
+  return join(outdir, "stacks", "shift");
+}
+
 describeWithTerraform(
   "a traffic-shifting load balancer after ECS swapped the weights, planned offline",
   () => {
@@ -47,45 +87,19 @@ describeWithTerraform(
     let workdir: TerraformWorkdir;
     let remaining: string[];
     let afterDeployment: string[];
+    let newPort: string[];
     let weights: number[][];
 
     beforeAll(async () => {
-      // GIVEN a created load balancer for a blue/green service with a test listener, and a control rule of the same
-      // shape that Terraform owns entirely
-      const app = new App({ outdir });
-      const stack = new TerraformStack(app, "shift");
-      // The work directory adds the offline provider; the state is terraform.tfstate there (no backend block).
-      new AwsProvider(stack, "aws", {});
-      stack.addOverride("provider", undefined);
-      stack.addOverride("terraform.backend", undefined);
-      const lb = new ServiceLoadBalancer(stack, "LoadBalancer", {
-        options: resolveLoadBalancer({ scheme: "internet-facing", subnetIds: IDS.publicSubnets }, "orders"),
-        vpcId: IDS.vpc,
-        targetPort: 8080,
-        dependsOn: [],
-        trafficShift: resolveStrategy({ type: "blueGreen", testListener: { port: 8443 } }),
-      });
-      const shifting = lb.shifting as NonNullable<typeof lb.shifting>;
-      new LbListenerRule(stack, "Control", {
-        listenerArn: lb.listeners[0]?.arn as string,
-        priority: 2,
-        condition: [{ pathPattern: { values: ["/control/*"] } }],
-        action: [
-          {
-            type: "forward",
-            forward: {
-              targetGroup: [
-                { arn: lb.targetGroup.resource.arn, weight: 100 },
-                { arn: shifting.alternateTargetGroup.resource.arn, weight: 0 },
-              ],
-            },
-          },
-        ],
-      });
-      app.synth();
-      workdir = new TerraformWorkdir({ shift: join(outdir, "stacks", "shift") }, "shift", mirror, {
-        region: "eu-west-2",
-      });
+      // GIVEN a created load balancer for a blue/green service with a test listener, and a control rule
+      workdir = new TerraformWorkdir(
+        { shift: synthesizeShift(join(outdir, "8080"), 8080) },
+        "shift",
+        mirror,
+        {
+          region: "eu-west-2",
+        },
+      );
       workdir.runOk(["init", "-input=false", "-no-color"]);
       const created = workdir.planJson({}, "create.bin");
       const settled = await settleState(
@@ -104,6 +118,10 @@ describeWithTerraform(
         });
       writeFileSync(join(workdir.dir, "terraform.tfstate"), JSON.stringify(swapped));
       afterDeployment = changesOf(workdir.planJson({}, "after.bin", ["-refresh=false"]) as never);
+      // AND WHEN the container port changes afterwards (the same state, the configuration for port 9090)
+      const port9090 = synthesizeShift(join(outdir, "9090"), 9090);
+      copyFileSync(join(port9090, "cdk.tf.json"), join(workdir.dir, "cdk.tf.json"));
+      newPort = changesOf(workdir.planJson({}, "port.bin", ["-refresh=false"]) as never);
     }, 300_000);
 
     afterAll(() => {
@@ -122,6 +140,20 @@ describeWithTerraform(
         [0, 100],
       ]);
       expect(afterDeployment).toEqual(["aws_lb_listener_rule.Control update"]);
+    });
+
+    it("THEN a new container port replaces both target groups, and with them the rules whose action ECS owns", () => {
+      // The target groups are created before the old ones go (create_before_destroy); each rule is replaced by its
+      // replace_triggered_by on the groups' ids, so it forwards to the new groups. Without it the plan keeps the
+      // rules (their action is ignored) and the old groups' deletion would fail while the rules use them. The
+      // control rule, whose action Terraform owns, is updated in place.
+      expect([...newPort].sort()).toEqual([
+        "aws_lb_listener_rule.Control update",
+        "aws_lb_listener_rule.LoadBalancer_ProductionRule_1FFFF78B delete+create",
+        "aws_lb_listener_rule.LoadBalancer_TestRule_238EEAAF delete+create",
+        "aws_lb_target_group.LoadBalancer_AlternateTargets_A9DD7089 create+delete",
+        "aws_lb_target_group.LoadBalancer_Targets_A57B7976 create+delete",
+      ]);
     });
   },
 );
