@@ -108,6 +108,7 @@ export function resolveServiceSettings(props: EmfFargateServiceProps, path: stri
   const frontDoor = resolveFrontDoor(part(props.loadBalancer), serviceName);
   const iam = part(props.iam);
   const container = resolveContainer(part(props.container), serviceName);
+  const deployment = resolveDeployment(part(props.deployment));
   return {
     serviceName,
     container,
@@ -115,9 +116,14 @@ export function resolveServiceSettings(props: EmfFargateServiceProps, path: stri
     task: resolveTask(part(props.task)),
     cluster: part(props.cluster),
     frontDoor,
-    scaling: resolveScaling(part(props.scaling), frontDoor.create !== undefined),
+    // Request tracking's default depends on the strategy (ScalingOptions.requestsPerTargetPerMinute).
+    scaling: resolveScaling(
+      part(props.scaling),
+      frontDoor.create !== undefined,
+      deployment.trafficShift !== undefined,
+    ),
     capacity: resolveCapacity(part(props.capacity)),
-    deployment: resolveDeployment(part(props.deployment)),
+    deployment,
     metrics: resolveMetrics(part(props.metrics), serviceName),
     logs: resolveLogs(part(props.logs), serviceName),
     agent: resolveAgent(part(props.agent), `${path}/Agent`),

@@ -37,11 +37,11 @@ import {
 } from "./service-logging";
 import type { CapacityOptions, ClusterOptions, DeploymentOptions, NetworkOptions } from "./service-options";
 import { type IamOptions, ServiceRoles } from "./service-roles";
-import { resolveScaling, type ScalingOptions, ServiceScaling } from "./service-scaling";
+import { type ScalingOptions, ServiceScaling } from "./service-scaling";
 import { resolveSecrets } from "./service-secrets";
 import { ServiceTaskDefinition, type TaskOptions } from "./service-task-definition";
 import { TrafficShiftRoles } from "./traffic-shift-roles";
-import { isObject, validatedBy, validateProps } from "./validation";
+import { validatedBy, validateProps } from "./validation";
 
 /**
  * Paths ECS Exec's SSM agent writes to, mounted as writable task volumes when the root filesystem is read-only. AWS
@@ -175,18 +175,7 @@ export class EmfFargateService extends Construct {
 
   constructor(scope: Construct, id: string, props: EmfFargateServiceProps) {
     super(scope, id);
-    const settings = resolveServiceSettings(props, this.node.path);
-    // Request tracking's default depends on the strategy too (ScalingOptions.requestsPerTargetPerMinute).
-    const s = settings.deployment.trafficShift
-      ? {
-          ...settings,
-          scaling: resolveScaling(
-            isObject(props.scaling) ? props.scaling : {},
-            settings.frontDoor.create !== undefined,
-            true,
-          ),
-        }
-      : settings;
+    const s = resolveServiceSettings(props, this.node.path);
     // The bindings' provider version decides which deployment strategies exist, so the first element of the
     // bindings is created before the props are judged.
     const region = new DataAwsRegion(this, "Region");
