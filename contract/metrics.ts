@@ -14,8 +14,9 @@
 export const DEFAULT_NAMESPACE = "koaapp";
 
 /**
- * How the latency middleware publishes (its `mode` option; the app's `METRICS_MODE`): not at all (a
- * pass-through), one aggregated document per key and flush, or one document per request.
+ * How the latency middleware publishes (its `mode` option, which no `AWS_EMF_*` variable sets; the sample app
+ * passes its own `METRICS_MODE`): not at all (a pass-through), one aggregated document per key and flush, or one
+ * document per request.
  */
 export const METRICS_MODES = ["off", "aggregate", "request"] as const;
 

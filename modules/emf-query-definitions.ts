@@ -1,6 +1,12 @@
 import { CloudwatchQueryDefinition } from "@cdktf/provider-aws/lib/cloudwatch-query-definition";
 import { Construct } from "constructs";
-import { DIMENSIONS, LATENCY_METRIC, PROPERTIES, SERVER_ERROR_CLASS } from "../contract/metrics";
+import {
+  DIMENSIONS,
+  LATENCY_METRIC,
+  type MetricsMode,
+  PROPERTIES,
+  SERVER_ERROR_CLASS,
+} from "../contract/metrics";
 
 /** Props of {@link EmfQueryDefinitions}. */
 export interface EmfQueryDefinitionsProps {
@@ -10,13 +16,17 @@ export interface EmfQueryDefinitionsProps {
   readonly logGroupName: string;
 }
 
-const REQUEST_MODE_NOTE =
-  "# Meaningful with METRICS_MODE=request: one document per request. Aggregate documents carry no Url and are filtered out.";
+/** The latency middleware's per-request mode, whose documents carry the request properties the queries read. */
+const REQUEST_MODE: MetricsMode = "request";
+
+// The middleware's own option: no AWS_EMF_* variable sets the mode (the sample app maps its METRICS_MODE onto it,
+// another app may not have that variable at all).
+const REQUEST_MODE_NOTE = `# Meaningful when the latency middleware runs with mode: "${REQUEST_MODE}" (one document per request). Aggregate documents carry no ${PROPERTIES.url} and are filtered out.`;
 
 /**
  * Saved Logs Insights queries on the EMF log group: slowest requests, server errors by `Path`, and
- * request count by status code. They read per-request documents, so they are meaningful in `request`
- * mode; each query says so in its first line.
+ * request count by status code. They read per-request documents, so they are meaningful when the latency
+ * middleware runs with `mode: "request"`; each query says so in its first line.
  */
 export class EmfQueryDefinitions extends Construct {
   /** The query definitions, by short name. */

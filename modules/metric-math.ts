@@ -67,24 +67,60 @@ export interface AlarmQuery {
   };
 }
 
+/** The share of slow requests above which a latency alarm fires: more than 1 % slower than T is p99 above T. */
+export const SLOW_SHARE_PERCENT = 1;
+
 /**
- * The metric queries of "share of requests slower than `thresholdMs`, in percent": the percentile rank
- * `PR(:threshold)` (the percentage of samples at most the threshold; CloudWatch's bounds are exclusive below,
- * inclusive above) subtracted from 100, in minutes with at least `minRequests` requests; a quieter minute reads 0,
- * and a minute without any request has no datapoint (the alarm's missing-data treatment decides).
+ * Slow requests a period needs before it can breach, whatever the share: with fewer, the period reads 0. Below about
+ * 60 requests a period the margin of {@link SLOW_SHARE_SIGMAS} alone would let 2 slow requests breach, and a healthy
+ * service with 0.5 % of its requests slow would then set the 10-second gate off about once in 17 days; at 3 the worst
+ * traffic rate sets it off about once in a year (docs/alarms.md, "How many slow requests make a breach").
+ */
+export const MIN_SLOW_REQUESTS = 3;
+
+/**
+ * How far above 1 % of the period's requests the slow count must be, in standard deviations of a Poisson count with
+ * that mean (`requests / 100 + 3 × sqrt(requests / 100)`): the slow share must be above 1 % beyond what chance gives a
+ * service whose share is 1 %, not merely above it. Without it one slow request in 60 (1.7 %) breached, and a healthy
+ * service at 1 request/s with 0.5 % slow requests set the gate off about 60 times a day.
+ */
+export const SLOW_SHARE_SIGMAS = 3;
+
+/** Options of {@link slowShareQueries}. */
+export interface SlowShareOptions {
+  /**
+   * A period without any request reads 0 (`FILL(requests, 0)`) instead of having no datapoint: CloudWatch keeps
+   * evaluating the last real datapoints while they are inside the evaluation range, so without it an alarm set by a
+   * burst stays in ALARM for two more minutes after the traffic stops, and a step policy adds a task at each. The
+   * price, from the metric math guide: if the newest period's data always arrives after the evaluation, FILL keeps
+   * reading it as 0.
+   * @default false
+   */
+  readonly silenceReadsZero?: boolean;
+}
+
+/**
+ * The metric queries of "share of requests slower than `thresholdMs`, in percent": the percentile rank `PR(:threshold)`
+ * (the percentage of samples at most the threshold; CloudWatch's bounds are exclusive below, inclusive above)
+ * subtracted from 100, in periods with at least `minRequests` requests whose slow count — `requests × (100 − PR) / 100`,
+ * rounded to a whole request — is at least {@link MIN_SLOW_REQUESTS} and more than `requests / 100` by
+ * {@link SLOW_SHARE_SIGMAS} standard deviations. Any other period with requests reads 0; a period without any has no
+ * datapoint (the alarm's missing-data treatment decides) unless `silenceReadsZero`.
  *
  * More than 1 % slower than T is p99 above T, but judged on every sample: a p99 alarm with the low-sample setting
  * "ignore" never changes state below 1,000 samples a period (10/(1 − 0.99)), so a regression at low traffic never
  * fires and an alarm set by a burst stays set; "evaluate" would judge 10 samples by their maximum. Sources:
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html (percentile rank),
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/percentiles-with-low-samples.html,
- * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html (IF and missing values).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html (IF, FILL, FLOOR, AND, `^`,
+ * and missing values).
  */
 export function slowShareQueries(
   metric: LatencyMetric,
   thresholdMs: number,
   minRequests: number,
   periodSeconds: number,
+  options: SlowShareOptions = {},
 ): AlarmQuery[] {
   const stat = (name: string) => ({
     namespace: metric.namespace,
@@ -94,20 +130,30 @@ export function slowShareQueries(
     period: periodSeconds,
   });
   const threshold = Token.isUnresolved(thresholdMs) ? Token.asString(thresholdMs) : String(thresholdMs);
+  const requests = options.silenceReadsZero ? "FILL(requests, 0)" : "requests";
+  // The count a share of 1 % expects, and its Poisson standard deviation, sqrt(expected).
+  const expected = "requests / 100";
   return [
     { id: "requests", metric: stat("SampleCount"), returnData: false },
     { id: "fast", metric: stat(`PR(:${threshold})`), returnData: false },
     {
+      id: "slowRequests",
+      // PR is a percentage: rounded back to whole requests so that 3 slow requests are never 2.9999.
+      expression: "FLOOR(requests * (100 - fast) / 100 + 0.5)",
+      label: `requests slower than ${threshold} ms`,
+      returnData: false,
+    },
+    {
       id: "slow",
-      expression: `IF(requests >= ${minRequests}, 100 - fast, 0)`,
+      expression: `IF(${requests} >= ${minRequests} AND slowRequests >= ${MIN_SLOW_REQUESTS} AND slowRequests > ${expected} + ${SLOW_SHARE_SIGMAS} * (${expected}) ^ 0.5, 100 - fast, 0)`,
       label: `% of requests slower than ${threshold} ms`,
       returnData: true,
     },
   ];
 }
 
-/** The share of slow requests above which a latency alarm fires: more than 1 % slower than T is p99 above T. */
-export const SLOW_SHARE_PERCENT = 1;
+/** The breach condition of {@link slowShareQueries} in words, for alarm descriptions. */
+export const SLOW_SHARE_CONDITION = `more than ${SLOW_SHARE_PERCENT}% of requests slower, by at least ${MIN_SLOW_REQUESTS} slow requests and ${SLOW_SHARE_SIGMAS} standard deviations`;
 
 /** The periods the deployment alarms judge, and how many requests make one worth judging. */
 export interface GatePeriod {

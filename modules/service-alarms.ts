@@ -13,8 +13,11 @@ import {
   type GatePeriod,
   gatePeriod,
   type LatencyMetric,
+  MIN_SLOW_REQUESTS,
   routeLatency,
+  SLOW_SHARE_CONDITION,
   SLOW_SHARE_PERCENT,
+  SLOW_SHARE_SIGMAS,
   sampleCountStat,
   serverErrorLatency,
   serviceLatency,
@@ -26,8 +29,9 @@ import { type Checker, isKnown, isObject, keysOf } from "./validation";
 export interface AlarmsOptions {
   /**
    * p99 latency across all routes above which the latency alarm fires, in ms: it fires when more than 1 % of the
-   * requests of a minute are slower (the same condition, judged on every sample however few), in 3 of 5 minutes
-   * (10-second periods with `metrics.highResolution`).
+   * requests of a minute are slower (the same condition, judged on every sample however few) by a margin chance does
+   * not explain — at least 3 slow requests, and 3 standard deviations above 1 % — in 3 of 5 minutes (10-second
+   * periods with `metrics.highResolution`). See docs/alarms.md for the false-alarm rates and detection times.
    * @default 1000
    */
   readonly latencyP99ThresholdMs?: number;
@@ -345,7 +349,7 @@ export class ServiceAlarms extends Construct {
       id,
       {
         alarmName: name,
-        alarmDescription: `p99 latency of ${scope} above ${this.shown(thresholdMs)} ms — more than ${SLOW_SHARE_PERCENT}% of requests slower — in 3 of 5 ${periods}, counting ${periods} with at least ${minRequests} requests.`,
+        alarmDescription: `p99 latency of ${scope} above ${this.shown(thresholdMs)} ms — ${SLOW_SHARE_CONDITION} — in 3 of 5 ${periods}, counting ${periods} with at least ${minRequests} requests.`,
         comparisonOperator: "GreaterThanThreshold",
         threshold: SLOW_SHARE_PERCENT,
         evaluationPeriods: 5,
@@ -360,7 +364,7 @@ export class ServiceAlarms extends Construct {
         name,
         metric: `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), ${scope}`,
         statistic: "100 − PR(:threshold), metric math",
-        threshold: `> ${SLOW_SHARE_PERCENT} % slower than ${this.shown(thresholdMs)} ms`,
+        threshold: `> ${SLOW_SHARE_PERCENT} % slower than ${this.shown(thresholdMs)} ms, by ≥ ${MIN_SLOW_REQUESTS} requests and ${SLOW_SHARE_SIGMAS} σ`,
         period: `${seconds} s${seconds < 60 ? " (high resolution)" : ""}, 3 of 5, ${periods} with ≥ ${minRequests} requests`,
         missingData: "not breaching (no traffic is no regression)",
       },

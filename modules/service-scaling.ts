@@ -3,7 +3,7 @@ import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-tar
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Construct } from "constructs";
 import { show } from "../contract/problems";
-import { SLOW_SHARE_PERCENT, serviceLatency, slowShareQueries } from "./metric-math";
+import { SLOW_SHARE_CONDITION, SLOW_SHARE_PERCENT, serviceLatency, slowShareQueries } from "./metric-math";
 import { type Checker, isKnown, keysOf } from "./validation";
 
 /**
@@ -252,7 +252,7 @@ export class ServiceScaling extends Construct {
       });
       this.latencyAlarm = new CloudwatchMetricAlarm(this, "LatencyAlarm", {
         alarmName: `${props.name}-latency-p99-scale-out`,
-        alarmDescription: `p99 latency of all routes above ${latencyThreshold} ms (more than ${SLOW_SHARE_PERCENT}% of requests slower) for 3 minutes with at least ${props.minRequestsPerMinute} requests each: add ${latencyScaleOutTasks} task(s).`,
+        alarmDescription: `p99 latency of all routes above ${latencyThreshold} ms (${SLOW_SHARE_CONDITION}) for 3 minutes with at least ${props.minRequestsPerMinute} requests each, a minute without requests reading 0: add ${latencyScaleOutTasks} task(s).`,
         comparisonOperator: "GreaterThanThreshold",
         threshold: SLOW_SHARE_PERCENT,
         evaluationPeriods: 3,
@@ -265,6 +265,8 @@ export class ServiceScaling extends Construct {
           latencyThreshold,
           props.minRequestsPerMinute,
           60,
+          // Silence must end the ALARM at once, or the policy adds a task at each of its carried-over evaluations.
+          { silenceReadsZero: true },
         ).map((q) => ({ ...q })),
         alarmActions: [step.arn],
         tags: props.tags,

@@ -5,64 +5,36 @@
  * roll back, how many tasks does the latency step add. Quiet, 1 request/s and 1,000 requests/s, bursts then silence.
  */
 
-import { EmfFargateService } from "../../modules/emf-fargate-service";
-import { type AlarmTimeline, alarmsAt, runAlarm } from "../support/cloudwatch/alarm";
+import { alarmsAt } from "../support/cloudwatch/alarm";
 import { deploymentOutcome } from "../support/cloudwatch/ecs-deployment";
-import { type StepScalingPolicyJson, simulateStepScaling } from "../support/cloudwatch/step-scaling";
-import { deploymentAlarmsOf, synthesizedAlarm } from "../support/cloudwatch/synthesized";
-import { HEALTHY, type PublishedTraffic, phase, phases } from "../support/cloudwatch/traffic";
-import { resourcesOf, SERVICE_PROPS, synthStack } from "./support";
+import {
+  ALARMS,
+  DEPLOYMENT_ALARMS as deploymentAlarms,
+  GATE_MS,
+  histories,
+  NAMESPACE,
+  runAlarms as run,
+  SCALE_OUT_MS,
+  tasks,
+} from "../support/cloudwatch/koaapp-alarms";
+import { HEALTHY, phase, phases } from "../support/cloudwatch/traffic";
 
-const NAMESPACE = "koaapp";
-const GATE_MS = 1000;
-const SCALE_OUT_MS = 500;
-const MAX_TASKS = 10;
-
-const synth = synthStack(
-  (stack) =>
-    new EmfFargateService(stack, "Service", {
-      ...SERVICE_PROPS,
-      metrics: { namespace: NAMESPACE },
-      scaling: { minCapacity: 1, maxCapacity: MAX_TASKS, latencyP99ScaleOutMs: SCALE_OUT_MS },
-      alarms: { latencyP99ThresholdMs: GATE_MS },
-    }),
-);
-const gate = synthesizedAlarm(synth.json, "koaapp-latency-p99");
-const errorRate = synthesizedAlarm(synth.json, "koaapp-5xx-rate");
-const scaleOut = synthesizedAlarm(synth.json, "koaapp-latency-p99-scale-out");
-/** The ECS service's deployment alarms, their names resolved from the references cdk.tf.json holds. */
-const deploymentAlarms = deploymentAlarmsOf(synth.json);
-const stepPolicy = resourcesOf(synth.json, "aws_appautoscaling_policy").find(
-  (policy) => policy.policy_type === "StepScaling",
-)?.step_scaling_policy_configuration as StepScalingPolicyJson;
-
-const run = (traffic: PublishedTraffic, minutes: number) =>
-  ({
-    gate: runAlarm(gate, traffic, { untilSeconds: minutes * 60 }),
-    errorRate: runAlarm(errorRate, traffic, { untilSeconds: minutes * 60 }),
-    scaleOut: runAlarm(scaleOut, traffic, { untilSeconds: minutes * 60 }),
-  }) as const;
-const histories = (r: ReturnType<typeof run>) => ({
-  [String(gate.alarm_name)]: r.gate,
-  [String(errorRate.alarm_name)]: r.errorRate,
-});
-const tasks = (timeline: AlarmTimeline) =>
-  simulateStepScaling({
-    policy: stepPolicy,
-    alarm: timeline,
-    minCapacity: 1,
-    maxCapacity: MAX_TASKS,
-    initialDesired: 1,
-  });
+const { gate, scaleOut } = ALARMS;
 
 describe("the synthesized deploy gate and latency scale-out, under CloudWatch's documented alarm semantics", () => {
   it("GIVEN the alarms WHEN synthesized THEN the gate and the step read the share of slow requests, and both deploy alarms roll back", () => {
     expect(gate.metric_query?.map((q) => q.metric?.stat ?? q.expression)).toEqual([
       "SampleCount",
       `PR(:${GATE_MS})`,
-      "IF(requests >= 10, 100 - fast, 0)",
+      "FLOOR(requests * (100 - fast) / 100 + 0.5)",
+      "IF(requests >= 10 AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)",
     ]);
-    expect(scaleOut.metric_query?.[1]?.metric?.stat).toBe(`PR(:${SCALE_OUT_MS})`);
+    expect(scaleOut.metric_query?.map((q) => q.metric?.stat ?? q.expression)).toEqual([
+      "SampleCount",
+      `PR(:${SCALE_OUT_MS})`,
+      "FLOOR(requests * (100 - fast) / 100 + 0.5)",
+      "IF(FILL(requests, 0) >= 10 AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)",
+    ]);
     expect([
       gate.threshold,
       gate.evaluation_periods,
@@ -116,17 +88,25 @@ describe("the synthesized deploy gate and latency scale-out, under CloudWatch's 
     expect(alarmsAt(r.gate)).toEqual([]);
   });
 
-  it("GIVEN a slow burst at 1,000 req/s THEN silence WHEN the step policy follows the scale-out alarm THEN the alarm clears within 3 minutes of the burst and the task count stops rising", () => {
+  it("GIVEN a slow burst at 1,000 req/s for 6 minutes THEN silence WHEN the step policy follows the scale-out alarm THEN it adds one task a minute from the third slow minute to the last, and none once the traffic stopped", () => {
     const traffic = phases(NAMESPACE, [phase(6, 1000, 900), phase(12, 0, 0)]);
     const r = run(traffic, 18);
     const scaled = tasks(r.scaleOut);
 
-    expect(alarmsAt(r.scaleOut)).toEqual([3 * 60]);
-    const cleared = r.scaleOut.transitions.find((t) => t.time > 3 * 60 && t.to === "OK")?.time ?? Infinity;
-    expect(cleared).toBeLessThanOrEqual(9 * 60);
-    expect(scaled.activities.every((activity) => activity.time <= cleared)).toBe(true);
-    expect(scaled.finalDesired).toBeLessThan(MAX_TASKS);
-    expect(scaled.finalDesired).toBe(scaled.desiredAt(cleared));
+    // Minutes 3 to 6 are the ALARM evaluations whose newest minute was slow; the first silent minute reads 0
+    // (FILL), so CloudWatch does not re-evaluate the burst's datapoints after it, and the policy stops with it.
+    expect(r.scaleOut.transitions.map((t) => [t.time, t.to])).toEqual([
+      [60, "OK"],
+      [180, "ALARM"],
+      [420, "OK"],
+    ]);
+    expect(scaled.activities.map((a) => [a.time, a.to])).toEqual([
+      [180, 2],
+      [240, 3],
+      [300, 4],
+      [360, 5],
+    ]);
+    expect(scaled.finalDesired).toBe(5);
   });
 
   it("GIVEN a slow burst THEN traffic below 10 requests a minute WHEN the step policy follows THEN the first quiet minute ends the scale-out", () => {

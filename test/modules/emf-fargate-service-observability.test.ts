@@ -276,8 +276,8 @@ describe("EmfFargateService observability with alarm props", () => {
       "PR(:400)",
       "PR(:250)",
     ]);
-    expect(byName["koaapp-latency-p99"]?.metric_query[2].expression).toBe(
-      "IF(requests >= 20, 100 - fast, 0)",
+    expect(byName["koaapp-latency-p99"]?.metric_query[3].expression).toBe(
+      "IF(requests >= 20 AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)",
     );
     expect([
       byName["koaapp-latency-p99"]?.threshold,

@@ -37,7 +37,7 @@ describe("EmfQueryDefinitions on a literal log group", () => {
       const [first] = linesOf(name);
 
       expect(first).toBe(
-        `# Meaningful with METRICS_MODE=request: one document per request. Aggregate documents carry no ${PROPERTIES.url} and are filtered out.`,
+        `# Meaningful when the latency middleware runs with mode: "request" (one document per request). Aggregate documents carry no ${PROPERTIES.url} and are filtered out.`,
       );
     },
   );

@@ -57,7 +57,8 @@ function shape(alarm: Block | undefined) {
         ? [...new Set(queries.flatMap((q) => (q.metric ? [q.metric.period] : [])))]
         : [alarm?.period],
     of: `${alarm?.datapoints_to_alarm ?? alarm?.evaluation_periods} of ${alarm?.evaluation_periods}`,
-    expression: queries.find((q) => q.expression)?.expression,
+    // The returned expression, the last one (the first is the slow count it reads).
+    expression: queries.filter((q) => q.expression).at(-1)?.expression,
     missing: alarm?.treat_missing_data,
   };
 }
@@ -82,7 +83,8 @@ describe("EmfFargateService with metrics.highResolution", () => {
     expect(shape(byName["koaapp-latency-p99"])).toEqual({
       periods: [10],
       of: "3 of 5",
-      expression: "IF(requests >= 2, 100 - fast, 0)",
+      expression:
+        "IF(requests >= 2 AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)",
       missing: "notBreaching",
     });
     expect(shape(byName["koaapp-5xx-rate"])).toEqual({
@@ -92,7 +94,7 @@ describe("EmfFargateService with metrics.highResolution", () => {
       missing: "notBreaching",
     });
     expect(byName["koaapp-latency-p99"]?.alarm_description).toBe(
-      "p99 latency of all routes above 1000 ms — more than 1% of requests slower — in 3 of 5 10-second periods, counting 10-second periods with at least 2 requests.",
+      "p99 latency of all routes above 1000 ms — more than 1% of requests slower, by at least 3 slow requests and 3 standard deviations — in 3 of 5 10-second periods, counting 10-second periods with at least 2 requests.",
     );
     expect(service.deploymentAlarmNames).toHaveLength(2);
   });
@@ -100,7 +102,8 @@ describe("EmfFargateService with metrics.highResolution", () => {
   it("GIVEN highResolution WHEN synthesized THEN route, no-metrics and scale-out alarms keep their periods", () => {
     expect(shape(byName["koaapp-latency-p99-items-id"])).toMatchObject({
       periods: [60],
-      expression: "IF(requests >= 10, 100 - fast, 0)",
+      expression:
+        "IF(requests >= 10 AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)",
     });
     expect(shape(byName["koaapp-latency-p99-scale-out"]).periods).toEqual([60]);
     expect(shape(byName["koaapp-no-metrics"]).periods).toEqual([300]);
@@ -153,7 +156,7 @@ describe("high-resolution minimum requests per period", () => {
     const synth = synthWithVariableMinimum();
 
     expect(shape(alarmsByName(synth.json)["koaapp-latency-p99"]).expression).toBe(
-      "IF(requests >= ${ceil((var.min_requests / 6))}, 100 - fast, 0)",
+      "IF(requests >= ${ceil((var.min_requests / 6))} AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)",
     );
   });
 });
@@ -279,8 +282,12 @@ describeWithTerraform(
           periods: [10, 10],
         });
       }
-      expect(queries("koaapp-latency-p99").find((q) => q.expression)?.expression).toBe(
-        "IF(requests >= 3, 100 - fast, 0)",
+      expect(
+        queries("koaapp-latency-p99")
+          .filter((q) => q.expression)
+          .at(-1)?.expression,
+      ).toBe(
+        "IF(requests >= 3 AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)",
       );
     });
   },

@@ -67,8 +67,9 @@ function queryOf(byName: Record<string, Block>, alarm: string, id: string) {
 
 /**
  * The p99 alarm of a metric with the given dimensions and threshold: it fires when more than 1 % of a minute's
- * requests are slower than the threshold (100 − the percentile rank PR(:threshold)), in minutes with at least
- * `minRequests` requests, 3 of 5 minutes.
+ * requests are slower than the threshold (100 − the percentile rank PR(:threshold)), by at least 3 slow requests and
+ * 3 Poisson standard deviations above 1 % of the requests, in minutes with at least `minRequests` requests, 3 of 5
+ * minutes.
  */
 function p99Alarm(
   name: string,
@@ -87,7 +88,7 @@ function p99Alarm(
   });
   return {
     alarm_name: name,
-    alarm_description: `p99 latency of ${scope} above ${threshold} ms — more than 1% of requests slower — in 3 of 5 minutes, counting minutes with at least ${minRequests} requests.`,
+    alarm_description: `p99 latency of ${scope} above ${threshold} ms — more than 1% of requests slower, by at least 3 slow requests and 3 standard deviations — in 3 of 5 minutes, counting minutes with at least ${minRequests} requests.`,
     comparison_operator: "GreaterThanThreshold",
     threshold: 1,
     evaluation_periods: 5,
@@ -97,8 +98,14 @@ function p99Alarm(
       { id: "requests", metric: metric("SampleCount"), return_data: false },
       { id: "fast", metric: metric(`PR(:${threshold})`), return_data: false },
       {
+        id: "slowRequests",
+        expression: "FLOOR(requests * (100 - fast) / 100 + 0.5)",
+        label: `requests slower than ${threshold} ms`,
+        return_data: false,
+      },
+      {
         id: "slow",
-        expression: `IF(requests >= ${minRequests}, 100 - fast, 0)`,
+        expression: `IF(requests >= ${minRequests} AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)`,
         label: `% of requests slower than ${threshold} ms`,
         return_data: true,
       },
@@ -213,7 +220,7 @@ describe("ServiceAlarms with defaults", () => {
         name: "koaapp-latency-p99",
         metric: `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), all routes`,
         statistic: "100 − PR(:threshold), metric math",
-        threshold: "> 1 % slower than 1000 ms",
+        threshold: "> 1 % slower than 1000 ms, by ≥ 3 requests and 3 σ",
         period: "60 s, 3 of 5, minutes with ≥ 10 requests",
         missingData: "not breaching (no traffic is no regression)",
       },
@@ -322,22 +329,22 @@ describe("ServiceAlarms with every prop", () => {
       [
         "koaapp-latency-p99",
         `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), all routes`,
-        "> 1 % slower than 500 ms",
+        "> 1 % slower than 500 ms, by ≥ 3 requests and 3 σ",
       ],
       [
         "koaapp-latency-p99-items-id",
         `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /items/:id`,
-        "> 1 % slower than 300 ms",
+        "> 1 % slower than 300 ms, by ≥ 3 requests and 3 σ",
       ],
       [
         "koaapp-latency-p99-root",
         `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /`,
-        "> 1 % slower than 200 ms",
+        "> 1 % slower than 200 ms, by ≥ 3 requests and 3 σ",
       ],
       [
         "koaapp-latency-p99-items",
         `${LATENCY_METRIC.name} (${LATENCY_METRIC.unit}), /items/`,
-        "> 1 % slower than 250 ms",
+        "> 1 % slower than 250 ms, by ≥ 3 requests and 3 σ",
       ],
       [
         "koaapp-5xx-rate",
@@ -423,14 +430,14 @@ describe("ServiceAlarms with token inputs", () => {
       "IF(requests >= ${var.min_requests_per_minute}, 100 * FILL(errors, 0) / requests, 0)",
     );
     expect(queryOf(byName, "koaapp-latency-p99", "slow")?.expression).toBe(
-      "IF(requests >= ${var.min_requests_per_minute}, 100 - fast, 0)",
+      "IF(requests >= ${var.min_requests_per_minute} AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)",
     );
   });
 
   it("GIVEN thresholds from variables WHEN read THEN the summaries say they are set at deploy", () => {
     expect(synth.built.summaries.map((row) => row.threshold)).toEqual([
-      "> 1 % slower than (set at deploy) ms",
-      "> 1 % slower than (set at deploy) ms",
+      "> 1 % slower than (set at deploy) ms, by ≥ 3 requests and 3 σ",
+      "> 1 % slower than (set at deploy) ms, by ≥ 3 requests and 3 σ",
       "> (set at deploy) %",
       "< 1",
     ]);

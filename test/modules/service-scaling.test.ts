@@ -115,7 +115,7 @@ describe("ServiceScaling with defaults and a load balancer's request label", () 
     expect(block("LatencyAlarm")).toEqual({
       alarm_name: "koaapp-latency-p99-scale-out",
       alarm_description:
-        "p99 latency of all routes above 500 ms (more than 1% of requests slower) for 3 minutes with at least 10 requests each: add 1 task(s).",
+        "p99 latency of all routes above 500 ms (more than 1% of requests slower, by at least 3 slow requests and 3 standard deviations) for 3 minutes with at least 10 requests each, a minute without requests reading 0: add 1 task(s).",
       comparison_operator: "GreaterThanThreshold",
       threshold: 1,
       evaluation_periods: 3,
@@ -125,8 +125,15 @@ describe("ServiceScaling with defaults and a load balancer's request label", () 
         { id: "requests", metric: metric("SampleCount"), return_data: false },
         { id: "fast", metric: metric("PR(:500)"), return_data: false },
         {
+          id: "slowRequests",
+          expression: "FLOOR(requests * (100 - fast) / 100 + 0.5)",
+          label: "requests slower than 500 ms",
+          return_data: false,
+        },
+        {
           id: "slow",
-          expression: "IF(requests >= 10, 100 - fast, 0)",
+          expression:
+            "IF(FILL(requests, 0) >= 10 AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)",
           label: "% of requests slower than 500 ms",
           return_data: true,
         },

@@ -67,6 +67,30 @@ describe("metric math with missing datapoints", () => {
     expect(run("IF(requests >= 10, 100 - fast, 0)", series)).toEqual(["-", 0, 10]);
   });
 
+  it("GIVEN the stack's slow-share expression WHEN evaluated THEN a period breaches only with at least 3 slow requests and 3 standard deviations above 1 %, and only the scale-out's reads silence as 0", () => {
+    const slowRequests = "FLOOR(requests * (100 - fast) / 100 + 0.5)";
+    const condition = "slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5";
+    // 60 requests: 1 slow (1.7 %) and 2 slow do not breach, 3 do; 100 requests: 4 (exactly 1 + 3 × 1) does not, 5 does;
+    // 57/60 fast is 95 % but 100 * 57 / 60 is not exact in binary: FLOOR(x + 0.5) still counts 3.
+    const fast = ["-", 100 * (59 / 60), 100 * (58 / 60), 100 * (57 / 60), 96, 95, 100];
+    const requests = ["-", 60, 60, 60, 100, 100, 5];
+    const ids = { requests, fast } as Record<string, readonly (number | "-")[]>;
+    const resolve = (id: string): Series => {
+      if (id === "slowRequests") return evaluateExpression(slowRequests, resolve, requests.length);
+      return (ids[id] ?? []).map((value) => (value === "-" ? undefined : value));
+    };
+    const evaluate = (expression: string) =>
+      evaluateExpression(expression, resolve, requests.length).map((value) => value ?? "-");
+
+    expect(evaluate(slowRequests)).toEqual(["-", 1, 2, 3, 4, 5, 0]);
+    expect(
+      evaluate(`IF(requests >= 10 AND ${condition}, 100 - fast, 0)`).map((v) =>
+        v === "-" ? v : Math.round(v),
+      ),
+    ).toEqual(["-", 0, 0, 5, 0, 5, 0]);
+    expect(evaluate(`IF(FILL(requests, 0) >= 10 AND ${condition}, 100 - fast, 0)`)[0]).toBe(0);
+  });
+
   it("GIVEN MIN and MAX of an array WHEN evaluated THEN they are pointwise with a missing value as 0", () => {
     const series = { a: [1, "-", 5, "-"], b: [3, 2, "-", "-"] } as const;
     expect(run("MAX([a, b])", series)).toEqual([3, 2, 5, "-"]);
@@ -77,7 +101,7 @@ describe("metric math with missing datapoints", () => {
     const series = { a: [1, 2] } as const;
     expect(() => run("MAX(a)", series)).toThrow("MAX is modelled only as MAX([ts, ...])");
     expect(() => run("AVG(a)", series)).toThrow(
-      "function AVG is not modelled; allowed: IF, FILL, MIN([..]), MAX([..])",
+      "function AVG is not modelled; allowed: IF, FILL, FLOOR, MIN([..]), MAX([..])",
     );
     expect(() => run("a + 1 )", series)).toThrow("unexpected trailing input");
     expect(() => run("a $ 1", series)).toThrow("cannot read from position");

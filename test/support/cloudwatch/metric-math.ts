@@ -7,8 +7,8 @@
  * awsdocs/amazon-cloudwatch-user-guide doc_source/using-metric-math.md @ 20a560c12498bb7fdbd1325e1c1415367dc601bf).
  *
  * Supported: numbers, ids (lowercase first letter), `+ - * / ^`, unary `-`, `== != <= >= < >`, `AND`/`&&`,
- * `OR`/`||`, `IF(cond, a[, b])`, `FILL(ts, value | ts)`, `MIN([ts, ...])`, `MAX([ts, ...])`. Anything else throws,
- * so a test never passes on an expression the model does not understand.
+ * `OR`/`||`, `IF(cond, a[, b])`, `FILL(ts, value | ts)`, `FLOOR(ts)`, `MIN([ts, ...])`, `MAX([ts, ...])`. Anything
+ * else throws, so a test never passes on an expression the model does not understand.
  */
 
 /** A time series over the grid: element `k` is period `k`'s datapoint, `undefined` when it has none. */
@@ -232,11 +232,13 @@ function call(name: string, args: readonly Value[], length: number): Value {
       return conditional(args, length);
     case "FILL":
       return fill(args);
+    case "FLOOR":
+      return floor(args);
     case "MIN":
     case "MAX":
       return extreme(name, args, length);
     default:
-      throw new Error(`function ${name} is not modelled; allowed: IF, FILL, MIN([..]), MAX([..])`);
+      throw new Error(`function ${name} is not modelled; allowed: IF, FILL, FLOOR, MIN([..]), MAX([..])`);
   }
 }
 
@@ -275,6 +277,17 @@ function fill(args: readonly Value[]): Value {
     return asSeries(filler, "FILL's filler")[k];
   });
   return { kind: "series", values };
+}
+
+/** `FLOOR(ts)`: "the largest integer less than or equal to each value"; a period without a datapoint stays empty. */
+function floor(args: readonly Value[]): Value {
+  const [target] = args;
+  if (args.length !== 1 || target?.kind !== "series")
+    throw new Error("FLOOR is modelled for one time series");
+  return {
+    kind: "series",
+    values: target.values.map((value) => (value === undefined ? undefined : Math.floor(value))),
+  };
 }
 
 /**
