@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { type EmfDocument, emfProblems, latencyValues } from "../app/metrics/emf-helpers";
 import { FakeAgent, reservePort } from "../support/fake-agent";
 import { artifactOf, ConsumerProject, lockedVersion } from "./support/consumer-project";
+import { againstDocumented, documentedSizes } from "./support/documented-sizes";
 
 /** The goal for what the middleware adds to a Koa app's node_modules. */
 const ADDED_BYTES_GOAL = 10_000_000;
@@ -75,6 +76,18 @@ describe("a Koa app using @emf-fargate/koa-latency from its tarball, configured 
     expect(withMiddleware.bytes - koaOnly.bytes).toBeLessThan(ADDED_BYTES_GOAL);
     expect(added).toContain("@emf-fargate/koa-latency");
     expect(added.filter((name) => /cdktf|cdktn|constructs|terraform/.test(name))).toEqual([]);
+  });
+
+  it("adds what docs/toolkits.md states, to an app of the size it states (within 25%)", () => {
+    // GIVEN the sizes table's Koa row WHEN compared with what was just measured THEN both figures hold
+    const documented = documentedSizes(`koa ${lockedVersion("koa")}`);
+    expect([
+      againstDocumented("node_modules with koa", koaOnly.bytes, documented.before),
+      againstDocumented("added by the middleware", withMiddleware.bytes - koaOnly.bytes, documented.added),
+    ]).toEqual([
+      expect.objectContaining({ withinTolerance: true }),
+      expect.objectContaining({ withinTolerance: true }),
+    ]);
   });
 
   it("type-checks in TypeScript projects, as an ES module and as CommonJS (strict, skipLibCheck false)", () => {

@@ -1,10 +1,19 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { cdktfToCdktn, isCdktfSpecifier, renameModuleSpecifiers } from "../../../scripts/toolkit-specifiers";
 import { lockedVersion, REPO_ROOT } from "./consumer-project";
 
 /** The consumer example app, in one file: the README of @emf-fargate/constructs shows it verbatim. */
 export const EXAMPLE_FIXTURE = "test/consumers/fixtures/cdktf-app";
+
+/**
+ * The fixture's TypeScript files, as its tsconfig.json compiles them: `main.ts` (the README example), `features.ts`
+ * (every feature on both majors), `strategies.ts` (the deployment strategies), `forgotten-dependency.ts` (a stack
+ * ReliabilityChecks must refuse).
+ */
+export const FIXTURE_FILES: readonly string[] = (
+  JSON.parse(readFileSync(join(REPO_ROOT, EXAMPLE_FIXTURE, "tsconfig.json"), "utf8")) as { include: string[] }
+).include;
 
 /** The CDK toolkits the construct packages are built for. */
 export type Toolkit = "cdktf" | "cdktn";
@@ -94,4 +103,35 @@ export function isCdktfPackage(name: string): boolean {
 /** Whether the package `name` belongs to CDK Terrain. */
 export function isCdktnPackage(name: string): boolean {
   return name === "cdktn" || name.startsWith("cdktn-") || name.startsWith("@cdktn/");
+}
+
+/**
+ * The Terraform types (`aws_ecs_service`, and `data.aws_region` for a data source) of every provider class the
+ * construct library instantiates (`new Class(` in modules/), read from the repository's own bindings' static
+ * `tfResourceType`: what a comparison between bindings must cover to speak for every resource the package creates.
+ */
+export function providerTypesConstructedBy(): string[] {
+  const types = new Set<string>();
+  const modules = join(REPO_ROOT, "modules");
+  for (const file of readdirSync(modules).filter((name) => name.endsWith(".ts"))) {
+    const text = readFileSync(join(modules, file), "utf8");
+    for (const [, names = "", lib = ""] of text.matchAll(
+      /^import \{([^}]*)\} from "@cdktf\/provider-aws\/lib\/([a-z0-9-]+)";/gm,
+    )) {
+      const classes = names
+        .split(",")
+        .map((name) => name.trim())
+        .filter((name) => name !== "" && !name.startsWith("type "));
+      const bindings = require(
+        join(REPO_ROOT, "node_modules", "@cdktf", "provider-aws", "lib", lib),
+      ) as Record<string, { tfResourceType?: string }>;
+      for (const name of classes.filter((c) => new RegExp(`\\bnew ${c}\\(`).test(text))) {
+        const type = bindings[name]?.tfResourceType;
+        if (type === undefined)
+          throw new Error(`@cdktf/provider-aws/lib/${lib} has no ${name}.tfResourceType`);
+        types.add(lib.startsWith("data-aws-") ? `data.${type}` : type);
+      }
+    }
+  }
+  return [...types].sort();
 }
