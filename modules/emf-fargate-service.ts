@@ -292,8 +292,8 @@ export class EmfFargateService extends Construct {
           });
     this.alarmTopicArn = alarms?.topicArn;
     this.alarmSummaries = alarms?.summaries ?? [];
-    this.deploymentAlarmNames = [alarms?.latencyP99, alarms?.errorRate].flatMap((a) =>
-      a ? [a.alarmName] : [],
+    this.deploymentAlarmNames = [alarms?.latencyP99, alarms?.latencyP99Minutes, alarms?.errorRate].flatMap(
+      (a) => (a ? [a.alarmName] : []),
     );
 
     const connect = s.serviceConnect

@@ -35,8 +35,10 @@ export interface MetricsOptions {
    * this project that no EMF library reads: `@emf-fargate/koa-latency` follows it; any other app must then publish
    * `"StorageResolution": 1` in the `Latency` metric definition (aws-embedded-metrics: `StorageResolution.High`), or
    * the 10-second alarms lapse into INSUFFICIENT_DATA and never roll back. A period is judged from
-   * `ceil(alarms.minRequestsPerMinute / 6)` requests. High-resolution alarms cost three times as much (see
-   * docs/progressive-delivery.md); route alarms, the no-metrics alarm and autoscaling keep their periods.
+   * `ceil(alarms.minRequestsPerMinute / 6)` requests. The minute latency alarm stays a deployment alarm beside
+   * them (`<serviceName>-latency-p99-minutes`): ten requests a period cannot tell a small regression at low traffic
+   * from chance, a minute can. High-resolution alarms cost three times as much (see docs/progressive-delivery.md);
+   * route alarms, the no-metrics alarm and autoscaling keep their periods.
    * @default false
    */
   readonly highResolution?: boolean;

@@ -29,6 +29,7 @@ import { SERVICE_PROPS, synthStack } from "./support";
 const NAMESPACE = "koaapp";
 const GATE_MS = 1000;
 const REGRESSION_AT = 6 * 60;
+const MINUTES = "koaapp-latency-p99-minutes";
 
 /** The synthesized deployment alarms of a service, and the ECS service's alarm block with their names. */
 function deploymentAlarms(metrics: EmfFargateServiceProps["metrics"]) {
@@ -40,8 +41,11 @@ function deploymentAlarms(metrics: EmfFargateServiceProps["metrics"]) {
         alarms: { latencyP99ThresholdMs: GATE_MS },
       }),
   );
+  const names = deploymentAlarmsOf(synth.json).alarm_names;
   return {
     gate: synthesizedAlarm(synth.json, "koaapp-latency-p99"),
+    // with high resolution, the minute latency alarm beside the 10-s gate (absent otherwise)
+    minutes: names.includes(MINUTES) ? synthesizedAlarm(synth.json, MINUTES) : undefined,
     errorRate: synthesizedAlarm(synth.json, "koaapp-5xx-rate"),
     ecs: deploymentAlarmsOf(synth.json),
   };
@@ -52,14 +56,22 @@ const standard = deploymentAlarms({});
 
 const run = (alarms: typeof high, traffic: PublishedTraffic, minutes: number) => ({
   gate: runAlarm(alarms.gate, traffic, { untilSeconds: minutes * 60 }),
+  minutes: alarms.minutes && runAlarm(alarms.minutes, traffic, { untilSeconds: minutes * 60 }),
   errorRate: runAlarm(alarms.errorRate, traffic, { untilSeconds: minutes * 60 }),
+});
+
+/** Every deployment alarm's history, by name, for ECS's decision. */
+const histories = (r: ReturnType<typeof run>) => ({
+  "koaapp-latency-p99": r.gate,
+  ...(r.minutes ? { [MINUTES]: r.minutes } : {}),
+  "koaapp-5xx-rate": r.errorRate,
 });
 
 /** ECS's decision for a deployment that starts at 5 min, runs new tasks from 6 min and completes at 7 min. */
 const outcome = (alarms: typeof high, r: ReturnType<typeof run>) =>
   deploymentOutcome({
     alarms: alarms.ecs,
-    histories: { "koaapp-latency-p99": r.gate, "koaapp-5xx-rate": r.errorRate },
+    histories: histories(r),
     startSeconds: 5 * 60,
     monitoringStartSeconds: REGRESSION_AT,
     rolloutCompleteSeconds: 7 * 60,
@@ -75,7 +87,25 @@ describe("high-resolution deployment alarms under CloudWatch's documented alarm 
       "IF(requests >= 2 AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)",
     ]);
     expect([high.gate.evaluation_periods, high.gate.datapoints_to_alarm]).toEqual([5, 3]);
-    expect(high.ecs.alarm_names).toEqual(["koaapp-latency-p99", "koaapp-5xx-rate"]);
+    expect(high.ecs.alarm_names).toEqual(["koaapp-latency-p99", MINUTES, "koaapp-5xx-rate"]);
+    expect(high.minutes?.metric_query?.map((q) => q.metric?.period).filter(Boolean)).toEqual([60, 60]);
+    expect(standard.ecs.alarm_names).toEqual(["koaapp-latency-p99", "koaapp-5xx-rate"]);
+  });
+
+  it("GIVEN 1 req/s WHEN a deployment makes 5 % of requests slow THEN 10-s periods cannot tell it from chance, the minute alarm fires 3 minutes after it and ECS rolls back", () => {
+    // 1 slow request in 20: 3 a minute (breaching: at least 3, and above 0.6 + 3 sqrt(0.6) = 2.9), 0 or 1 a period
+    const traffic = phases(NAMESPACE, [phase(6, 1, HEALTHY), phase(5, 1, (i) => (i % 20 === 0 ? 1500 : 50))]);
+    const r = run(high, traffic, 11);
+
+    expect(alarmsAt(r.gate)).toEqual([]);
+    expect(r.minutes && alarmsAt(r.minutes)).toEqual([REGRESSION_AT + 180]);
+    expect(outcome(high, r)).toMatchObject({
+      state: "FAILED",
+      rolledBack: true,
+      atSeconds: REGRESSION_AT + 180,
+      triggeredBy: MINUTES,
+      alarmsInAlarmAtStart: [],
+    });
   });
 
   it("GIVEN no traffic for 30 minutes WHEN evaluated every 10 s THEN neither deployment alarm ever fires", () => {
@@ -157,7 +187,7 @@ describe("high-resolution deployment alarms under CloudWatch's documented alarm 
     expect(
       deploymentOutcome({
         alarms: high.ecs,
-        histories: { "koaapp-latency-p99": r.gate, "koaapp-5xx-rate": r.errorRate },
+        histories: histories(r),
         startSeconds: 9 * 60,
         rolloutCompleteSeconds: 11 * 60,
         bakeSeconds: 5 * 60,

@@ -96,7 +96,15 @@ describe("EmfFargateService with metrics.highResolution", () => {
     expect(byName["koaapp-latency-p99"]?.alarm_description).toBe(
       "p99 latency of all routes above 1000 ms — more than 1% of requests slower, by at least 3 slow requests and 3 standard deviations — in 3 of 5 10-second periods, counting 10-second periods with at least 2 requests.",
     );
-    expect(service.deploymentAlarmNames).toHaveLength(2);
+    // and the minute alarm beside it, a deployment alarm too: it judges what 10-s periods cannot at low traffic
+    expect(shape(byName["koaapp-latency-p99-minutes"])).toEqual({
+      periods: [60],
+      of: "3 of 5",
+      expression:
+        "IF(requests >= 10 AND slowRequests >= 3 AND slowRequests > requests / 100 + 3 * (requests / 100) ^ 0.5, 100 - fast, 0)",
+      missing: "notBreaching",
+    });
+    expect(service.deploymentAlarmNames).toHaveLength(3);
   });
 
   it("GIVEN highResolution WHEN synthesized THEN route, no-metrics and scale-out alarms keep their periods", () => {
@@ -112,6 +120,7 @@ describe("EmfFargateService with metrics.highResolution", () => {
   it("GIVEN highResolution WHEN read THEN the summaries say which alarms are high resolution", () => {
     expect(service.alarmSummaries.map((row) => [row.name, row.period])).toEqual([
       ["koaapp-latency-p99", "10 s (high resolution), 3 of 5, 10-second periods with ≥ 2 requests"],
+      ["koaapp-latency-p99-minutes", "60 s, 3 of 5, minutes with ≥ 10 requests"],
       ["koaapp-latency-p99-items-id", "60 s, 3 of 5, minutes with ≥ 10 requests"],
       ["koaapp-5xx-rate", "10 s (high resolution), 3 of 5"],
       ["koaapp-no-metrics", "300 s, 3 of 3"],
@@ -129,6 +138,8 @@ describe("EmfFargateService with metrics.highResolution", () => {
       [60],
       [60],
     ]);
+    // the latency alarm already judges minutes: no second one
+    expect(alarms["koaapp-latency-p99-minutes"]).toBeUndefined();
   });
 });
 
