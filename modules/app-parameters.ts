@@ -24,7 +24,9 @@ export interface AppParametersProps {
   /**
    * Secret values, by variable name: each becomes a created `SecureString` parameter written through the
    * provider's write-only `value_wo`, so the value reaches neither cdk.tf.json nor the state. Pass ephemeral
-   * Terraform variables, never literals.
+   * Terraform variables, never literals. Write-only attributes need Terraform 1.11 or newer; on CDK Terrain the
+   * project must say it targets that (`"targetVersions": { "terraform": ">=1.11.0" }` in cdktf.json, or the App's
+   * context), or synth refuses them (docs/toolkits.md).
    * @default - none
    */
   readonly writeOnlyValues?: Readonly<Record<string, string>>;
