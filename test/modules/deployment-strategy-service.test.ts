@@ -188,19 +188,22 @@ describe("a traffic-shifting service on a created load balancer", () => {
   });
 });
 
+/** The service behind a rule on a given listener (/orders/* at priority 120), instead of a created load balancer. */
+const ON_EXISTING_LISTENER = {
+  loadBalancer: {
+    existingListener: {
+      listenerArn: LISTENER,
+      priority: 120,
+      pathPatterns: ["/orders/*"],
+      securityGroupId: "sg-0a1b2c3d4e5f67890",
+    },
+  },
+};
+
 describe("a traffic-shifting service on an existing listener", () => {
   const synth = shifting(
     { type: "linear", stepPercent: 25, stepBakeTimeMinutes: 2, bakeTimeMinutes: 5 },
-    {
-      loadBalancer: {
-        existingListener: {
-          listenerArn: LISTENER,
-          priority: 120,
-          pathPatterns: ["/orders/*"],
-          securityGroupId: "sg-0a1b2c3d4e5f67890",
-        },
-      },
-    },
+    ON_EXISTING_LISTENER,
   );
   const { stack, built } = synth;
   const arnOf = (path: string) => ref(stack, childOf(built, path), "arn");
@@ -239,16 +242,7 @@ describe("a test rule on an existing listener", () => {
       type: "blueGreen",
       testRule: { listenerArn: TEST_LISTENER, priority: 7, hostHeaders: ["test.orders.example.com"] },
     },
-    {
-      loadBalancer: {
-        existingListener: {
-          listenerArn: LISTENER,
-          priority: 120,
-          pathPatterns: ["/orders/*"],
-          securityGroupId: "sg-0a1b2c3d4e5f67890",
-        },
-      },
-    },
+    ON_EXISTING_LISTENER,
   );
   const { stack, built } = synth;
   const arnOf = (path: string) => ref(stack, childOf(built, path), "arn");
