@@ -19,7 +19,8 @@ import {
   type ResolvedHealthCheck,
   resolveTargetHealthCheck,
   ServiceTargetGroup,
-  shiftedRule,
+  type ShiftedRules,
+  shiftedRules,
   type TargetHealthCheck,
 } from "./service-target-group";
 import { type Checker, isObject, keysOf } from "./validation";
@@ -195,16 +196,7 @@ export function createFrontDoor(
       dependsOn: [...loadBalancer.listeners, ...(shifting ? [shifting.productionRule] : [])],
       containerName,
       containerPort,
-      ...(shifting
-        ? {
-            shifting: {
-              alternateTargetGroupArn: shifting.alternateTargetGroup.resource.arn,
-              productionRuleArn: shifting.productionRule.arn,
-              testRuleArn: shifting.testRule?.arn,
-              listenerArns: shifting.listenerArns,
-            },
-          }
-        : {}),
+      ...(shifting ? { shifting: shiftingTarget(shifting.alternateTargetGroup, shifting) } : {}),
     };
     return { loadBalancer, target };
   }
@@ -220,33 +212,20 @@ export function createFrontDoor(
       });
     const primary = group("Targets");
     const alternate = group("AlternateTargets");
-    const targets = { primary: primary.resource, alternate: alternate.resource };
-    const ruleOn = (ruleId: string, on: ListenerRuleOptions, weights: [number, number]) =>
-      shiftedRule(scope, ruleId, {
-        listenerArn: on.listenerArn,
-        priority: on.priority,
-        pathPatterns: on.pathPatterns ?? [],
-        hostHeaders: on.hostHeaders ?? [],
-        targets,
-        weights,
-        tags: wiring.tags,
-      });
-    const productionRule = ruleOn("ProductionRule", rule, [100, 0]);
-    const test = wiring.trafficShift.testRule;
-    const testRule = test ? ruleOn("TestRule", test, [0, 100]) : undefined;
+    const rules = shiftedRules(scope, {
+      targets: { primary: primary.resource, alternate: alternate.resource },
+      production: rule,
+      test: wiring.trafficShift.testRule,
+      tags: wiring.tags,
+    });
     return {
       target: {
         targetGroupArn: primary.resource.arn,
         securityGroupId,
-        dependsOn: [productionRule, ...(testRule ? [testRule] : [])],
+        dependsOn: [rules.productionRule, ...(rules.testRule ? [rules.testRule] : [])],
         containerName,
         containerPort,
-        shifting: {
-          alternateTargetGroupArn: alternate.resource.arn,
-          productionRuleArn: productionRule.arn,
-          testRuleArn: testRule?.arn,
-          listenerArns: [...new Set([rule.listenerArn, ...(test ? [test.listenerArn] : [])])],
-        },
+        shifting: shiftingTarget(alternate, rules),
       },
     };
   }
@@ -273,4 +252,14 @@ export function createFrontDoor(
   if (door.existingTargetGroup)
     return { target: { ...door.existingTargetGroup, containerName, containerPort, dependsOn: [] } };
   return {};
+}
+
+/** What ECS shifts between, as the ECS service's `load_balancer` names it: the same for a created or a given listener. */
+function shiftingTarget(alternate: ServiceTargetGroup, rules: ShiftedRules): LoadBalancerTarget["shifting"] {
+  return {
+    alternateTargetGroupArn: alternate.resource.arn,
+    productionRuleArn: rules.productionRule.arn,
+    testRuleArn: rules.testRule?.arn,
+    listenerArns: rules.listenerArns,
+  };
 }

@@ -1,6 +1,5 @@
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
-import type { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
@@ -9,7 +8,7 @@ import type { ITerraformDependable } from "./cdktf";
 import type { ResolvedTrafficShift } from "./deployment-strategy";
 import type { ResolvedLoadBalancer } from "./load-balancer-options";
 import { exemptFromPolicy } from "./policy-exemptions";
-import { ServiceTargetGroup, shiftedRule } from "./service-target-group";
+import { ServiceTargetGroup, type ShiftedRules, shiftedRules } from "./service-target-group";
 
 export {
   type CreateLoadBalancerOptions,
@@ -49,13 +48,7 @@ export class ServiceLoadBalancer extends Construct {
   /** The listeners; the service depends on them (a target group must belong to a load balancer first). */
   readonly listeners: LbListener[] = [];
   /** With traffic shifting: the second target group, the production rule and the test rule, if any. */
-  readonly shifting?: {
-    readonly alternateTargetGroup: ServiceTargetGroup;
-    readonly productionRule: LbListenerRule;
-    readonly testRule?: LbListenerRule;
-    /** The listeners ECS modifies: the production listener and the test listener. */
-    readonly listenerArns: readonly string[];
-  };
+  readonly shifting?: ShiftedRules & { readonly alternateTargetGroup: ServiceTargetGroup };
   /** Security group of the load balancer. */
   readonly securityGroupId: string;
   /** DNS name of the load balancer. */
@@ -164,24 +157,22 @@ export class ServiceLoadBalancer extends Construct {
         deregistrationDelaySeconds: props.options.deregistrationDelaySeconds,
         tags: props.tags,
       });
-      const targets = { primary: this.targetGroup.resource, alternate: alternateTargetGroup.resource };
-      const everything = { priority: 1, pathPatterns: ["/*"], hostHeaders: [], targets, tags: props.tags };
-      const productionRule = shiftedRule(this, "ProductionRule", {
-        ...everything,
-        listenerArn: production.arn,
-        weights: [100, 0],
-      });
-      const listenerArns = [production.arn];
-      let testRule: LbListenerRule | undefined;
+      // Every path of each listener: the rules replace the listeners' forward.
+      const everything = (listenerArn: string) => ({ listenerArn, priority: 1, pathPatterns: ["/*"] });
+      let test: LbListener | undefined;
       if (shift.testListener) {
         const { port, ingressCidrs: testCidrs } = shift.testListener;
-        const test = listener("TestListener", port);
+        test = listener("TestListener", port);
         this.listeners.push(test);
-        listenerArns.push(test.arn);
-        testRule = shiftedRule(this, "TestRule", { ...everything, listenerArn: test.arn, weights: [0, 100] });
         this.admit(port, testCidrs, ingressSecurityGroupIds, name);
       }
-      this.shifting = { alternateTargetGroup, productionRule, testRule, listenerArns };
+      const rules = shiftedRules(this, {
+        targets: { primary: this.targetGroup.resource, alternate: alternateTargetGroup.resource },
+        production: everything(production.arn),
+        test: test && everything(test.arn),
+        tags: props.tags,
+      });
+      this.shifting = { alternateTargetGroup, ...rules };
     }
 
     this.dnsName = this.resource.dnsName;

@@ -202,6 +202,47 @@ export function shiftedRule(
   });
 }
 
+/** The listener rules of a traffic-shifting deployment, and the listeners ECS modifies to swing them. */
+export interface ShiftedRules {
+  /** The rule production traffic takes: all of it to the primary target group at creation (100/0). */
+  readonly productionRule: LbListenerRule;
+  /** The rule test traffic takes, when asked for: all of it to the alternate target group (0/100). */
+  readonly testRule?: LbListenerRule;
+  /** The listeners of those rules, each once. */
+  readonly listenerArns: readonly string[];
+}
+
+/**
+ * The production rule (`ProductionRule`, 100/0) and, with `test`, the test rule (`TestRule`, 0/100) over `targets`:
+ * the same {@link shiftedRule} whether the construct created the listeners or was given one.
+ */
+export function shiftedRules(
+  scope: Construct,
+  props: {
+    readonly targets: ShiftedTargets;
+    readonly production: ListenerRuleOptions;
+    readonly test?: ListenerRuleOptions;
+    readonly tags?: Readonly<Record<string, string>>;
+  },
+): ShiftedRules {
+  const ruleOn = (id: string, on: ListenerRuleOptions, weights: [number, number]) =>
+    shiftedRule(scope, id, {
+      listenerArn: on.listenerArn,
+      priority: on.priority,
+      pathPatterns: on.pathPatterns ?? [],
+      hostHeaders: on.hostHeaders ?? [],
+      targets: props.targets,
+      weights,
+      tags: props.tags,
+    });
+  const { production, test } = props;
+  return {
+    productionRule: ruleOn("ProductionRule", production, [100, 0]),
+    testRule: test ? ruleOn("TestRule", test, [0, 100]) : undefined,
+    listenerArns: [...new Set([production.listenerArn, ...(test ? [test.listenerArn] : [])])],
+  };
+}
+
 function conditionsOf(pathPatterns: readonly string[], hostHeaders: readonly string[]) {
   return [
     ...(pathPatterns.length > 0 ? [{ pathPattern: { values: [...pathPatterns] } }] : []),
