@@ -57,7 +57,15 @@ export function runAlarms(traffic: PublishedTraffic, minutes: number) {
 
 /** The deployment alarms' state histories by name, for deploymentOutcome. */
 export function histories(r: ReturnType<typeof runAlarms>): Record<string, StateHistory> {
-  return { [String(ALARMS.gate.alarm_name)]: r.gate, [String(ALARMS.errorRate.alarm_name)]: r.errorRate };
+  // Read from the ECS service's alarm names, so that a deployment alarm the runs leave out fails loudly.
+  const runs = new Map(Object.entries(ALARMS).map(([role, alarm]) => [String(alarm.alarm_name), role]));
+  return Object.fromEntries(
+    DEPLOYMENT_ALARMS.alarm_names.map((name) => {
+      const role = runs.get(name) as keyof typeof r | undefined;
+      if (role === undefined) throw new Error(`deployment alarm ${name} is not run by runAlarms`);
+      return [name, r[role]];
+    }),
+  );
 }
 
 /** The task count the step policy produces from the scale-out alarm, from 1 task. */

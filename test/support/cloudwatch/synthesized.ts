@@ -3,8 +3,15 @@
  * the alarm names it holds as references resolved, so the model's alarm histories can be keyed by name.
  */
 import { onlyResource, resourcesOf, type TerraformJson } from "../../modules/support";
-import { asMetricAlarm, type MetricAlarmJson } from "./alarm";
+import {
+  type AlarmRunOptions,
+  type AlarmTimeline,
+  asMetricAlarm,
+  type MetricAlarmJson,
+  runAlarm,
+} from "./alarm";
 import type { DeploymentAlarmsJson } from "./ecs-deployment";
+import type { PublishedTraffic } from "./traffic";
 
 /** The synthesized alarm called `name`, checked as the model reads it. */
 export function synthesizedAlarm(json: TerraformJson, name: string): MetricAlarmJson {
@@ -24,4 +31,22 @@ export function deploymentAlarmsOf(json: TerraformJson): DeploymentAlarmsJson {
     ]),
   );
   return { ...block, alarm_names: block.alarm_names.map((name) => names.get(name) ?? name) };
+}
+
+/** The alarms the ECS service rolls a deployment back on, by name, as the model reads them. */
+export function deploymentAlarmsByName(json: TerraformJson): Readonly<Record<string, MetricAlarmJson>> {
+  return Object.fromEntries(
+    deploymentAlarmsOf(json).alarm_names.map((name) => [name, synthesizedAlarm(json, name)]),
+  );
+}
+
+/** Each alarm's timeline over the same traffic, by the same keys: the histories deploymentOutcome reads. */
+export function runEach(
+  alarms: Readonly<Record<string, MetricAlarmJson>>,
+  published: PublishedTraffic,
+  options: AlarmRunOptions,
+): Record<string, AlarmTimeline> {
+  return Object.fromEntries(
+    Object.entries(alarms).map(([name, alarm]) => [name, runAlarm(alarm, published, options)]),
+  );
 }
