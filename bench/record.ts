@@ -3,7 +3,7 @@
  * artifacts/bench/last-run.md (git-ignored); this copies them to bench/last-run.md, from which the README's
  * middleware benchmark is copied.
  */
-import { recordRun } from "../test/faults/support/record";
+import { recordFromCommandLine } from "../test/faults/support/record";
 import { RECORDED_RUN_FILE, RUN_FILE, RUN_TITLE } from "./app-report";
 
 /** One line about a bench run: its date and settings; throws when the Markdown is not a whole report. */
@@ -13,17 +13,8 @@ export function checkBenchRun(text: string): string {
   return `the bench of ${(text.split("\n")[2] ?? "").split(". Written by")[0]}`;
 }
 
-if (require.main === module) {
-  try {
-    const line = recordRun({
-      run: RUN_FILE,
-      record: RECORDED_RUN_FILE,
-      command: "npm run bench",
-      check: checkBenchRun,
-    });
-    process.stdout.write(`${line}\nCopy its tables into the README's middleware benchmark.\n`);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exitCode = 1;
-  }
-}
+if (require.main === module)
+  recordFromCommandLine(
+    { run: RUN_FILE, record: RECORDED_RUN_FILE, command: "npm run bench", check: checkBenchRun },
+    "Copy its tables into the README's middleware benchmark.",
+  );

@@ -45,6 +45,19 @@ export function recordRun(options: RecordOptions): string {
   return `recorded ${summary} from ${relative(options.run)} into ${relative(options.record)}`;
 }
 
+/**
+ * A `record:*` command's body: records the run and prints what was recorded and `next` (what to do with it), or
+ * prints why not and sets a failing exit code.
+ */
+export function recordFromCommandLine(options: RecordOptions, next: string): void {
+  try {
+    process.stdout.write(`${recordRun(options)}\n${next}\n`);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
 /** One line about a fault-suite run: its scenarios, failures and start; throws when the JSON block is missing. */
 export function checkFaultRun(text: string): string {
   const run = readRecordedRun(text);
@@ -52,19 +65,8 @@ export function checkFaultRun(text: string): string {
   return `${run.rows.length} scenarios (${run.failedScenarios.length} failed) of the run started ${run.startedAt}`;
 }
 
-if (require.main === module) {
-  try {
-    const line = recordRun({
-      run: RUN_FILE,
-      record: RECORDED_RUN_FILE,
-      command: "npm run test:faults",
-      check: checkFaultRun,
-    });
-    process.stdout.write(
-      `${line}\nCopy its figures into the README's Reliability table: npm test checks they match.\n`,
-    );
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exitCode = 1;
-  }
-}
+if (require.main === module)
+  recordFromCommandLine(
+    { run: RUN_FILE, record: RECORDED_RUN_FILE, command: "npm run test:faults", check: checkFaultRun },
+    "Copy its figures into the README's Reliability table: npm test checks they match.",
+  );
