@@ -17,7 +17,7 @@ import { App, TerraformStack } from "cdktf";
 import { resolveStrategy } from "../../modules/deployment-strategy";
 import { resolveLoadBalancer, ServiceLoadBalancer } from "../../modules/service-load-balancer";
 import { TerraformWorkdir, terraformSuite } from "../support/terraform";
-import { awsResourceSchemas, changesOf, settleState, stateFromPlan } from "../support/terraform-state";
+import { applyOffline, awsResourceSchemas, changesOf } from "../support/terraform-state";
 import { IDS } from "./support";
 
 const { mirror, describe: describeWithTerraform } = terraformSuite("the traffic-shift drift plan");
@@ -102,11 +102,7 @@ describeWithTerraform(
       );
       workdir.runOk(["init", "-input=false", "-no-color"]);
       const created = workdir.planJson({}, "create.bin");
-      const settled = await settleState(
-        workdir,
-        stateFromPlan(created as never, await awsResourceSchemas(workdir)),
-        {},
-      );
+      const settled = await applyOffline(workdir, created, await awsResourceSchemas(workdir), {});
       remaining = settled.remaining;
       // WHEN ECS has completed a deployment (every rule's weights swapped) and the same configuration is planned
       const swapped = swapWeights(settled.state);
@@ -117,11 +113,11 @@ describeWithTerraform(
           return instance.attributes.action[0].forward[0].target_group.map((tg: any) => tg.weight);
         });
       writeFileSync(join(workdir.dir, "terraform.tfstate"), JSON.stringify(swapped));
-      afterDeployment = changesOf(workdir.planJson({}, "after.bin", ["-refresh=false"]) as never);
+      afterDeployment = changesOf(workdir.planJson({}, "after.bin", ["-refresh=false"]));
       // AND WHEN the container port changes afterwards (the same state, the configuration for port 9090)
       const port9090 = synthesizeShift(join(outdir, "9090"), 9090);
       copyFileSync(join(port9090, "cdk.tf.json"), join(workdir.dir, "cdk.tf.json"));
-      newPort = changesOf(workdir.planJson({}, "port.bin", ["-refresh=false"]) as never);
+      newPort = changesOf(workdir.planJson({}, "port.bin", ["-refresh=false"]));
     }, 300_000);
 
     afterAll(() => {

@@ -10,7 +10,7 @@ import {
   TerraformWorkdir,
   terraformSuite,
 } from "../support/terraform";
-import { awsResourceSchemas, changesOf, settleState, stateFromPlan } from "../support/terraform-state";
+import { applyOffline, awsResourceSchemas, changesOf } from "../support/terraform-state";
 
 const { mirror, describe: describeWithTerraform } = terraformSuite(
   "terraform plans against an existing state",
@@ -82,11 +82,7 @@ describeWithTerraform("the koaapp stack planned against the state an apply would
       workdir.planJsonAsync(PLAN_SECRET_VALUES, "create.bin"),
       awsResourceSchemas(workdir),
     ]);
-    ({ remaining } = await settleState(
-      workdir,
-      stateFromPlan(created as never, schemas),
-      PLAN_SECRET_VALUES,
-    ));
+    ({ remaining } = await applyOffline(workdir, created, schemas, PLAN_SECRET_VALUES));
 
     /** Plans `vars` against the settled state in a copy of the work directory, after `change` to that copy. */
     const planAgainstState = (

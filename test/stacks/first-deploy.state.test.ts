@@ -18,7 +18,7 @@ import {
   TerraformWorkdir,
   terraformSuite,
 } from "../support/terraform";
-import { awsResourceSchemas, changesOf, settleState, stateFromPlan } from "../support/terraform-state";
+import { applyOffline, awsResourceSchemas, changesOf } from "../support/terraform-state";
 
 const { mirror, describe: describeWithTerraform } = terraformSuite("the first-deploy plans");
 
@@ -97,7 +97,7 @@ describeWithTerraform(
       const registry = fork({ registry: true });
       const registryOnEmpty = track(registry.planJsonAsync({}, "registry.bin"));
       const registryApplied = track(
-        (async () => settleState(registry, stateFromPlan((await registryOnEmpty) as never, schemas), {}))(),
+        (async () => applyOffline(registry, await registryOnEmpty, schemas, {}))(),
       );
       const serviceAfterRegistry = track(
         (async () => {
@@ -114,7 +114,7 @@ describeWithTerraform(
       const deployedApplied = track(
         (async () => {
           const created = await full.planJsonAsync(PLAN_SECRET_VALUES, "create.bin");
-          return settleState(full, stateFromPlan(created as never, schemas), PLAN_SECRET_VALUES);
+          return applyOffline(full, created, schemas, PLAN_SECRET_VALUES);
         })(),
       );
       const onDeployed = (plan: (copy: TerraformWorkdir) => Promise<TerraformPlan>, registryPhase = false) =>

@@ -7,7 +7,7 @@ import type { ContainerDefinition } from "../../modules/container-definition";
 import { EmfFargateService } from "../../modules/emf-fargate-service";
 import { newStack, SERVICE_PROPS } from "../modules/support";
 import { type TerraformPlan, TerraformWorkdir, terraformSuite } from "../support/terraform";
-import { changesOf, type ResourceSchemas, settleState, stateFromPlan } from "../support/terraform-state";
+import { applyOffline, changesOf, type ResourceSchemas } from "../support/terraform-state";
 
 const { mirror, describe: describeWithTerraform } = terraformSuite(
   "terraform plans of ECS Exec, Service Connect and pipeline releases",
@@ -132,7 +132,7 @@ describeWithTerraform(
       // GIVEN the state an apply of that plan leaves: one round folds in what only a second plan knows (values
       // built from ARNs AWS assigns, such as the container definitions); the drifted plan below shows it settled,
       // AND a pipeline that rolled a new revision out to each service since
-      ({ state: deployed } = await settleState(workdir, stateFromPlan(created as never, schemas), {}, 1));
+      ({ state: deployed } = await applyOffline(workdir, created, schemas, {}, 1));
       const resources = (
         deployed.resources as { type: string; instances: { attributes: Record<string, unknown> }[] }[]
       ).map((r) => {

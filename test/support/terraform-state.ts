@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TerraformWorkdir } from "./terraform";
+import type { TerraformPlan, TerraformWorkdir } from "./terraform";
 
 /** A cty type as `terraform providers schema -json` prints it. */
 type CtyType = string | [string, unknown];
@@ -341,4 +341,18 @@ export async function settleState(
   }
   writeFileSync(join(workdir.dir, "terraform.tfstate"), JSON.stringify(current));
   return { state: current, remaining };
+}
+
+/**
+ * The state an apply of `plan` would leave, offline: {@link stateFromPlan}, then {@link settleState} with the plan's
+ * variables. The one place that reads a plan from `terraform show -json` as the fuller {@link PlanWithValues}.
+ */
+export function applyOffline(
+  workdir: TerraformWorkdir,
+  plan: TerraformPlan,
+  schemas: ResourceSchemas,
+  vars: Readonly<Record<string, string>>,
+  rounds?: number,
+): Promise<{ state: Record<string, unknown>; remaining: string[] }> {
+  return settleState(workdir, stateFromPlan(plan as unknown as PlanWithValues, schemas), vars, rounds);
 }
