@@ -132,8 +132,8 @@ export class NetworkChecks {
     for (const gateway of [...vpcs].flatMap((vpc) => this.gatewaysOf(vpc))) {
       const routes = [
         ...this.graph.ofType("aws_route").filter((r) => refersTo(r.block.gateway_id, gateway.address)),
-        ...[...this.graph.ofType("aws_route_table"), ...this.graph.ofType("aws_default_route_table")].filter(
-          (t) => NetworkChecks.inlineRoutes(t).some((r) => refersTo(r.gateway_id, gateway.address)),
+        ...this.routeTables().filter((t) =>
+          NetworkChecks.inlineRoutes(t).some((r) => refersTo(r.gateway_id, gateway.address)),
         ),
       ].map((r) => r.address);
       const missing = [gateway.address, ...this.attachmentsOf(gateway.address), ...routes].filter(
@@ -148,12 +148,28 @@ export class NetworkChecks {
     }
   }
 
+  /** The route tables of the stack that can declare routes inline. */
+  private routeTables(): Element[] {
+    return [...this.graph.ofType("aws_route_table"), ...this.graph.ofType("aws_default_route_table")];
+  }
+
+  /** Whether `value` names the main route table AWS creates with `vpc` (its `main_route_table_id`, `default_route_table_id`). */
+  private static namesMainTable(vpc: Element, value: unknown): boolean {
+    return (
+      mentions(value, `${vpc.address}.main_route_table_id`) ||
+      mentions(value, `${vpc.address}.default_route_table_id`)
+    );
+  }
+
+  /** The route table an association (of a subnet, or the VPC's main one) makes its subnets use. */
+  private tableAssociatedBy(association: Element): RouteTableView | undefined {
+    const table = this.tableReferredBy(association.block.route_table_id);
+    return table && { ...table, associations: [association.address] };
+  }
+
   /** A route table of the stack a value refers to (an association's `route_table_id`), when it can be seen. */
   private tableReferredBy(value: unknown): RouteTableView | undefined {
-    const table = [
-      ...this.graph.ofType("aws_route_table"),
-      ...this.graph.ofType("aws_default_route_table"),
-    ].find((t) => refersTo(value, t.address));
+    const table = this.routeTables().find((t) => refersTo(value, t.address));
     if (table)
       return {
         name: table.address,
@@ -161,13 +177,7 @@ export class NetworkChecks {
         inline: [table],
         associations: [],
       };
-    const vpc = this.graph
-      .ofType("aws_vpc")
-      .find(
-        (v) =>
-          mentions(value, `${v.address}.main_route_table_id`) ||
-          mentions(value, `${v.address}.default_route_table_id`),
-      );
+    const vpc = this.graph.ofType("aws_vpc").find((v) => NetworkChecks.namesMainTable(v, value));
     return vpc ? this.mainTableOf(vpc, false) : undefined;
   }
 
@@ -182,13 +192,8 @@ export class NetworkChecks {
           .ofType("aws_main_route_table_association")
           .find((a) => refersTo(a.block.vpc_id, vpc.address))
       : undefined;
-    if (association) {
-      const table = this.tableReferredBy(association.block.route_table_id);
-      return table && { ...table, associations: [association.address] };
-    }
-    const own = (v: unknown) =>
-      mentions(v, `${vpc.address}.main_route_table_id`) ||
-      mentions(v, `${vpc.address}.default_route_table_id`);
+    if (association) return this.tableAssociatedBy(association);
+    const own = (v: unknown) => NetworkChecks.namesMainTable(vpc, v);
     const defaults = this.graph
       .ofType("aws_default_route_table")
       .filter((d) => own(d.block.default_route_table_id));
@@ -205,9 +210,7 @@ export class NetworkChecks {
     const association = this.graph
       .ofType("aws_route_table_association")
       .find((a) => refersTo(a.block.subnet_id, subnet.address));
-    if (!association) return this.mainTableOf(vpc);
-    const table = this.tableReferredBy(association.block.route_table_id);
-    return table && { ...table, associations: [association.address] };
+    return association ? this.tableAssociatedBy(association) : this.mainTableOf(vpc);
   }
 
   /** Where a route goes, or undefined when it sends nothing out (no target, or an IPv6-only gateway). */
